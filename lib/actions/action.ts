@@ -1,0 +1,68 @@
+import type { z } from 'zod';
+
+/** What every Task sends its action Lambda (DESIGN.md §2): `config` has every template already resolved. */
+export interface TaskPayload {
+  nodeId: string;
+  action: string;
+  config: Record<string, unknown>;
+  execution: ExecutionInfo;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number;
+}
+
+/** The `execution` object of the machine state (DESIGN.md §2). */
+export interface ExecutionInfo {
+  id: string;
+  startedAt: string;
+  flowId: string;
+  version: number;
+  trigger?: { id: string | null; type: string };
+}
+
+/** What an action's `run()` receives besides its config. */
+export interface ActionContext {
+  nodeId: string;
+  attempt: number;
+  execution: ExecutionInfo;
+  /** Aborted when the Task's time is up. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One action kind. The config schema lives in the kind's `schema.ts` so the validator can use it
+ * without loading the action's runtime dependencies; `run()` returns the node's output as is.
+ */
+export interface ActionDefinition<Config = Record<string, unknown>, Output = unknown> {
+  kind: string;
+  configSchema: z.ZodType<Config>;
+  run(config: Config, context: ActionContext): Promise<Output>;
+}
+
+/**
+ * Base of the errors actions throw. `name` is stable: the compiled Retry/Catch match on it
+ * (Step Functions sees it as the Lambda's `errorType`), and `retryable` says whether the default
+ * retry policy of a Task retries it.
+ */
+export class ActionError extends Error {
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ActionError';
+  }
+}
+
+/** The config does not satisfy the action's schema (after templates were resolved). Not retryable. */
+export class InvalidConfigError extends ActionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidConfig';
+  }
+}
+
+/** The output is larger than a Step Functions state may carry. Not retryable. */
+export class PayloadTooLargeError extends ActionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PayloadTooLarge';
+  }
+}

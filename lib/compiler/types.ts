@@ -1,0 +1,50 @@
+import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
+
+/** What the compiler needs from outside: the Lambda ARN of each action kind (DESIGN.md §1). */
+export interface CompileContext {
+  /** Action kind → ARN of its Lambda (`arn:aws:lambda:…:function:flowforge-action-http`). */
+  actionArns: Readonly<Record<string, string>>;
+}
+
+/** An Amazon States Language document (JSONPath dialect). */
+export interface AslDefinition {
+  Comment?: string;
+  StartAt: string;
+  States: Record<string, Record<string, unknown>>;
+  TimeoutSeconds?: number;
+  QueryLanguage?: 'JSONPath';
+}
+
+/** The compile report (DESIGN.md §3 `flowforge compile --report`). */
+export interface CompileReport {
+  stateMachineType: 'STANDARD' | 'EXPRESS';
+  definitionBytes: number;
+  states: number;
+  estimatedTransitions: number;
+  /** Ordering edges added to make the DAG series-parallel, as `{ from, to }`. */
+  addedEdges: Array<{ from: string; to: string }>;
+  warnings: string[];
+}
+
+export interface CompileResult {
+  asl: AslDefinition;
+  report: CompileReport;
+}
+
+/** The compiler signature: pure, deterministic, no AWS, no clock, no environment. */
+export type Compile = (definition: WorkflowDefinition, context: CompileContext) => CompileResult;
+
+/** A definition the compiler refuses (too large, too many transitions, unknown action ARN, …). */
+export class CompileError extends Error {
+  constructor(
+    message: string,
+    readonly code:
+      | 'DEFINITION_TOO_LARGE'
+      | 'TOO_MANY_TRANSITIONS'
+      | 'MISSING_ACTION_ARN'
+      | 'INVALID_DEFINITION',
+  ) {
+    super(message);
+    this.name = 'CompileError';
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The execution record every surface shows (DESIGN.md §3): `flowforge run`, `GET /executions/{id}`,
+ * built from the local event log or from Step Functions history into the same shape.
+ */
+
+export type ExecutionStatus =
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'TIMED_OUT'
+  | 'ABORTED'
+  | 'INTERRUPTED'
+  | 'PENDING_REDRIVE';
+export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'running';
+
+export interface NodeError {
+  error: string;
+  cause?: string;
+}
+
+export interface NodeRecord {
+  status: NodeStatus;
+  output?: unknown;
+  error?: NodeError;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface ExecutionRecord {
+  status: ExecutionStatus;
+  output?: unknown;
+  error?: NodeError;
+  nodes: Record<string, NodeRecord>;
+  startedAt?: string;
+  finishedAt?: string;
+}

@@ -1,0 +1,209 @@
+import { ExpressionSyntaxError, type PathRef } from './path-ref.ts';
+import { scanPath, scanString } from './path-scanner.ts';
+
+/**
+ * The condition language of connections (DESIGN.md §2): paths, literals, `== != < <= > >=`,
+ * `&& || !`, parentheses, `exists(path)` and `matches(path, "glob*")`. Parsed by a recursive-descent
+ * parser into the AST below; nothing is ever evaluated as JavaScript. The compiler turns the AST into
+ * Choice rules; `evaluateCondition` is the reference semantics used by tests and tools.
+ */
+
+export type Literal = string | number | boolean | null;
+export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+export type Operand =
+  | { kind: 'path'; ref: PathRef; start: number }
+  | { kind: 'literal'; value: Literal; start: number };
+
+export type Condition =
+  | { kind: 'compare'; op: CompareOp; left: Operand; right: Operand; start: number }
+  | { kind: 'and' | 'or'; left: Condition; right: Condition; start: number }
+  | { kind: 'not'; operand: Condition; start: number }
+  | { kind: 'exists'; ref: PathRef; start: number }
+  | { kind: 'matches'; ref: PathRef; pattern: string; start: number }
+  /** A bare path: true iff the value is the boolean `true`. */
+  | { kind: 'truthy'; ref: PathRef; start: number }
+  | { kind: 'constant'; value: boolean; start: number };
+
+type Token =
+  | { type: 'op'; value: string; start: number }
+  | { type: 'path'; ref: PathRef; start: number }
+  | { type: 'fn'; name: string; start: number }
+  | { type: 'literal'; value: Literal; start: number }
+  | { type: 'end'; start: number };
+
+const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')', ','];
+const MAX_LENGTH = 4096;
+
+function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < source.length) {
+    const c = source.charAt(i);
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const op = OPERATORS.find((o) => source.startsWith(o, i));
+    if (op) {
+      tokens.push({ type: 'op', value: op, start: i });
+      i += op.length;
+      continue;
+    }
+    if (c === '=') throw new ExpressionSyntaxError('use "==" to compare', i);
+    if (c === '"' || c === "'") {
+      const { value, end } = scanString(source, i);
+      tokens.push({ type: 'literal', value, start: i });
+      i = end;
+      continue;
+    }
+    const number = /^-?(?:\d+(?:\.\d+)?)(?:[eE][+-]?\d+)?/.exec(source.slice(i));
+    if (number) {
+      tokens.push({ type: 'literal', value: Number(number[0]), start: i });
+      i += number[0].length;
+      continue;
+    }
+    const word = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(source.slice(i));
+    if (word) {
+      const w = word[0];
+      const after = source.slice(i + w.length).trimStart();
+      if (w === 'true' || w === 'false' || w === 'null') {
+        tokens.push({ type: 'literal', value: w === 'null' ? null : w === 'true', start: i });
+        i += w.length;
+      } else if (after.startsWith('(') && (w === 'exists' || w === 'matches')) {
+        tokens.push({ type: 'fn', name: w, start: i });
+        i += w.length;
+      } else if (after.startsWith('(')) {
+        throw new ExpressionSyntaxError(`unknown function "${w}" (known: exists, matches)`, i);
+      } else {
+        const { ref, end } = scanPath(source, i);
+        tokens.push({ type: 'path', ref, start: i });
+        i = end;
+      }
+      continue;
+    }
+    throw new ExpressionSyntaxError(`unexpected character "${c}"`, i);
+  }
+  tokens.push({ type: 'end', start: source.length });
+  return tokens;
+}
+
+/** Parses a condition. Throws `ExpressionSyntaxError` with the position of the first problem. */
+export function parseCondition(source: string): Condition {
+  if (source.length > MAX_LENGTH)
+    throw new ExpressionSyntaxError(`condition longer than ${MAX_LENGTH} characters`, 0);
+  const tokens = tokenize(source);
+  let pos = 0;
+  const peek = (): Token => tokens[pos] as Token;
+  const next = (): Token => tokens[pos++] as Token;
+  const isOp = (value: string): boolean => {
+    const t = peek();
+    return t.type === 'op' && t.value === value;
+  };
+  const expectOp = (value: string): void => {
+    const t = next();
+    if (t.type !== 'op' || t.value !== value) throw new ExpressionSyntaxError(`expected "${value}"`, t.start);
+  };
+  const describe = (t: Token): string =>
+    t.type === 'end' ? 'end of condition' : `"${source.slice(t.start, t.start + 12)}"`;
+
+  const parseOr = (depth: number): Condition => {
+    let left = parseAnd(depth);
+    while (isOp('||')) {
+      const start = next().start;
+      left = { kind: 'or', left, right: parseAnd(depth), start };
+    }
+    return left;
+  };
+  const parseAnd = (depth: number): Condition => {
+    let left = parseUnary(depth);
+    while (isOp('&&')) {
+      const start = next().start;
+      left = { kind: 'and', left, right: parseUnary(depth), start };
+    }
+    return left;
+  };
+  const parseUnary = (depth: number): Condition => {
+    if (depth > 64) throw new ExpressionSyntaxError('condition nested too deeply', peek().start);
+    if (isOp('!')) {
+      const start = next().start;
+      return { kind: 'not', operand: parseUnary(depth + 1), start };
+    }
+    if (isOp('(')) {
+      next();
+      const inner = parseOr(depth + 1);
+      expectOp(')');
+      return inner;
+    }
+    const t = peek();
+    if (t.type === 'fn') return parseCall();
+    return parseComparison();
+  };
+  const parseCall = (): Condition => {
+    const fn = next() as Extract<Token, { type: 'fn' }>;
+    expectOp('(');
+    const target = next();
+    if (target.type !== 'path')
+      throw new ExpressionSyntaxError(`${fn.name}() takes a path as its first argument`, target.start);
+    if (fn.name === 'exists') {
+      expectOp(')');
+      return { kind: 'exists', ref: target.ref, start: fn.start };
+    }
+    expectOp(',');
+    const pattern = next();
+    if (pattern.type !== 'literal' || typeof pattern.value !== 'string') {
+      throw new ExpressionSyntaxError(
+        'matches() takes a quoted glob pattern as its second argument',
+        pattern.start,
+      );
+    }
+    expectOp(')');
+    return { kind: 'matches', ref: target.ref, pattern: pattern.value, start: fn.start };
+  };
+  const parseOperand = (): Operand => {
+    const t = next();
+    if (t.type === 'path') return { kind: 'path', ref: t.ref, start: t.start };
+    if (t.type === 'literal') return { kind: 'literal', value: t.value, start: t.start };
+    throw new ExpressionSyntaxError(`expected a path or a value, found ${describe(t)}`, t.start);
+  };
+  const parseComparison = (): Condition => {
+    const left = parseOperand();
+    const t = peek();
+    if (t.type === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.value)) {
+      next();
+      const right = parseOperand();
+      return { kind: 'compare', op: t.value as CompareOp, left, right, start: left.start };
+    }
+    if (left.kind === 'path') return { kind: 'truthy', ref: left.ref, start: left.start };
+    if (typeof left.value === 'boolean') return { kind: 'constant', value: left.value, start: left.start };
+    throw new ExpressionSyntaxError(
+      'a value alone is not a condition; compare it with == != < <= > >=',
+      left.start,
+    );
+  };
+
+  if (peek().type === 'end') throw new ExpressionSyntaxError('empty condition', 0);
+  const condition = parseOr(0);
+  const rest = peek();
+  if (rest.type !== 'end') throw new ExpressionSyntaxError(`unexpected ${describe(rest)}`, rest.start);
+  return condition;
+}
+
+/** Every path a condition reads. */
+export function conditionPaths(condition: Condition): PathRef[] {
+  switch (condition.kind) {
+    case 'compare':
+      return [condition.left, condition.right].flatMap((o) => (o.kind === 'path' ? [o.ref] : []));
+    case 'and':
+    case 'or':
+      return [...conditionPaths(condition.left), ...conditionPaths(condition.right)];
+    case 'not':
+      return conditionPaths(condition.operand);
+    case 'exists':
+    case 'matches':
+    case 'truthy':
+      return [condition.ref];
+    case 'constant':
+      return [];
+  }
+}
