@@ -1,0 +1,52 @@
+import { type CliIo, processIo } from './cli-io.ts';
+
+/** The verbs of `flowforge`; each is a module `./commands/<verb>.ts` exporting `run(args, io)`. */
+const VERBS = {
+  validate: 'validate FILE [--json]           check a workflow definition; exit 0 valid, 1 invalid',
+  compile: 'compile FILE [--report]          print the Step Functions ASL of a definition',
+  run: 'run FILE [--input JSON] [--json]  run a workflow on this machine; exit 0 iff it succeeded',
+} as const;
+
+/** The usage text (ends with a newline). */
+export function usage(): string {
+  const lines = Object.values(VERBS).map((line) => `  flowforge ${line}`);
+  return `Usage:\n${lines.join('\n')}\n`;
+}
+
+/** The signature every verb module exports. */
+export type VerbRun = (args: string[], io: CliIo) => Promise<number>;
+
+/**
+ * Entry point of the `flowforge` CLI (bin/flowforge.js passes `process.argv.slice(2)` and exits with
+ * the result). Dispatches to `./commands/<verb>.ts`; no verb, `--help` or an unknown verb print the
+ * usage on stderr and return 2. Never throws: an unexpected error is one line on stderr and exit 1.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [verb, ...args] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    io.stderr(usage());
+    return 2;
+  }
+  if (!Object.hasOwn(VERBS, verb)) {
+    io.stderr(`flowforge: unknown command "${verb}"\n${usage()}`);
+    return 2;
+  }
+  let run: VerbRun;
+  try {
+    const module = (await import(`./commands/${verb}.ts`)) as { run: VerbRun };
+    run = module.run;
+  } catch (error) {
+    io.stderr(`flowforge: the "${verb}" command is not available (${describe(error)})\n`);
+    return 1;
+  }
+  try {
+    return await run(args, io);
+  } catch (error) {
+    io.stderr(`flowforge ${verb}: ${describe(error)}\n`);
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

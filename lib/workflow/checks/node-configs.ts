@@ -1,0 +1,77 @@
+import type { z } from 'zod';
+import { actionCatalog, actionKinds } from '../../actions/catalog.ts';
+import { operationConfigSchemas } from '../operation-configs.ts';
+import { type ScheduleTriggerConfig, scheduleProblems, triggerConfigSchemas } from './trigger-configs.ts';
+import { isRecord, type ValidationContext } from './validation-context.ts';
+import { zodIssues } from './zod-issues.ts';
+
+/**
+ * Every node's `config` satisfies the schema of its kind: an action's from the action catalog
+ * (unknown actions are errors that list the known ones), an operation's from `operationConfigSchemas`,
+ * a trigger's from `triggerConfigSchemas` (schedules also through `parseSchedule`). A `compensate`
+ * names a catalog action and its config is checked the same way. Issues at or under a string holding
+ * a template are ignored for actions and operations.
+ */
+export function checkNodeConfigs(ctx: ValidationContext): void {
+  const root = isRecord(ctx.raw) ? ctx.raw : {};
+  if (!Array.isArray(root.nodes)) return;
+  root.nodes.forEach((node: unknown, index) => {
+    if (!isRecord(node)) return;
+    const pointer = `/nodes/${index}`;
+    const config = node.config ?? {};
+    if (node.type === 'action' && typeof node.action === 'string') {
+      checkAction(ctx, node.action, config, `${pointer}/action`, `${pointer}/config`);
+    } else if (node.type === 'operation' && typeof node.operation === 'string') {
+      const schema = (operationConfigSchemas as Record<string, z.ZodType>)[node.operation];
+      if (schema) check(ctx, schema, config, `${pointer}/config`, true);
+    } else if (node.type === 'trigger' && typeof node.trigger === 'string') {
+      const schema = (triggerConfigSchemas as Record<string, z.ZodType>)[node.trigger];
+      if (schema && check(ctx, schema, config, `${pointer}/config`, false) && node.trigger === 'schedule') {
+        for (const [field, message] of scheduleProblems(config as ScheduleTriggerConfig)) {
+          ctx.error(`${pointer}/config/${field}`, message);
+        }
+      }
+    }
+    const compensate = node.compensate;
+    if (isRecord(compensate) && typeof compensate.action === 'string') {
+      checkAction(
+        ctx,
+        compensate.action,
+        compensate.config ?? {},
+        `${pointer}/compensate/action`,
+        `${pointer}/compensate/config`,
+      );
+    }
+  });
+}
+
+function checkAction(
+  ctx: ValidationContext,
+  action: string,
+  config: unknown,
+  actionPointer: string,
+  configPointer: string,
+): void {
+  const schema = Object.hasOwn(actionCatalog, action) ? actionCatalog[action] : undefined;
+  if (!schema) {
+    ctx.error(actionPointer, `unknown action "${action}" (known: ${actionKinds().join(', ')})`);
+    return;
+  }
+  check(ctx, schema, config, configPointer, true);
+}
+
+/** Checks `config` (when it is an object; zod reports other types) and says whether it passed. */
+function check(
+  ctx: ValidationContext,
+  schema: z.ZodType,
+  config: unknown,
+  pointer: string,
+  skipTemplates: boolean,
+): boolean {
+  if (!isRecord(config)) return false;
+  const result = schema.safeParse(config);
+  if (result.success) return true;
+  for (const issue of zodIssues(result.error, config, pointer, { skipTemplates }))
+    ctx.error(issue.path, issue.message);
+  return false;
+}

@@ -1,0 +1,47 @@
+import type { PathRef } from '../path-ref.ts';
+import { buildUpstreamIndex } from './upstream-index.ts';
+import type { ValidationContext } from './validation-context.ts';
+
+/** A `nodes.<id>…` path read by a template or a condition, and who reads it. */
+export interface NodeReference {
+  ref: PathRef & { nodeId: string };
+  /** Where the path is written. */
+  pointer: string;
+  /** The node whose data must already exist: the node using the template, or the source of a conditional edge. */
+  reader: string;
+  /** True when reading the reader's own output is fine (a condition on its outgoing edge, its compensation). */
+  selfAllowed: boolean;
+  /** `template` or `condition`, for the message. */
+  where: 'template' | 'condition';
+}
+
+/** Keeps the node references of a path list that start with `nodes.`. */
+export function nodeRefs(refs: Iterable<PathRef>): Array<PathRef & { nodeId: string }> {
+  const out: Array<PathRef & { nodeId: string }> = [];
+  for (const ref of refs) if (ref.nodeId !== undefined) out.push(ref as PathRef & { nodeId: string });
+  return out;
+}
+
+/**
+ * Every `nodes.<id>` path names an existing node that is upstream of its reader (so its data is
+ * there when the path is read). Referenced nodes are indexed once (see `buildUpstreamIndex`).
+ */
+export function checkNodeReferences(ctx: ValidationContext, references: readonly NodeReference[]): void {
+  const index = buildUpstreamIndex(
+    ctx.graph,
+    references.map((r) => r.ref.nodeId),
+  );
+  for (const r of references) {
+    const id = r.ref.nodeId;
+    if (!ctx.byId.has(id)) {
+      ctx.error(r.pointer, `${r.where} path "${r.ref.text}" reads node "${id}", which does not exist`);
+      continue;
+    }
+    if (id === r.reader ? r.selfAllowed : index.isUpstream(id, r.reader)) continue;
+    const why =
+      id === r.reader
+        ? `node "${id}" cannot read its own ${r.where === 'template' ? 'result in its config' : 'result'}`
+        : `node "${id}" is not upstream of "${r.reader}", so its data may not exist yet`;
+    ctx.error(r.pointer, `${r.where} path "${r.ref.text}": ${why}`);
+  }
+}

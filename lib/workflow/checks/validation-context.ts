@@ -1,0 +1,150 @@
+import { NODE_ID_PATTERN } from '../definition-schema.ts';
+import type { Edge } from '../edges.ts';
+import { buildGraph, type Graph } from '../graph/index.ts';
+import { escapePointer } from '../template.ts';
+
+/** One finding of the validator: a JSON pointer into the input ("" for the root) and a message. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** A node of the input as far as it can be read: an object at `/nodes/<index>` with a well-formed id. */
+export interface NodeView {
+  index: number;
+  /** `/nodes/<index>` */
+  pointer: string;
+  id: string;
+  type: unknown;
+  raw: Readonly<Record<string, unknown>>;
+  /** False for the second and later nodes with the same id (they take no part in the graph). */
+  first: boolean;
+}
+
+/** One edge as written: a `dependencies` entry or a connection, before duplicates are merged. */
+export interface EdgeDeclaration {
+  from: unknown;
+  to: unknown;
+  /** Where `from` / `to` sit in the input (for a dependency both are the entry itself). */
+  fromPointer: string;
+  toPointer: string;
+  /** `/nodes/2/dependencies/0` or `/connections/1` */
+  pointer: string;
+  on: Edge['on'];
+  condition?: unknown;
+  kind: 'dependency' | 'connection';
+}
+
+/**
+ * What every check reads: the raw input seen leniently (so checks run even where zod found
+ * problems), the graph over the well-formed edges between existing nodes, and the issue sinks.
+ */
+export interface ValidationContext {
+  raw: unknown;
+  nodes: NodeView[];
+  /** The first node of each id. */
+  byId: ReadonlyMap<string, NodeView>;
+  declarations: EdgeDeclaration[];
+  /** Edges between existing, distinct nodes; a dependency and a connection between the same pair are one edge (the connection's). */
+  edges: Edge[];
+  graph: Graph;
+  error(path: string, message: string): void;
+  warn(path: string, message: string): void;
+}
+
+/** True for a plain JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Joins JSON-pointer tokens: `pointerOf(['nodes', 2, 'id'])` → `/nodes/2/id`. */
+export function pointerOf(tokens: readonly PropertyKey[]): string {
+  let out = '';
+  for (const token of tokens) out += `/${escapePointer(String(token))}`;
+  return out;
+}
+
+const EDGE_ON = new Set<string>(['success', 'error', 'always']);
+
+/** Reads the input leniently and builds the graph every graph check shares. */
+export function createContext(
+  raw: unknown,
+  sinks: { errors: ValidationIssue[]; warnings: ValidationIssue[] },
+): ValidationContext {
+  const nodes: NodeView[] = [];
+  const byId = new Map<string, NodeView>();
+  const declarations: EdgeDeclaration[] = [];
+  const root = isRecord(raw) ? raw : {};
+  const rawNodes = Array.isArray(root.nodes) ? root.nodes : [];
+  rawNodes.forEach((node: unknown, index) => {
+    if (!isRecord(node) || typeof node.id !== 'string' || !NODE_ID_PATTERN.test(node.id)) return;
+    const view: NodeView = {
+      index,
+      pointer: `/nodes/${index}`,
+      id: node.id,
+      type: node.type,
+      raw: node,
+      first: !byId.has(node.id),
+    };
+    nodes.push(view);
+    if (view.first) byId.set(node.id, view);
+  });
+  for (const node of nodes) {
+    if (!node.first || !Array.isArray(node.raw.dependencies)) continue;
+    node.raw.dependencies.forEach((from: unknown, i) => {
+      const pointer = `${node.pointer}/dependencies/${i}`;
+      declarations.push({
+        from,
+        to: node.id,
+        fromPointer: pointer,
+        toPointer: pointer,
+        pointer,
+        on: 'success',
+        kind: 'dependency',
+      });
+    });
+  }
+  const rawConnections = Array.isArray(root.connections) ? root.connections : [];
+  rawConnections.forEach((connection: unknown, i) => {
+    if (!isRecord(connection)) return;
+    const pointer = `/connections/${i}`;
+    const declaration: EdgeDeclaration = {
+      from: connection.from,
+      to: connection.to,
+      fromPointer: `${pointer}/from`,
+      toPointer: `${pointer}/to`,
+      pointer,
+      on:
+        typeof connection.on === 'string' && EDGE_ON.has(connection.on)
+          ? (connection.on as Edge['on'])
+          : 'success',
+      kind: 'connection',
+    };
+    if (connection.condition !== undefined) declaration.condition = connection.condition;
+    declarations.push(declaration);
+  });
+
+  // Same merge rule as collectEdges(): one edge per (from, to), a connection overrides a dependency.
+  const byPair = new Map<string, Edge>();
+  for (const d of declarations) {
+    if (typeof d.from !== 'string' || typeof d.to !== 'string') continue;
+    if (d.from === d.to || !byId.has(d.from) || !byId.has(d.to)) continue;
+    const key = `${d.from}\u0000${d.to}`;
+    if (d.kind === 'dependency' && byPair.has(key)) continue;
+    const edge: Edge = { from: d.from, to: d.to, on: d.on, pointer: d.pointer };
+    if (typeof d.condition === 'string') edge.condition = d.condition;
+    byPair.set(key, edge);
+  }
+  const edges = [...byPair.values()];
+  const graph = buildGraph([...byId.keys()], edges);
+  return {
+    raw,
+    nodes,
+    byId,
+    declarations,
+    edges,
+    graph,
+    error: (path, message) => sinks.errors.push({ path, message }),
+    warn: (path, message) => sinks.warnings.push({ path, message }),
+  };
+}
