@@ -80,3 +80,66 @@ export const orderFlow: WorkflowDefinitionInput = {
     },
   ],
 };
+
+/** A controllable clock: timers run only when the test advances time. */
+export class FakeClock {
+  private current: number;
+  private nextId = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+
+  constructor(start: Date | string) {
+    this.current = new Date(start).getTime();
+  }
+
+  now = (): Date => new Date(this.current);
+
+  setTimeout = (fn: () => void, ms: number): unknown => {
+    const id = ++this.nextId;
+    this.timers.set(id, { at: this.current + ms, fn });
+    return id;
+  };
+
+  clearTimeout = (handle: unknown): void => {
+    this.timers.delete(handle as number);
+  };
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Moves time forward to `target`, running each due timer at its own instant and then `settle`. */
+  async advanceTo(target: Date | string, settle: () => Promise<void> = async () => {}): Promise<void> {
+    const end = new Date(target).getTime();
+    for (;;) {
+      let due: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.timers)
+        if (entry[1].at <= end && (!due || entry[1].at < due[1].at)) due = entry;
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.current = Math.max(this.current, due[1].at);
+      due[1].fn();
+      await settle();
+    }
+    this.current = Math.max(this.current, end);
+  }
+}
+
+/** In-memory fired marks with the store's contract (conditional put per instant). */
+export function fakeFiredMarks() {
+  const marks = new Map<string, Set<string>>();
+  return {
+    marks,
+    async markScheduleFired(tenant: string, flowId: string, triggerId: string, instantIso: string) {
+      const key = `${tenant}/${flowId}/${triggerId}`;
+      const set = marks.get(key) ?? new Set<string>();
+      marks.set(key, set);
+      if (set.has(instantIso)) return false;
+      set.add(instantIso);
+      return true;
+    },
+    async lastScheduleFired(tenant: string, flowId: string, triggerId: string) {
+      const set = marks.get(`${tenant}/${flowId}/${triggerId}`);
+      return set && set.size > 0 ? [...set].sort().at(-1) : undefined;
+    },
+  };
+}
