@@ -23,9 +23,15 @@ export const scheduleTriggerConfigSchema = z
   })
   .strict();
 
-/** `webhook` trigger config: optionally where its signing secret is kept. */
+/**
+ * `webhook` trigger config: optionally where its signing secret is kept, and the signature scheme
+ * (`standard-webhooks`, the default, or `github` for sources that only send `X-Hub-Signature-256`).
+ */
 export const webhookTriggerConfigSchema = z
-  .object({ secretRef: z.string().min(1).max(2048).optional() })
+  .object({
+    secretRef: z.string().min(1).max(2048).optional(),
+    signature: z.enum(['standard-webhooks', 'github']).optional(),
+  })
   .strict();
 /** `queue` trigger config: optionally the name of the queue (default: the shared trigger queue). */
 export const queueTriggerConfigSchema = z.object({ queue: z.string().min(1).max(80).optional() }).strict();
