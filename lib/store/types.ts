@@ -195,8 +195,11 @@ export interface ExecutionStorePort {
   listByFlow(tenant: string, flowId: string, page?: PageRequest): Promise<Page<ExecutionItem>>;
   /** Executions of the tenant, newest first. */
   listByTenant(tenant: string, page?: PageRequest): Promise<Page<ExecutionItem>>;
-  /** Executions with one of the given statuses (e.g. RUNNING, to mark them INTERRUPTED after a crash); local-mode use, it queries per tenant. */
-  listByStatus(tenant: string, statuses: ExecutionStatus[], page?: PageRequest): Promise<Page<ExecutionItem>>;
+  /**
+   * Every RUNNING or PENDING_REDRIVE execution of every tenant. Scans the table: only for
+   * local-mode startup recovery (marking interrupted runs), never on a request path.
+   */
+  listUnfinished(): AsyncIterable<ExecutionItem>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, translateSdkError } from './errors.ts';
+import { keys } from './table.ts';
+import type { Clock, RateLimit, RateLimiterPort, TakeTokenResult } from './types.ts';
+
+/** The limit of keys without their own: bursts of 20, 10 requests per second sustained. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { capacity: 20, refillPerSecond: 10 };
+
+/**
+ * A token bucket per API key in DynamoDB, as GCRA: the item holds one number, `tat` (the
+ * theoretical arrival time, epoch ms). A request at `now` is allowed iff
+ * `tat <= now + (capacity - 1) * interval`, and then `tat = max(tat, now) + interval`.
+ * DynamoDB cannot compute `max`, so each attempt is a single conditional update for one side:
+ * first `tat < now` (an idle bucket: `tat = now + interval`), then `now <= tat <= now + burst`
+ * (`tat = tat + interval`). Both failing means the bucket is empty; one read then gives
+ * `retryAfterSeconds`. Concurrent takers never both spend the same token.
+ */
+export class RateLimiter implements RateLimiterPort {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock = () => new Date(),
+    private readonly defaults: RateLimit = DEFAULT_RATE_LIMIT,
+  ) {}
+
+  async takeToken(keyId: string, limit: RateLimit = this.defaults): Promise<TakeTokenResult> {
+    const interval = 1000 / limit.refillPerSecond;
+    const burst = (Math.max(1, limit.capacity) - 1) * interval;
+    const key = { pk: keys.rateLimit(keyId), sk: 'RL' };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = this.clock().getTime();
+      const expiresAt = Math.ceil((now + burst + interval) / 1000) + 60;
+      if (
+        await this.tryUpdate(
+          key,
+          'SET tat = :next, expiresAt = :exp',
+          'attribute_not_exists(tat) OR tat < :now',
+          {
+            ':next': now + interval,
+            ':now': now,
+            ':exp': expiresAt,
+          },
+        )
+      ) {
+        return { allowed: true };
+      }
+      if (
+        await this.tryUpdate(
+          key,
+          'SET tat = tat + :interval, expiresAt = :exp',
+          'tat BETWEEN :now AND :limit',
+          {
+            ':interval': interval,
+            ':now': now,
+            ':limit': now + burst,
+            ':exp': expiresAt,
+          },
+        )
+      ) {
+        return { allowed: true };
+      }
+      let tat: unknown;
+      try {
+        const result = await this.client.send(
+          new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+        );
+        tat = result.Item?.tat;
+      } catch (error) {
+        throw translateSdkError(error, 'reading a rate limit');
+      }
+      if (typeof tat === 'number' && tat > now + burst) {
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((tat - burst - now) / 1000)) };
+      }
+      // The bucket moved between our writes and the read: try again.
+    }
+    return { allowed: false, retryAfterSeconds: 1 };
+  }
+
+  private async tryUpdate(
+    key: { pk: string; sk: string },
+    update: string,
+    condition: string,
+    values: Record<string, number>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw translateSdkError(error, 'taking a rate-limit token');
+    }
+  }
+}
