@@ -1,0 +1,30 @@
+import { actionKinds } from '../../actions/catalog.ts';
+import type { CompileContext } from '../../compiler/types.ts';
+
+const LOCAL_ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function:flowforge-local-';
+
+/**
+ * The Lambda ARN a locally compiled machine names for an action kind:
+ * `arn:aws:lambda:us-east-1:000000000000:function:flowforge-local-<kind>`. The local runner routes
+ * every `lambda:invoke` Task whose `FunctionName` has this form to the kind's local handler.
+ */
+export function localActionArn(kind: string): string {
+  return `${LOCAL_ARN_PREFIX}${kind}`;
+}
+
+/**
+ * The action kind a Lambda function name or ARN stands for, or `undefined`. Accepts the local form
+ * (`…:function:flowforge-local-<kind>`) and the deployed form (`…:function:flowforge-action-<kind>`),
+ * with or without a version or alias qualifier, so ASL compiled for AWS also runs locally.
+ */
+export function actionKindOfFunction(functionNameOrArn: string): string | undefined {
+  const match = /(?:^|:function:)flowforge-(?:local|action)-([A-Za-z0-9_-]+?)(?::[^:]+)?$/.exec(
+    functionNameOrArn,
+  );
+  return match?.[1];
+}
+
+/** The compile context of local mode: every action kind (default: the whole catalog) → its local ARN. */
+export function localCompileContext(kinds: readonly string[] = actionKinds()): CompileContext {
+  return { actionArns: Object.fromEntries(kinds.map((kind) => [kind, localActionArn(kind)])) };
+}

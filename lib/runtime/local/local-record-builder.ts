@@ -1,0 +1,243 @@
+import type {
+  ExecutionRecord,
+  ExecutionStatus,
+  NodeError,
+  NodeRecord,
+  NodeStatus,
+} from '../execution-record.ts';
+import type { LocalExecutionEvent } from './local-execution-event.ts';
+
+const NODE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
+
+/**
+ * The node a state reports timing for: the state named exactly `<id>` (the one that runs the node)
+ * or `<id>:skip` (the one that records it as skipped). Other compiler-added states (names with
+ * a character a node id cannot have) report nothing.
+ */
+export function nodeIdOfState(stateName: string): string | undefined {
+  if (NODE_ID.test(stateName)) return stateName;
+  if (stateName.endsWith(':skip')) {
+    const id = stateName.slice(0, -':skip'.length);
+    if (NODE_ID.test(id)) return id;
+  }
+  return undefined;
+}
+
+interface NodeView {
+  /** The latest entry of `nodes.<id>` seen in any state's input or output. */
+  entry?: { status?: string; output?: unknown; error?: NodeError; hasOutput: boolean };
+  /** Where the node's own states are in the event log. */
+  phase?: 'running' | 'failed' | 'done';
+  lastError?: NodeError;
+  startedAt?: number;
+  finishedAt?: number;
+  /** When the node first appeared in a `nodes` map (timing fallback for nodes without own states). */
+  firstSeenAt?: number;
+}
+
+/** How a local run ended, as the runner learnt it from the interpreter. */
+export interface RunOutcome {
+  status: Exclude<ExecutionStatus, 'RUNNING' | 'PENDING_REDRIVE'>;
+  /** The machine's final output (SUCCEEDED only). */
+  finalOutput?: unknown;
+  error?: NodeError;
+  finishedAt?: number;
+}
+
+/**
+ * Builds the execution record (lib/runtime/execution-record.ts) from the event log of
+ * aws-local-stepfunctions, incrementally, so a running execution can be described at any time.
+ *
+ * Rules:
+ * - A node's `status`, `output` and `error` come from the latest `nodes.<id>` entry seen in any
+ *   state's input or output (events in arrival order, merged by node id, so the entries written in
+ *   different Parallel branches all count); on success the final output's `nodes` map is applied
+ *   last. `{ Error, Cause }` entries are normalised to `{ error, cause }`.
+ * - A node with no valid status in the map takes it from its own states: `running` while its
+ *   state `<id>` is entered (or being retried), `failed` (with the state's error) after an
+ *   uncaught failure, `succeeded` after a normal exit. When the run has ended, a node still
+ *   `running` becomes `failed` with error `Interrupted` and a cause that says how the run ended.
+ * - Timing: `startedAt` is the first `StateEntered` of a state named `<id>` or `<id>:skip`,
+ *   `finishedAt` the last `StateExited`/`StateFailed` of those (ISO 8601). A node that has no such
+ *   state gets, for both, the time of the event in which it first appeared in a `nodes` map.
+ * - Record `output` is `{ <nodeId>: output }` for every succeeded node that has an output.
+ * - Nodes are listed in the order they were first seen.
+ */
+export class LocalRecordBuilder {
+  private readonly nodes = new Map<string, NodeView>();
+  private startedAt?: number;
+  private lastEventAt?: number;
+
+  /** Feeds one event; answers whether a node's status (or a node) changed. */
+  observe(event: LocalExecutionEvent): boolean {
+    this.lastEventAt = event.timestamp;
+    let changed = false;
+    switch (event.type) {
+      case 'ExecutionStarted':
+        this.startedAt = event.timestamp;
+        break;
+      case 'StateEntered': {
+        changed = this.scanNodes(event.state.input, event.timestamp) || changed;
+        const view = this.ownView(event.state.name);
+        if (view) {
+          view.startedAt ??= event.timestamp;
+          view.phase = 'running';
+          changed = true;
+        }
+        break;
+      }
+      case 'StateRetried': {
+        const view = this.ownView(event.state.name);
+        if (view) view.phase = 'running';
+        changed = view !== undefined;
+        break;
+      }
+      case 'StateFailed': {
+        const view = this.ownView(event.state.name);
+        if (view) {
+          view.phase = 'failed';
+          view.finishedAt = event.timestamp;
+          view.lastError = { error: event.Error, cause: causeText(event.Cause) };
+          changed = true;
+        }
+        break;
+      }
+      case 'StateExited': {
+        const view = this.ownView(event.state.name);
+        if (view) {
+          view.phase = 'done';
+          view.finishedAt = event.timestamp;
+          changed = true;
+        }
+        changed = this.scanNodes(event.state.output, event.timestamp) || changed;
+        break;
+      }
+      default:
+        break;
+    }
+    return changed;
+  }
+
+  /** The record of a run still going: status RUNNING, the nodes known so far. */
+  snapshot(): ExecutionRecord {
+    const record = this.build(undefined);
+    return { ...record, status: 'RUNNING' };
+  }
+
+  /** The final record once the run has ended. */
+  finish(outcome: RunOutcome): ExecutionRecord {
+    if (outcome.status === 'SUCCEEDED') this.scanNodes(outcome.finalOutput, this.lastEventAt ?? Date.now());
+    return this.build(outcome);
+  }
+
+  private build(outcome: RunOutcome | undefined): ExecutionRecord {
+    const nodes: Record<string, NodeRecord> = {};
+    const output: Record<string, unknown> = {};
+    for (const [id, view] of this.nodes) {
+      const node = nodeRecord(view, outcome);
+      nodes[id] = node;
+      if (node.status === 'succeeded' && view.entry?.hasOutput) output[id] = view.entry.output;
+    }
+    const record: ExecutionRecord = { status: outcome?.status ?? 'RUNNING', output, nodes };
+    if (outcome?.error) record.error = outcome.error;
+    if (this.startedAt !== undefined) record.startedAt = iso(this.startedAt);
+    if (outcome) record.finishedAt = iso(outcome.finishedAt ?? this.lastEventAt ?? Date.now());
+    return record;
+  }
+
+  private ownView(stateName: string): NodeView | undefined {
+    const id = nodeIdOfState(stateName);
+    return id === undefined ? undefined : this.view(id);
+  }
+
+  private view(id: string): NodeView {
+    let view = this.nodes.get(id);
+    if (!view) {
+      view = {};
+      this.nodes.set(id, view);
+    }
+    return view;
+  }
+
+  private scanNodes(data: unknown, timestamp: number): boolean {
+    if (!isObject(data) || !isObject(data.nodes)) return false;
+    let changed = false;
+    for (const [id, value] of Object.entries(data.nodes)) {
+      if (!isObject(value)) continue;
+      const view = this.view(id);
+      view.firstSeenAt ??= timestamp;
+      const status = typeof value.status === 'string' ? value.status : undefined;
+      if (view.entry?.status !== status) changed = true;
+      view.entry = {
+        status,
+        output: value.output,
+        hasOutput: 'output' in value && value.output !== undefined,
+        error: normaliseError(value.error),
+      };
+    }
+    return changed;
+  }
+}
+
+function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord {
+  let status: NodeStatus;
+  let error: NodeError | undefined;
+  const entryStatus = view.entry?.status;
+  if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
+    status = entryStatus as NodeStatus;
+    error = view.entry?.error ?? (status === 'failed' ? view.lastError : undefined);
+  } else if (view.phase === 'failed') {
+    status = 'failed';
+    error = view.lastError;
+  } else if (view.phase === 'done') {
+    status = 'succeeded';
+  } else {
+    status = 'running';
+  }
+  if (status === 'running' && outcome) {
+    status = 'failed';
+    error = { error: 'Interrupted', cause: interruptedCause(outcome.status) };
+  }
+  const node: NodeRecord = { status };
+  if (status === 'succeeded' && view.entry?.hasOutput) node.output = view.entry.output;
+  if (error && status === 'failed') node.error = error;
+  const startedAt = view.startedAt ?? view.firstSeenAt;
+  const finishedAt = view.finishedAt ?? (view.startedAt === undefined ? view.firstSeenAt : undefined);
+  if (startedAt !== undefined) node.startedAt = iso(startedAt);
+  if (finishedAt !== undefined && status !== 'running') node.finishedAt = iso(finishedAt);
+  return node;
+}
+
+function interruptedCause(status: RunOutcome['status']): string {
+  switch (status) {
+    case 'ABORTED':
+      return 'The execution was stopped while this node ran';
+    case 'TIMED_OUT':
+      return 'The execution timed out while this node ran';
+    case 'INTERRUPTED':
+      return 'The process running the execution stopped while this node ran';
+    default:
+      return 'The execution ended (another branch failed) while this node ran';
+  }
+}
+
+function normaliseError(value: unknown): NodeError | undefined {
+  if (!isObject(value)) return undefined;
+  const name = value.error ?? value.Error;
+  if (typeof name !== 'string') return undefined;
+  const cause = value.cause ?? value.Cause;
+  return cause === undefined ? { error: name } : { error: name, cause: causeText(cause) };
+}
+
+function causeText(cause: unknown): string {
+  return typeof cause === 'string' ? cause : JSON.stringify(cause);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

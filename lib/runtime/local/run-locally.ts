@@ -1,0 +1,380 @@
+import '../polyfills.ts';
+import { createHash } from 'node:crypto';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  type RunOptions,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+import { InvalidConfigError, type TaskPayload } from '../../actions/action.ts';
+import { actionRegistry } from '../../actions/registry.ts';
+import type { AslDefinition } from '../../compiler/types.ts';
+import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
+import { InvalidDefinitionError, type MachineInput, RuntimeError } from '../state-machines.ts';
+import { actionKindOfFunction } from './local-action-arns.ts';
+import type { LocalExecutionEvent } from './local-execution-event.ts';
+import { LocalRecordBuilder, type RunOutcome } from './local-record-builder.ts';
+import {
+  MAX_LOCAL_TIMEOUT_SECONDS,
+  type PreparedMachine,
+  prepareLocalMachine,
+} from './prepare-local-machine.ts';
+
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+
+/** What the runner tells an action handler besides the payload. */
+export interface InvokeContext {
+  /** The action kind, from the Task's `FunctionName`. */
+  kind: string;
+  /** The Task state's name (the node id for a node's own Task). */
+  stateName: string;
+  /** Aborted when the run is aborted or the Task's `TimeoutSeconds` is up. */
+  signal: AbortSignal;
+}
+
+/** Runs one action for a Task: resolves to the node's output, rejects with the action's error. */
+export type InvokeAction = (payload: TaskPayload, context: InvokeContext) => Promise<unknown>;
+
+export interface RunLocallyOptions {
+  /**
+   * Runs the action of a `lambda:invoke` Task. Default: {@link invokeRegisteredAction} (the kind's
+   * `actionRegistry` entry, config parsed with its schema). A rejection surfaces to the machine as
+   * the States error `Error = error.name`, `Cause = error.message`, so compiled Retry/Catch match it.
+   */
+  invokeAction?: InvokeAction;
+  /**
+   * Multiplies every Wait duration and every Retry interval (e.g. 0.001 turns seconds into ms).
+   * Default 1. Action durations are not scaled; Task timeouts only with `scaleTimeouts`.
+   */
+  timeScale?: number;
+  /** Also scale Task and machine `TimeoutSeconds` by `timeScale` (default false). */
+  scaleTimeouts?: boolean;
+  /** Called for every event of the log, in arrival order; `nodesChanged` says a node's status changed. */
+  onEvent?: (event: LocalExecutionEvent, progress: { nodesChanged: boolean }) => void;
+  /** Aborting it aborts the run (as `abort()` does). */
+  signal?: AbortSignal;
+  /**
+   * Node results of an earlier run of the same machine and input (a redrive): the Task of a node
+   * recorded `succeeded` returns the recorded output without running the action again, and that
+   * node's Wait does not wait; everything else runs again.
+   */
+  replay?: Readonly<Record<string, NodeRecord>>;
+  /**
+   * Validate the ASL first (default true; see {@link validateLocalMachine} for its cost). Pass false
+   * for a definition validated before (deployed, or straight from the compiler).
+   */
+  validate?: boolean;
+}
+
+/** A run in progress. */
+export interface LocalRun {
+  /** Settles with the execution record once the run has ended; never rejects for a failed run. */
+  promise: Promise<ExecutionRecord>;
+  /** Aborts the run: the record ends `ABORTED` with `reason` (default `ExecutionAborted`) as its error. */
+  abort(reason?: NodeError): void;
+  /** The event log so far (a live, read-only view). */
+  events(): readonly LocalExecutionEvent[];
+  /** The record as of now (status `RUNNING` until the run has ended, then the final record). */
+  snapshot(): ExecutionRecord;
+}
+
+/** A Task the local runner cannot route (not `lambda:invoke`, or an unknown function). */
+export class LocalTaskRoutingError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'Lambda.ResourceNotFoundException';
+  }
+}
+
+/** An action kind that has no entry in `actionRegistry`. */
+export class UnknownActionError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnknownAction';
+  }
+}
+
+/**
+ * What a handler's failure looks like to the interpreter: `name` is the States error, `message`
+ * its cause. It carries no `cause` property because the interpreter would report that instead.
+ */
+class TaskFailure extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** The default {@link InvokeAction}: the registry's action for the kind, its config parsed by its schema. */
+export async function invokeRegisteredAction(payload: TaskPayload, context: InvokeContext): Promise<unknown> {
+  const action = actionRegistry[context.kind];
+  if (!action) throw new UnknownActionError(`No local handler for action kind "${context.kind}"`);
+  const parsed = action.configSchema.safeParse(payload.config);
+  if (!parsed.success) {
+    const details = parsed.error.issues
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(config)'}: ${issue.message}`)
+      .join('; ');
+    throw new InvalidConfigError(`Invalid config for action "${context.kind}": ${details}`, {
+      cause: parsed.error,
+    });
+  }
+  return action.run(parsed.data as never, {
+    nodeId: payload.nodeId,
+    attempt: payload.attempt,
+    execution: payload.execution,
+    signal: context.signal,
+  });
+}
+
+const validated = new WeakSet<AslDefinition>();
+const validatedDigests = new Set<string>();
+
+/**
+ * Checks an ASL document the way aws-local-stepfunctions does before running it (asl-validator with
+ * ARN and JSONPath checks). Throws {@link InvalidDefinitionError} with the validator's messages.
+ * The validator builds its schemas on every call (≈0.4–1.5 s), so documents that passed are
+ * remembered, by identity and by content digest; it also writes into the document it checks, so
+ * it is given a copy.
+ */
+export function validateLocalMachine(asl: AslDefinition): void {
+  if (validated.has(asl)) return;
+  const digest = createHash('sha256').update(JSON.stringify(asl)).digest('hex');
+  if (!validatedDigests.has(digest)) {
+    try {
+      new StateMachine(structuredClone(asl) as unknown as StateMachineDefinition);
+    } catch (error) {
+      throw new InvalidDefinitionError((error as Error).message, { cause: error });
+    }
+    validatedDigests.add(digest);
+  }
+  validated.add(asl);
+}
+
+/**
+ * Runs a compiled (JSONPath) ASL document on this machine with aws-local-stepfunctions.
+ *
+ * Every `arn:aws:states:::lambda:invoke` Task is routed by its `FunctionName` to an action kind
+ * (`…:function:flowforge-local-<kind>` or `…-action-<kind>`), `invokeAction` runs it with the
+ * Task's `Payload`, and the Task's result is `{ StatusCode: 200, ExecutedVersion, Payload: output }`
+ * as from Lambda. A failing action becomes the States error `error.name` with cause `error.message`.
+ * Waits and retry intervals can be scaled (see {@link prepareLocalMachine}). The record is built
+ * from the event log (see {@link LocalRecordBuilder} for the rules).
+ *
+ * Throws {@link InvalidDefinitionError} synchronously when the ASL does not validate.
+ */
+export function runLocally(
+  asl: AslDefinition,
+  machineInput: MachineInput,
+  options: RunLocallyOptions = {},
+): LocalRun {
+  if (options.validate !== false) validateLocalMachine(asl);
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale >= 0) || !Number.isFinite(timeScale)) {
+    throw new RangeError(`timeScale must be a finite number ≥ 0, got ${timeScale}`);
+  }
+  const prepared = prepareLocalMachine(asl, { timeScale, scaleTimeouts: options.scaleTimeouts ?? false });
+  const invokeAction = options.invokeAction ?? invokeRegisteredAction;
+  const replay = options.replay ?? {};
+  const controller = new AbortController();
+  const builder = new LocalRecordBuilder();
+  const events: LocalExecutionEvent[] = [];
+  let abortReason: NodeError | undefined;
+  let finalRecord: ExecutionRecord | undefined;
+
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  const waitOverrides: Record<string, number> = {};
+  for (const [name, state] of prepared.states) {
+    const replayed = replay[name]?.status === 'succeeded';
+    if (prepared.dynamicWaits.has(name)) {
+      handlers[name] = (input) =>
+        waitLocally(prepared, name, input, replayed ? 0 : timeScale, controller.signal);
+    } else if (state.Type === 'Task') {
+      handlers[name] = (input) =>
+        runTask({
+          prepared,
+          name,
+          input,
+          invokeAction,
+          replay: replayed ? replay[name] : undefined,
+          options,
+          controller,
+        });
+    } else if (state.Type === 'Wait' && replayed) {
+      waitOverrides[name] = 0;
+    }
+  }
+
+  const machine = new StateMachine(prepared.definition as unknown as StateMachineDefinition, {
+    validationOptions: { noValidate: true },
+  });
+  const runOptions: RunOptions = {
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waitOverrides },
+    context: { Execution: { Id: machineInput.execution.id, Name: machineInput.execution.id } },
+  };
+  const execution = machine.run(machineInput as never, runOptions);
+
+  const drained = (async () => {
+    for await (const event of execution.eventLogs) {
+      events.push(event);
+      const nodesChanged = builder.observe(event);
+      try {
+        options.onEvent?.(event, { nodesChanged });
+      } catch {
+        // A failing observer must not stop the run or the record.
+      }
+    }
+  })();
+
+  const abort = (reason?: NodeError): void => {
+    if (finalRecord || controller.signal.aborted) return;
+    abortReason = reason;
+    execution.abort();
+    controller.abort();
+  };
+  if (options.signal?.aborted) queueMicrotask(() => abort());
+  else options.signal?.addEventListener('abort', () => abort(), { once: true });
+
+  const promise = execution.result
+    .then(
+      (output): RunOutcome => ({ status: 'SUCCEEDED', finalOutput: output }),
+      (error: unknown): RunOutcome => outcomeOfError(error, abortReason),
+    )
+    .then(async (outcome) => {
+      outcome.finishedAt = Date.now();
+      controller.abort();
+      await drained;
+      finalRecord = builder.finish(outcome);
+      return finalRecord;
+    });
+
+  return {
+    promise,
+    abort,
+    events: () => events,
+    snapshot: () => finalRecord ?? builder.snapshot(),
+  };
+}
+
+function outcomeOfError(error: unknown, abortReason: NodeError | undefined): RunOutcome {
+  if (error instanceof ExecutionAbortedError) {
+    return {
+      status: 'ABORTED',
+      error: abortReason ?? { error: 'ExecutionAborted', cause: 'The execution was stopped' },
+    };
+  }
+  if (error instanceof ExecutionTimeoutError) {
+    return {
+      status: 'TIMED_OUT',
+      error: { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' },
+    };
+  }
+  const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
+  if (failure instanceof Error)
+    return { status: 'FAILED', error: { error: failure.name, cause: failure.message } };
+  return { status: 'FAILED', error: { error: 'States.Runtime', cause: String(failure) } };
+}
+
+interface TaskCall {
+  prepared: PreparedMachine;
+  name: string;
+  input: unknown;
+  invokeAction: InvokeAction;
+  replay: NodeRecord | undefined;
+  options: RunLocallyOptions;
+  controller: AbortController;
+}
+
+async function runTask(call: TaskCall): Promise<unknown> {
+  const { prepared, name, input } = call;
+  const state = prepared.states.get(name);
+  const resource = state?.Resource;
+  if (resource !== LAMBDA_INVOKE) {
+    throw new TaskFailure(
+      'Lambda.ResourceNotFoundException',
+      `Task "${name}": the local runner only runs ${LAMBDA_INVOKE} Tasks, not ${String(resource)}`,
+    );
+  }
+  const request = isObject(input) ? input : {};
+  const functionName = typeof request.FunctionName === 'string' ? request.FunctionName : '';
+  const kind = actionKindOfFunction(functionName);
+  if (kind === undefined) {
+    throw new TaskFailure(
+      'Lambda.ResourceNotFoundException',
+      `Task "${name}": no local action for function "${functionName}"`,
+    );
+  }
+  if (call.replay && isObject(request.Payload) && request.Payload.nodeId === name) {
+    return lambdaResult(call.replay.output);
+  }
+  const timeoutSeconds = typeof state?.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
+  const scale = call.options.scaleTimeouts ? (call.options.timeScale ?? 1) : 1;
+  const signals = [call.controller.signal];
+  if (timeoutSeconds !== undefined && timeoutSeconds < MAX_LOCAL_TIMEOUT_SECONDS) {
+    signals.push(AbortSignal.timeout(Math.max(1, Math.round(timeoutSeconds * 1000 * scale))));
+  }
+  try {
+    const output = await call.invokeAction(request.Payload as TaskPayload, {
+      kind,
+      stateName: name,
+      signal: AbortSignal.any(signals),
+    });
+    return lambdaResult(output);
+  } catch (error) {
+    if (error instanceof Error) throw new TaskFailure(error.name, error.message);
+    throw new TaskFailure('Error', String(error));
+  }
+}
+
+/** The result of a synchronous Lambda invoke through `lambda:invoke`, with the output serialised as Lambda does. */
+function lambdaResult(output: unknown): unknown {
+  const payload = output === undefined ? null : JSON.parse(JSON.stringify(output));
+  return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
+}
+
+async function waitLocally(
+  prepared: PreparedMachine,
+  name: string,
+  input: unknown,
+  timeScale: number,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const kind = prepared.dynamicWaits.get(name)?.kind;
+  const request = isObject(input) ? input : {};
+  let ms: number;
+  if (kind === 'seconds') {
+    const seconds = request.seconds;
+    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0) {
+      throw new TaskFailure('States.Runtime', `Wait "${name}": SecondsPath must select an integer ≥ 0`);
+    }
+    ms = seconds * 1000;
+  } else {
+    const timestamp = typeof request.timestamp === 'string' ? Date.parse(request.timestamp) : Number.NaN;
+    if (Number.isNaN(timestamp)) {
+      throw new TaskFailure('States.Runtime', `Wait "${name}": the timestamp is not an RFC 3339 time`);
+    }
+    ms = Math.max(0, timestamp - Date.now());
+  }
+  await sleep(ms * timeScale, signal);
+  return {};
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
