@@ -11,7 +11,10 @@ import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
 
 let db: TestDynalite;
 let now = Date.UTC(2026, 0, 1);
-const clock = () => new Date((now += 1000));
+const clock = () => {
+  now += 1000;
+  return new Date(now);
+};
 let executions: ExecutionStore;
 
 beforeAll(async () => {
