@@ -1,0 +1,55 @@
+import type { Compile, CompileContext } from '../compiler/types.ts';
+import type { StateMachines } from '../runtime/state-machines.ts';
+import type { Clock, Stores } from '../store/types.ts';
+
+/** The few log calls the use cases make; Powertools' Logger and the local server's logger both fit. */
+export interface ServiceLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/**
+ * Registers and unregisters the triggers of a flow version (schedules with the scheduler, webhook
+ * secrets, queue routes). Implemented by the triggers area for AWS and for local mode.
+ */
+export interface TriggerRegistrar {
+  /**
+   * Makes `version`'s triggers the live ones of the flow (removing triggers the previous version had
+   * and this one has not). Answers, per trigger id, facts to show once: a new webhook's `secret`.
+   */
+  register(request: RegisterTriggersRequest): Promise<Record<string, { secret?: string }>>;
+  /** Removes every trigger of a deleted flow. */
+  unregisterAll(tenantId: string, flowId: string): Promise<void>;
+}
+
+export interface RegisterTriggersRequest {
+  tenantId: string;
+  flowId: string;
+  version: number;
+  triggers: Array<{
+    id: string;
+    type: 'manual' | 'webhook' | 'schedule' | 'queue';
+    config?: Record<string, unknown>;
+  }>;
+  /** The deployed machine of the version (schedules in AWS target it). */
+  machine?: { stateMachineArn: string; versionArn: string };
+}
+
+/**
+ * Everything the use cases need, injected: the AWS adapters in Lambda (functions/shared/aws-deps.ts)
+ * and the local ones in `npm start` (lib/local/server.ts). No use case reads `process.env` or a clock.
+ */
+export interface Deps {
+  stores: Stores;
+  stateMachines: StateMachines;
+  compile: Compile;
+  compileContext: CompileContext;
+  triggers: TriggerRegistrar;
+  /** The current secrets of a webhook registration's `secretRef` (lib/triggers/webhook-secrets.ts). */
+  resolveWebhookSecrets: (secretRef: string) => Promise<string[]>;
+  clock: Clock;
+  /** Public base URL of the API (`https://…/api/v1` is appended by callers), for webhook URLs. */
+  apiBaseUrl: string;
+  log: ServiceLogger;
+}
