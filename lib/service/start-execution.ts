@@ -1,0 +1,144 @@
+import type { ExecutionInfo } from '../actions/action.ts';
+import { executionNameFor } from '../runtime/execution-names.ts';
+import type { DeployedMachine } from '../runtime/state-machines.ts';
+import { AlreadyExistsError } from '../store/errors.ts';
+import type { ExecutionItem, FlowVersion } from '../store/types.ts';
+import { checkInputSchema } from '../triggers/check-input-schema.ts';
+import type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
+import type { Deps } from './deps.ts';
+import { RequestValidationError } from './errors.ts';
+
+export type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
+
+/**
+ * The one start path of every trigger (API `execute`, webhook, schedule, queue).
+ *
+ * - Loads the flow version (the latest unless `version` is given); an unknown or deleted flow or
+ *   version throws the store's `NotFoundError`.
+ * - Checks `input` against the flow's `inputSchema`, if it has one (`RequestValidationError`, each
+ *   issue at a JSON pointer under `/input`).
+ * - Same `idempotencyKey` → same execution: the key is looked up in the ExecutionStore first, the
+ *   execution id is the state machine execution name derived from the key (so a concurrent second
+ *   start loses the conditional create), and the state machine refuses a second start of that name.
+ * - Records the execution (RUNNING) and starts it via the StateMachines port, deploying the version
+ *   first if it has no machine yet. A start that fails marks the record FAILED and rethrows.
+ */
+export async function startExecution(
+  deps: Deps,
+  request: StartExecutionRequest,
+): Promise<StartExecutionResult> {
+  const { executions, flows } = deps.stores;
+  const { tenantId, flowId } = request;
+
+  const flow = await flows.getVersion(tenantId, flowId, request.version);
+  const input = request.input === undefined ? {} : request.input;
+  if (flow.definition.inputSchema) {
+    const issues = checkInputSchema(flow.definition.inputSchema, input);
+    if (issues.length > 0) {
+      throw new RequestValidationError(
+        `input does not match the input schema of flow ${flowId}`,
+        issues.map((issue) => ({ path: `/input${issue.path}`, message: issue.message })),
+      );
+    }
+  }
+
+  const known = await executions.findByIdempotencyKey(tenantId, request.idempotencyKey);
+  if (known && !needsStart(known)) return alreadyStarted(known);
+
+  const executionId = executionNameFor(request.trigger.type, request.idempotencyKey);
+  let record: ExecutionItem;
+  if (known) {
+    // Recorded but never handed to the state machine (the process died in between): start it now.
+    record = known;
+  } else {
+    try {
+      const created = await executions.create(tenantId, {
+        executionId,
+        flowId,
+        version: flow.version,
+        trigger: request.trigger,
+        input,
+        idempotencyKey: request.idempotencyKey,
+        status: 'RUNNING',
+      });
+      if (!created.created && !needsStart(created.execution)) return alreadyStarted(created.execution);
+      record = created.execution;
+    } catch (error) {
+      if (!(error instanceof AlreadyExistsError)) throw error;
+      const existing = await executions.get(tenantId, executionId);
+      return alreadyStarted(existing);
+    }
+  }
+
+  const machine = await machineOf(deps, flow);
+  const execution: ExecutionInfo = {
+    id: record.executionId,
+    startedAt: record.startedAt,
+    flowId,
+    version: record.version,
+    trigger: record.trigger,
+  };
+  try {
+    const started = await deps.stateMachines.start({
+      machine,
+      name: record.executionId,
+      input: { input: record.input, execution },
+    });
+    const updated = await executions.update(tenantId, record.executionId, {
+      executionArn: started.executionArn,
+    });
+    return {
+      executionId: updated.executionId,
+      status: updated.status,
+      alreadyStarted: started.alreadyStarted,
+    };
+  } catch (error) {
+    await executions
+      .update(
+        tenantId,
+        record.executionId,
+        {
+          status: 'FAILED',
+          finishedAt: deps.clock().toISOString(),
+          error: { error: 'StartFailed', cause: 'the execution could not be started' },
+        },
+        { onlyIfStatus: ['RUNNING'] },
+      )
+      .catch((cleanupError: unknown) =>
+        deps.log.warn('could not mark an execution that failed to start', {
+          executionId: record.executionId,
+          error: String(cleanupError),
+        }),
+      );
+    throw error;
+  }
+}
+
+/** A record that was written but never handed to the state machine (the writer died or is mid-start). */
+const needsStart = (execution: ExecutionItem): boolean =>
+  execution.executionArn === undefined && execution.status === 'RUNNING';
+
+const alreadyStarted = (execution: ExecutionItem): StartExecutionResult => ({
+  executionId: execution.executionId,
+  status: execution.status,
+  alreadyStarted: true,
+});
+
+/** The deployed machine of a version, deploying it now if the save did not (or its deploy failed). */
+export async function machineOf(deps: Deps, flow: FlowVersion): Promise<DeployedMachine> {
+  if (flow.machine) return flow.machine;
+  const machine = await deps.stateMachines.deploy({
+    tenantId: flow.tenant,
+    flowId: flow.flowId,
+    version: flow.version,
+    asl: flow.compiled,
+    type: flow.report.stateMachineType,
+  });
+  try {
+    await deps.stores.flows.setMachine(flow.tenant, flow.flowId, flow.version, machine);
+  } catch (error) {
+    // Another start deployed the same version first; its record wins and names the same machine.
+    if (!(error instanceof AlreadyExistsError)) throw error;
+  }
+  return machine;
+}
