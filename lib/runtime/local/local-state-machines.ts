@@ -1,0 +1,375 @@
+import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
+import {
+  type DeployedMachine,
+  type DeployRequest,
+  ExecutionConflictError,
+  ExecutionNotFoundError,
+  RuntimeError,
+  type StartRequest,
+  type StartResult,
+  type StateMachines,
+} from '../state-machines.ts';
+import {
+  type ExecutionJournal,
+  InMemoryExecutionJournal,
+  type PersistedExecution,
+  type PersistedMachine,
+} from './execution-journal.ts';
+import { type InvokeAction, type LocalRun, runLocally, validateLocalMachine } from './run-locally.ts';
+
+const ARN_PREFIX = 'arn:aws:states:local:000000000000';
+const REDRIVABLE: ReadonlySet<string> = new Set(['FAILED', 'ABORTED', 'TIMED_OUT', 'INTERRUPTED']);
+
+/** The error of an execution, and of its running nodes, that was running when its process stopped. */
+export const INTERRUPTED_ERROR: NodeError = {
+  error: 'Interrupted',
+  cause: 'The FlowForge process stopped while the execution ran; redrive it to continue',
+};
+
+export interface LocalStateMachinesOptions {
+  /** Where machines and executions are kept (default: in memory, lost with the process). */
+  journal?: ExecutionJournal;
+  /** Handler of every action Task (default: the action registry, see `invokeRegisteredAction`). */
+  invokeAction?: InvokeAction;
+  /** Multiplies waits and retry intervals of every run (default 1). */
+  timeScale?: number;
+  /** Also scale Task and machine timeouts (default false). */
+  scaleTimeouts?: boolean;
+  /** Called once an execution has ended (after its final record is journaled). */
+  onFinished?: (executionArn: string, record: ExecutionRecord) => void | Promise<void>;
+  /** Called when a background journal write or `onFinished` fails (default: ignored). */
+  onError?: (error: unknown) => void;
+  /** Least time between two journal writes of one running execution (default 200 ms). */
+  persistIntervalMs?: number;
+}
+
+interface Slot {
+  entry: PersistedExecution;
+  run?: LocalRun;
+  /** Settles when the current run has ended and its final record is journaled. */
+  done?: Promise<void>;
+  /** Node results of the run being redriven (their timing is kept in the new record). */
+  replayed?: Record<string, NodeRecord>;
+  interruptOnEnd?: boolean;
+  writer: ThrottledWriter;
+}
+
+/**
+ * The local adapter of the `StateMachines` port: deployed versions are kept per
+ * (tenant, flow, version) and executions run in the background in this process through
+ * {@link runLocally}, journaled as they progress (at most every `persistIntervalMs` while node
+ * statuses change, and at start and end).
+ *
+ * - ARNs: `arn:aws:states:local:000000000000:stateMachine:<tenant>-<flow>`, versions `…:<version>`,
+ *   executions `arn:aws:states:local:000000000000:execution:<tenant>-<flow>:<name>`.
+ * - `start` with a name already used answers that execution with `alreadyStarted: true`.
+ * - `describe` answers the live record (status `RUNNING`, nodes so far) or the final one.
+ * - `stop` aborts a running execution (→ `ABORTED`, the reason as its error); a finished one is left as is.
+ * - `redrive` runs a `FAILED`, `ABORTED`, `TIMED_OUT` or `INTERRUPTED` execution again under the
+ *   same ARN and input: every node that had succeeded is replayed from its recorded output (its
+ *   action is not called again, its Wait does not wait, its timing is kept); the others run again.
+ *   Unlike AWS, the machine's own states (Choices, Pass states) are re-evaluated from the start,
+ *   which the compiled machines tolerate because they depend only on input and node results.
+ * - With a journal holding executions that were `RUNNING` (the process died), construction marks
+ *   them `INTERRUPTED` with {@link INTERRUPTED_ERROR} (their running nodes too); they can be redriven.
+ *
+ * Construction loads the journal in the background; every method waits for it (`ready`).
+ */
+export class LocalStateMachines implements StateMachines {
+  /** Settles once the journal is loaded (rejects if it cannot be read). */
+  readonly ready: Promise<void>;
+  private readonly journal: ExecutionJournal;
+  private readonly machines = new Map<string, PersistedMachine>();
+  private readonly executions = new Map<string, Slot>();
+  private closed = false;
+
+  constructor(private readonly options: LocalStateMachinesOptions = {}) {
+    this.journal = options.journal ?? new InMemoryExecutionJournal();
+    this.ready = this.load();
+  }
+
+  /** Constructs an instance and waits until its journal is loaded. */
+  static async open(options: LocalStateMachinesOptions = {}): Promise<LocalStateMachines> {
+    const machines = new LocalStateMachines(options);
+    await machines.ready;
+    return machines;
+  }
+
+  async deploy(request: DeployRequest): Promise<DeployedMachine> {
+    await this.ready;
+    validateLocalMachine(request.asl);
+    const stateMachineArn = `${ARN_PREFIX}:stateMachine:${request.tenantId}-${request.flowId}`;
+    const machine: PersistedMachine = {
+      stateMachineArn,
+      versionArn: `${stateMachineArn}:${request.version}`,
+      tenantId: request.tenantId,
+      flowId: request.flowId,
+      version: request.version,
+      type: request.type,
+      asl: request.asl,
+    };
+    await this.journal.saveMachine(machine);
+    this.machines.set(machine.versionArn, machine);
+    return { stateMachineArn, versionArn: machine.versionArn };
+  }
+
+  async start(request: StartRequest): Promise<StartResult> {
+    await this.ready;
+    this.assertOpen();
+    const machine = this.machines.get(request.machine.versionArn);
+    if (!machine)
+      throw new RuntimeError(`State machine version ${request.machine.versionArn} is not deployed`);
+    const executionArn = `${machine.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      return {
+        executionArn,
+        startedAt: existing.entry.record.startedAt ?? existing.entry.updatedAt,
+        alreadyStarted: true,
+      };
+    }
+    const startedAt = new Date().toISOString();
+    const entry: PersistedExecution = {
+      executionArn,
+      name: request.name,
+      stateMachineArn: machine.stateMachineArn,
+      versionArn: machine.versionArn,
+      input: request.input,
+      record: { status: 'RUNNING', nodes: {}, startedAt },
+      redriveCount: 0,
+      updatedAt: startedAt,
+    };
+    const slot = this.newSlot(entry);
+    this.executions.set(executionArn, slot);
+    try {
+      await slot.writer.flush();
+    } catch (error) {
+      this.executions.delete(executionArn);
+      throw error;
+    }
+    this.launch(slot, machine);
+    return { executionArn, startedAt, alreadyStarted: false };
+  }
+
+  async describe(executionArn: string): Promise<ExecutionRecord> {
+    await this.ready;
+    return structuredClone(this.currentRecord(this.slot(executionArn)));
+  }
+
+  async stop(executionArn: string, reason: { error: string; cause: string }): Promise<void> {
+    await this.ready;
+    const slot = this.slot(executionArn);
+    if (slot.run) {
+      slot.run.abort({ error: reason.error, cause: reason.cause });
+      await slot.done;
+    } else if (slot.entry.record.status === 'INTERRUPTED') {
+      slot.entry.record = { ...slot.entry.record, status: 'ABORTED', error: { ...reason } };
+      await slot.writer.flush();
+    }
+  }
+
+  async redrive(executionArn: string): Promise<void> {
+    await this.ready;
+    this.assertOpen();
+    const slot = this.slot(executionArn);
+    const { status } = slot.entry.record;
+    if (slot.run || !REDRIVABLE.has(status)) {
+      throw new ExecutionConflictError(
+        `Execution ${executionArn} is ${status}; only a failed, timed out, aborted or interrupted one can be redriven`,
+      );
+    }
+    const machine = this.machines.get(slot.entry.versionArn);
+    if (!machine) {
+      throw new ExecutionConflictError(
+        `Execution ${executionArn} cannot be redriven: its state machine was removed`,
+      );
+    }
+    slot.replayed = slot.entry.record.nodes;
+    slot.entry.redriveCount++;
+    slot.entry.record = {
+      status: 'RUNNING',
+      nodes: slot.entry.record.nodes,
+      ...(slot.entry.record.startedAt ? { startedAt: slot.entry.record.startedAt } : {}),
+    };
+    await slot.writer.flush();
+    this.launch(slot, machine, slot.replayed);
+  }
+
+  async remove(machine: DeployedMachine): Promise<void> {
+    await this.ready;
+    for (const [versionArn, deployed] of [...this.machines]) {
+      if (deployed.stateMachineArn === machine.stateMachineArn) {
+        this.machines.delete(versionArn);
+        await this.journal.removeMachine(versionArn);
+      }
+    }
+  }
+
+  /**
+   * Stops every running execution, journals it as `INTERRUPTED` (as a restart would) and waits for
+   * pending writes. Later calls to `start` or `redrive` are refused.
+   */
+  async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    this.closed = true;
+    const pending: Array<Promise<void> | undefined> = [];
+    for (const slot of this.executions.values()) {
+      if (slot.run) {
+        slot.interruptOnEnd = true;
+        slot.run.abort(INTERRUPTED_ERROR);
+      }
+      pending.push(slot.done);
+    }
+    await Promise.all(pending);
+    await Promise.all([...this.executions.values()].map((slot) => slot.writer.flush()));
+  }
+
+  private launch(slot: Slot, machine: PersistedMachine, replay?: Record<string, NodeRecord>): void {
+    const run = runLocally(machine.asl, slot.entry.input, {
+      validate: false,
+      invokeAction: this.options.invokeAction,
+      timeScale: this.options.timeScale,
+      scaleTimeouts: this.options.scaleTimeouts,
+      replay,
+      onEvent: (_event, progress) => {
+        if (progress.nodesChanged) slot.writer.schedule();
+      },
+    });
+    slot.run = run;
+    slot.done = run.promise.then(async (finalRecord) => {
+      let record = this.withReplayedTiming(slot, finalRecord);
+      if (slot.interruptOnEnd) record = interrupted(record, record.finishedAt ?? new Date().toISOString());
+      slot.entry.record = record;
+      slot.run = undefined;
+      await slot.writer.flush();
+      if (this.options.onFinished && !slot.interruptOnEnd) {
+        try {
+          await this.options.onFinished(slot.entry.executionArn, structuredClone(record));
+        } catch (error) {
+          this.options.onError?.(error);
+        }
+      }
+    });
+  }
+
+  private newSlot(entry: PersistedExecution): Slot {
+    const slot: Slot = {
+      entry,
+      writer: new ThrottledWriter(
+        async () => {
+          slot.entry.updatedAt = new Date().toISOString();
+          await this.journal.saveExecution({ ...slot.entry, record: this.currentRecord(slot) });
+        },
+        this.options.persistIntervalMs ?? 200,
+        (error) => this.options.onError?.(error),
+      ),
+    };
+    return slot;
+  }
+
+  private currentRecord(slot: Slot): ExecutionRecord {
+    return slot.run ? this.withReplayedTiming(slot, slot.run.snapshot()) : slot.entry.record;
+  }
+
+  /** A redriven run keeps the original start of the execution and the timing of the replayed nodes. */
+  private withReplayedTiming(slot: Slot, record: ExecutionRecord): ExecutionRecord {
+    const replayed = slot.replayed;
+    if (!replayed) return record;
+    const nodes: Record<string, NodeRecord> = {};
+    for (const [id, node] of Object.entries(record.nodes)) {
+      const before = replayed[id];
+      nodes[id] =
+        before?.status === 'succeeded' && node.status === 'succeeded'
+          ? { ...node, startedAt: before.startedAt, finishedAt: before.finishedAt }
+          : node;
+    }
+    return { ...record, nodes, startedAt: slot.entry.record.startedAt ?? record.startedAt };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new RuntimeError('LocalStateMachines is closed');
+  }
+
+  private slot(executionArn: string): Slot {
+    const slot = this.executions.get(executionArn);
+    if (!slot) throw new ExecutionNotFoundError(`Execution ${executionArn} does not exist`);
+    return slot;
+  }
+
+  private async load(): Promise<void> {
+    for (const machine of await this.journal.loadMachines()) this.machines.set(machine.versionArn, machine);
+    for (const entry of await this.journal.loadExecutions()) {
+      const slot = this.newSlot(entry);
+      this.executions.set(entry.executionArn, slot);
+      if (entry.record.status === 'RUNNING') {
+        entry.record = interrupted(entry.record, entry.updatedAt);
+        await this.journal.saveExecution(entry);
+      }
+    }
+  }
+}
+
+/** The record of a run that stopped with its process: `INTERRUPTED`, its running nodes failed. */
+function interrupted(record: ExecutionRecord, finishedAt: string): ExecutionRecord {
+  const nodes: Record<string, NodeRecord> = {};
+  for (const [id, node] of Object.entries(record.nodes)) {
+    const wasRunning =
+      node.status === 'running' ||
+      (node.status === 'failed' && node.error?.error === INTERRUPTED_ERROR.error);
+    nodes[id] = wasRunning
+      ? {
+          ...node,
+          status: 'failed',
+          error: {
+            error: INTERRUPTED_ERROR.error,
+            cause: 'The process running the execution stopped while this node ran',
+          },
+          finishedAt: node.finishedAt ?? finishedAt,
+        }
+      : node;
+  }
+  return { ...record, status: 'INTERRUPTED', error: INTERRUPTED_ERROR, nodes, finishedAt };
+}
+
+/**
+ * Serialises the journal writes of one execution and spaces them at least `intervalMs` apart;
+ * `flush()` writes now (after any write in flight). Every write saves the state of that moment.
+ */
+class ThrottledWriter {
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<void> = Promise.resolve();
+  private lastWriteAt = 0;
+
+  constructor(
+    private readonly write: () => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  schedule(): void {
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastWriteAt + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue().catch(this.onError);
+    }, wait);
+    this.timer.unref();
+  }
+
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    return this.enqueue();
+  }
+
+  private enqueue(): Promise<void> {
+    const next = this.chain.then(async () => {
+      this.lastWriteAt = Date.now();
+      await this.write();
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,246 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { TaskPayload } from '../../../lib/actions/action.ts';
+import type { ExecutionRecord } from '../../../lib/runtime/execution-record.ts';
+import {
+  FileExecutionJournal,
+  InMemoryExecutionJournal,
+  type PersistedExecution,
+} from '../../../lib/runtime/local/execution-journal.ts';
+import {
+  LocalStateMachines,
+  type LocalStateMachinesOptions,
+} from '../../../lib/runtime/local/local-state-machines.ts';
+import {
+  ExecutionConflictError,
+  ExecutionNotFoundError,
+  InvalidDefinitionError,
+} from '../../../lib/runtime/state-machines.ts';
+import { actionTask, machine, machineInput, namedError } from './asl-fixtures.ts';
+
+// a → pause (Wait 60 s, 60 ms at the test time scale) → b
+const threeSteps = machine('a', {
+  a: actionTask('a', { next: 'pause' }),
+  pause: { Type: 'Wait', Seconds: 60, Next: 'b' },
+  b: actionTask('b'),
+});
+
+const instances: LocalStateMachines[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(instances.splice(0).map((instance) => instance.close()));
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function open(options: LocalStateMachinesOptions = {}): Promise<LocalStateMachines> {
+  const instance = await LocalStateMachines.open({ timeScale: 0.001, ...options });
+  instances.push(instance);
+  return instance;
+}
+
+async function deployed(instance: LocalStateMachines, asl = threeSteps) {
+  return instance.deploy({ tenantId: 'acme', flowId: 'orders', version: 1, asl, type: 'STANDARD' });
+}
+
+async function finished(instance: LocalStateMachines, executionArn: string): Promise<ExecutionRecord> {
+  return vi.waitFor(
+    async () => {
+      const record = await instance.describe(executionArn);
+      if (record.status === 'RUNNING') throw new Error('still running');
+      return record;
+    },
+    { timeout: 5000, interval: 5 },
+  );
+}
+
+const echo = async (payload: TaskPayload) => ({ ran: payload.nodeId });
+
+describe('LocalStateMachines', () => {
+  it('deploys versions under ARN-like ids and refuses ASL that does not validate', async () => {
+    const instance = await open();
+    const machineIds = await deployed(instance);
+    expect(machineIds).toEqual({
+      stateMachineArn: 'arn:aws:states:local:000000000000:stateMachine:acme-orders',
+      versionArn: 'arn:aws:states:local:000000000000:stateMachine:acme-orders:1',
+    });
+    await expect(
+      instance.deploy({
+        tenantId: 'acme',
+        flowId: 'bad',
+        version: 1,
+        asl: { StartAt: 'nowhere', States: {} },
+        type: 'STANDARD',
+      }),
+    ).rejects.toBeInstanceOf(InvalidDefinitionError);
+  });
+
+  it('starts in the background, describes it RUNNING with the nodes so far, then SUCCEEDED', async () => {
+    const onFinished = vi.fn();
+    const instance = await open({ invokeAction: echo, onFinished, timeScale: 0.005 });
+    const machineIds = await deployed(instance);
+    const started = await instance.start({
+      machine: machineIds,
+      name: 'run-1',
+      input: machineInput({ n: 1 }),
+    });
+    expect(started).toMatchObject({
+      executionArn: 'arn:aws:states:local:000000000000:execution:acme-orders:run-1',
+      alreadyStarted: false,
+    });
+    const running = await vi.waitFor(async () => {
+      const record = await instance.describe(started.executionArn);
+      expect(record.nodes.a?.status).toBe('succeeded');
+      return record;
+    });
+    expect(running.status).toBe('RUNNING');
+    expect(running.nodes.b).toBeUndefined();
+
+    const record = await finished(instance, started.executionArn);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(record.output).toEqual({ a: { ran: 'a' }, b: { ran: 'b' } });
+    await vi.waitFor(() => expect(onFinished).toHaveBeenCalledWith(started.executionArn, record));
+  });
+
+  it('answers the existing execution when a name is started twice', async () => {
+    const invokeAction = vi.fn(echo);
+    const instance = await open({ invokeAction });
+    const machineIds = await deployed(instance);
+    const first = await instance.start({ machine: machineIds, name: 'same', input: machineInput() });
+    const second = await instance.start({ machine: machineIds, name: 'same', input: machineInput() });
+    expect(second).toEqual({ ...first, alreadyStarted: true });
+    await finished(instance, first.executionArn);
+    expect(invokeAction).toHaveBeenCalledTimes(2);
+  });
+
+  it('stops a running execution: ABORTED with the reason', async () => {
+    const instance = await open({ invokeAction: echo, timeScale: 1 });
+    const machineIds = await deployed(instance);
+    const { executionArn } = await instance.start({
+      machine: machineIds,
+      name: 'long',
+      input: machineInput(),
+    });
+    await vi.waitFor(async () =>
+      expect((await instance.describe(executionArn)).nodes.pause?.status).toBe('running'),
+    );
+    await instance.stop(executionArn, { error: 'UserStop', cause: 'no longer needed' });
+    const record = await instance.describe(executionArn);
+    expect(record.status).toBe('ABORTED');
+    expect(record.error).toEqual({ error: 'UserStop', cause: 'no longer needed' });
+    expect(record.nodes.a?.status).toBe('succeeded');
+    await expect(instance.describe('arn:aws:states:local:000000000000:execution:x:y')).rejects.toBeInstanceOf(
+      ExecutionNotFoundError,
+    );
+  });
+
+  it('redrives a failed execution without running its succeeded nodes again', async () => {
+    let failB = true;
+    const invokeAction = vi.fn(async (payload: TaskPayload) => {
+      if (payload.nodeId === 'b' && failB) throw namedError('Http5xx', 'down');
+      return { ran: payload.nodeId };
+    });
+    const instance = await open({ invokeAction });
+    const machineIds = await deployed(instance);
+    const { executionArn } = await instance.start({
+      machine: machineIds,
+      name: 'flaky',
+      input: machineInput(),
+    });
+    const failed = await finished(instance, executionArn);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toEqual({ error: 'Http5xx', cause: 'down' });
+
+    failB = false;
+    invokeAction.mockClear();
+    await instance.redrive(executionArn);
+    const record = await finished(instance, executionArn);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(invokeAction.mock.calls.map(([payload]) => payload.nodeId)).toEqual(['b']);
+    expect(record.nodes.a).toEqual(failed.nodes.a);
+    expect(record.startedAt).toBe(failed.startedAt);
+    expect(record.output).toEqual({ a: { ran: 'a' }, b: { ran: 'b' } });
+
+    await expect(instance.redrive(executionArn)).rejects.toBeInstanceOf(ExecutionConflictError);
+  });
+
+  it('marks executions a dead instance left RUNNING as INTERRUPTED, and redrives them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-journal-'));
+    dirs.push(dir);
+    const hang = new Promise<never>(() => {});
+    // The first instance hangs in b, as if the process died there.
+    const dead = new LocalStateMachines({
+      journal: new FileExecutionJournal(dir),
+      timeScale: 0.001,
+      persistIntervalMs: 10,
+      invokeAction: async (payload) => (payload.nodeId === 'b' ? hang : { ran: payload.nodeId }),
+    });
+    const machineIds = await deployed(dead);
+    const { executionArn } = await dead.start({
+      machine: machineIds,
+      name: 'crash',
+      input: machineInput({ k: 1 }),
+    });
+    const files = await vi.waitFor(async () => {
+      const names = await readdir(join(dir, 'executions'));
+      const entry = JSON.parse(
+        await readFile(join(dir, 'executions', names[0] ?? ''), 'utf8'),
+      ) as PersistedExecution;
+      expect(entry.record.nodes.b?.status).toBe('running');
+      return names;
+    });
+    expect(files.every((name) => name.endsWith('.json'))).toBe(true);
+
+    const invokeAction = vi.fn(echo);
+    const revived = await open({ journal: new FileExecutionJournal(dir), invokeAction });
+    const interrupted = await revived.describe(executionArn);
+    expect(interrupted.status).toBe('INTERRUPTED');
+    expect(interrupted.error?.error).toBe('Interrupted');
+    expect(interrupted.nodes.a?.status).toBe('succeeded');
+    expect(interrupted.nodes.b).toMatchObject({ status: 'failed', error: { error: 'Interrupted' } });
+    expect(interrupted.finishedAt).toBeDefined();
+
+    await revived.redrive(executionArn);
+    const record = await finished(revived, executionArn);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(invokeAction.mock.calls.map(([payload]) => payload.nodeId)).toEqual(['b']);
+    expect(record.output).toEqual({ a: { ran: 'a' }, b: { ran: 'b' } });
+
+    // What the revived instance wrote survives another restart.
+    const third = await open({ journal: new FileExecutionJournal(dir) });
+    expect((await third.describe(executionArn)).status).toBe('SUCCEEDED');
+    await dead.close();
+  });
+
+  it('keeps executions in a shared in-memory journal, and close() leaves running ones INTERRUPTED', async () => {
+    const journal = new InMemoryExecutionJournal();
+    const first = new LocalStateMachines({ journal, timeScale: 1, invokeAction: echo });
+    const machineIds = await deployed(first);
+    const { executionArn } = await first.start({ machine: machineIds, name: 'm', input: machineInput() });
+    await vi.waitFor(async () =>
+      expect((await first.describe(executionArn)).nodes.pause?.status).toBe('running'),
+    );
+    await first.close();
+    expect((await first.describe(executionArn)).status).toBe('INTERRUPTED');
+    await expect(first.start({ machine: machineIds, name: 'n', input: machineInput() })).rejects.toThrow(
+      /closed/,
+    );
+
+    const second = await open({ journal, invokeAction: echo });
+    const record = await second.describe(executionArn);
+    expect(record.status).toBe('INTERRUPTED');
+    expect(record.nodes.pause?.error?.error).toBe('Interrupted');
+    await second.redrive(executionArn);
+    expect((await finished(second, executionArn)).status).toBe('SUCCEEDED');
+  });
+
+  it('removes a machine: new starts and redrives of it are refused', async () => {
+    const instance = await open({ invokeAction: echo });
+    const machineIds = await deployed(instance);
+    await instance.remove(machineIds);
+    await expect(instance.start({ machine: machineIds, name: 'x', input: machineInput() })).rejects.toThrow(
+      /not deployed/,
+    );
+  });
+});
