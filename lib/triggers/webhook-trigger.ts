@@ -59,7 +59,7 @@ export async function handleWebhook(
 ): Promise<WebhookAccepted> {
   const { flowId, triggerId } = request;
   const registration = await deps.triggers.findWebhook(flowId, triggerId);
-  if (!registration || registration.type !== 'webhook' || !registration.enabled) {
+  if (registration?.type !== 'webhook' || !registration.enabled) {
     throw new TriggerNotFoundError(`flow ${flowId} has no webhook trigger ${triggerId}`);
   }
   const tenantId = registration.tenant;
