@@ -1,0 +1,80 @@
+import type { WorkflowNode } from '../workflow/definition-schema.ts';
+import { LAMBDA_INVOKE } from './node-states.ts';
+import { compileObject } from './parameters.ts';
+import { lambdaRetrier } from './retry.ts';
+import type { AslState, StateScope } from './state-graph.ts';
+import { FAILED_PATH, nodePath, stateName } from './state-names.ts';
+
+/**
+ * The end of a failing run (the saga), at the top level:
+ * `:fail` (Pass: every node as `{ status: skipped }` into `$.run.all`) → `:fail-fill` (Pass: the
+ * recorded nodes merged over it, so no node's status is missing) → for each node with
+ * `compensate`, latest first: `<id>:compensate-if` (Choice: did it succeed?) → `<id>:compensate`
+ * (Task; its failure is caught and the chain goes on) → `:fail-end` (Fail with the original
+ * error and cause from `$.run.failed`).
+ *
+ * `order` is the machine's linear order of nodes (a linear extension of the dependencies), so
+ * reversing it compensates every node after everything that depended on it. Nodes that ran in
+ * parallel branches have no recorded completion order in the state; they are compensated in
+ * reverse machine order, which respects every dependency.
+ */
+export function addFailureStates(
+  scope: StateScope,
+  nodes: readonly WorkflowNode[],
+  order: readonly string[],
+  arnOf: (action: string) => string,
+): void {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const add = (name: string, state: AslState) => scope.add(name, state, 'the failure path');
+  const skeleton: Record<string, { status: 'skipped' }> = {};
+  for (const id of order) skeleton[id] = { status: 'skipped' };
+  add(stateName.fail, { Type: 'Pass', Result: skeleton, ResultPath: '$.run.all', Next: stateName.failFill });
+  const compensated = [...order].reverse().filter((id) => byId.get(id)?.compensate !== undefined);
+  const first = compensated[0];
+  add(stateName.failFill, {
+    Type: 'Pass',
+    Parameters: {
+      'input.$': '$.input',
+      'execution.$': '$.execution',
+      'nodes.$': 'States.JsonMerge($.run.all, $.nodes, false)',
+      run: { 'failed.$': FAILED_PATH },
+    },
+    Next: first !== undefined ? stateName.compensateIf(first) : stateName.failEnd,
+  });
+  compensated.forEach((id, i) => {
+    const node = byId.get(id) as WorkflowNode;
+    const compensate = node.compensate as NonNullable<WorkflowNode['compensate']>;
+    const following = compensated[i + 1];
+    const next = following !== undefined ? stateName.compensateIf(following) : stateName.failEnd;
+    add(stateName.compensateIf(id), {
+      Type: 'Choice',
+      Choices: [
+        { Variable: nodePath(id, 'status'), StringEquals: 'succeeded', Next: stateName.compensate(id) },
+      ],
+      Default: next,
+    });
+    add(stateName.compensate(id), {
+      Type: 'Task',
+      Resource: LAMBDA_INVOKE,
+      Parameters: {
+        FunctionName: arnOf(compensate.action),
+        Payload: {
+          nodeId: id,
+          action: compensate.action,
+          config: compileObject(compensate.config, `node "${id}" compensate.config`),
+          'execution.$': '$.execution',
+          attempt: 1,
+        },
+      },
+      ResultPath: null,
+      Retry: [lambdaRetrier()],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: next }],
+      Next: next,
+    });
+  });
+  add(stateName.failEnd, {
+    Type: 'Fail',
+    ErrorPath: `${FAILED_PATH}.Error`,
+    CausePath: `${FAILED_PATH}.Cause`,
+  });
+}

@@ -1,0 +1,439 @@
+import type { WorkflowDefinition, WorkflowNode } from '../workflow/definition-schema.ts';
+import { collectEdges, type Edge } from '../workflow/edges.ts';
+import { parseCondition } from '../workflow/expression.ts';
+import { ExpressionSyntaxError } from '../workflow/path-ref.ts';
+import {
+  type ChoiceRule,
+  compileCondition,
+  joinRule,
+  type Knowledge,
+  type NodeStatus,
+  type RuleOrConstant,
+} from './choice-rules.ts';
+import { addFailureStates } from './compensation.ts';
+import { addNodeStates, canFail, type NodeNeeds, runEntry, type Target, transition } from './node-states.ts';
+import {
+  assertWithinLimits,
+  attemptSeconds,
+  chooseMachineType,
+  criticalPath,
+  DEFAULT_ACTION_SECONDS,
+  definitionBytes,
+  totalOver,
+  worstCaseSeconds,
+} from './report.ts';
+import { hasRetryLoop } from './retry.ts';
+import { StateGraph, type StateScope } from './state-graph.ts';
+import { stateName } from './state-names.ts';
+import { type Structure, type StructureFn, seriesParallelStructure, structureNodes } from './structure.ts';
+import { type AslDefinition, type CompileContext, CompileError, type CompileResult } from './types.ts';
+
+/** Options of `buildMachine` (tests and benchmarks). */
+export interface BuildOptions {
+  /** How the DAG becomes nested series/parallel (default: exact series-parallel decomposition). */
+  structure?: StructureFn;
+}
+
+/**
+ * Compiles a validated workflow definition to a JSONPath ASL state machine and its report
+ * (DESIGN.md §2–§3). Pure and deterministic: the same input gives the same JSON, byte for byte.
+ *
+ * The machine's state is `{ input, execution, nodes: { <id>: { status, output?, error? } }, run,
+ * attempt? }`: `run.failed` (`{ Error, Cause }`) marks a fatal failure, `attempt` holds retry
+ * counters. The state that runs a node is named the node id; its helpers are `<id>:<role>`.
+ * Each node is guarded by a Choice on its sources' recorded statuses and edge conditions, but
+ * only where the outcome is not known at compile time (after `a` succeeded, a node that only
+ * needs `a` to succeed runs directly), so a chain costs about one transition per node.
+ *
+ * A fatal failure (onError: fail) inside a Parallel branch does not fail the Parallel (that
+ * would drop the other branches' records): the node records `failed`, sets `run.failed` and
+ * ends its branch; the other branches run to their end (already started work completes and is
+ * recorded, so it can be compensated); after the Parallel a Choice sees `run.failed` and leaves
+ * the enclosing branch, up to the top, where the saga runs and the run fails with the original
+ * error. When two branches fail at once, the later branch's error is reported.
+ *
+ * Throws CompileError: MISSING_ACTION_ARN, INVALID_DEFINITION (a condition or template the
+ * compiler cannot express), DEFINITION_TOO_LARGE (> 1 MiB), TOO_MANY_TRANSITIONS (> 25,000).
+ */
+export function compile(definition: WorkflowDefinition, context: CompileContext): CompileResult {
+  const result = buildMachine(definition, context);
+  assertWithinLimits(result.report);
+  return result;
+}
+
+/** `compile` without the size and transition limits (benchmarks measure large machines). */
+export function buildMachine(
+  definition: WorkflowDefinition,
+  context: CompileContext,
+  options: BuildOptions = {},
+): CompileResult {
+  return new MachineBuilder(definition, context, options.structure ?? seriesParallelStructure).build();
+}
+
+class MachineBuilder {
+  private readonly nodes = new Map<string, WorkflowNode>();
+  private readonly incoming = new Map<string, Edge[]>();
+  private readonly conditions = new Map<Edge, RuleOrConstant>();
+  private readonly fatal = new Set<string>();
+  private readonly possible = new Map<string, ReadonlySet<NodeStatus>>();
+  private readonly needs = new Map<string, NodeNeeds>();
+  private readonly parallelNumbers = new Map<Structure, number>();
+  private readonly globalRules = new Map<string, RuleOrConstant>();
+  private readonly graph = new StateGraph();
+  private readonly warnings: string[] = [];
+  private readonly knowledge: Knowledge = (id) => this.possible.get(id) ?? new Set();
+  private hasRetryLoops = false;
+  private failUsed = false;
+  private endUsed = false;
+
+  constructor(
+    private readonly definition: WorkflowDefinition,
+    private readonly context: CompileContext,
+    private readonly structureFn: StructureFn,
+  ) {}
+
+  build(): CompileResult {
+    const { definition } = this;
+    const edges = collectEdges(definition);
+    const hasErrorEdge = new Set<string>();
+    for (const node of definition.nodes) {
+      this.nodes.set(node.id, node);
+      this.incoming.set(node.id, []);
+      this.needs.set(node.id, { run: false, guard: false, skip: false });
+    }
+    for (const edge of edges) {
+      this.incoming.get(edge.to)?.push(edge);
+      if (edge.on === 'error') hasErrorEdge.add(edge.from);
+      this.conditions.set(edge, edge.condition === undefined ? true : this.condition(edge));
+    }
+    for (const node of definition.nodes) {
+      this.checkArns(node);
+      const onError = node.onError ?? (hasErrorEdge.has(node.id) ? 'continue' : 'fail');
+      if (canFail(node) && onError === 'fail') this.fatal.add(node.id);
+      if (node.type === 'action' && hasRetryLoop(node.retry)) this.hasRetryLoops = true;
+      this.warnIgnoredFields(node);
+    }
+
+    const weight = (id: string) => {
+      const seconds = attemptSeconds(this.nodes.get(id) as WorkflowNode);
+      return Number.isFinite(seconds) ? seconds : 0;
+    };
+    const { tree, addedEdges } = this.structureFn({
+      nodes: definition.nodes.map((n) => n.id),
+      edges,
+      weight,
+    });
+    if (addedEdges.length > 0) {
+      this.warnings.push(
+        `the graph is not series-parallel: ${addedEdges.length} ordering edge(s) added (${addedEdges
+          .slice(0, 10)
+          .map((e) => `${e.from} -> ${e.to}`)
+          .join(', ')}${addedEdges.length > 10 ? ', …' : ''})`,
+      );
+    }
+    const order = structureNodes(tree);
+    for (const id of order) this.possible.set(id, this.possibleStatuses(id));
+    this.numberParallels(tree);
+
+    const top = this.graph.scope();
+    const items = tree.kind === 'series' ? tree.items : [tree];
+    const attempt: Record<string, { a: number }> = {};
+    for (const node of definition.nodes) {
+      if (node.type === 'action' && hasRetryLoop(node.retry)) attempt[node.id] = { a: 1 };
+    }
+    const first = items[0];
+    top.add(
+      stateName.start,
+      {
+        Type: 'Pass',
+        Parameters: {
+          'input.$': '$.input',
+          'execution.$': '$.execution',
+          nodes: {},
+          run: {},
+          ...(this.hasRetryLoops ? { attempt } : {}),
+        },
+        ...transition(first ? { next: this.entryOf(first) } : 'end'),
+      },
+      'the start',
+    );
+    this.compileSeries(items, top, 'end', { next: stateName.fail }, true);
+    if (this.endUsed) top.add(stateName.end, { Type: 'Succeed' }, 'the end');
+    if (this.failUsed) {
+      addFailureStates(top, definition.nodes, order, (action) => this.arn(action));
+    }
+    const asl: AslDefinition = {
+      Comment: `FlowForge workflow "${definition.name}"`,
+      StartAt: stateName.start,
+      States: top.states,
+    };
+
+    const worstSeconds =
+      criticalPath(tree, (id) => worstCaseSeconds(this.nodes.get(id) as WorkflowNode)) +
+      (this.failUsed ? this.compensationCount() * DEFAULT_ACTION_SECONDS : 0);
+    const report = {
+      stateMachineType: chooseMachineType(definition, worstSeconds, this.warnings),
+      definitionBytes: definitionBytes(asl),
+      states: this.graph.size,
+      estimatedTransitions: this.estimateTransitions(tree),
+      addedEdges,
+      warnings: this.warnings,
+    };
+    return { asl, report };
+  }
+
+  private condition(edge: Edge): RuleOrConstant {
+    try {
+      return compileCondition(parseCondition(edge.condition as string));
+    } catch (error) {
+      if (error instanceof ExpressionSyntaxError) {
+        throw new CompileError(`${edge.pointer}/condition: ${error.message}`, 'INVALID_DEFINITION');
+      }
+      throw error;
+    }
+  }
+
+  private arn(action: string): string {
+    const arn = this.context.actionArns[action];
+    if (arn === undefined) {
+      throw new CompileError(
+        `no Lambda ARN for action "${action}" in the compile context`,
+        'MISSING_ACTION_ARN',
+      );
+    }
+    return arn;
+  }
+
+  private checkArns(node: WorkflowNode): void {
+    if (node.type === 'action') this.arn(node.action);
+    if (node.compensate) this.arn(node.compensate.action);
+  }
+
+  private warnIgnoredFields(node: WorkflowNode): void {
+    if (node.type === 'action') {
+      if (node.retry && node.retry.delaySeconds % 1 !== 0) {
+        this.warnings.push(`node "${node.id}": retry delays are rounded up to whole seconds`);
+      }
+      return;
+    }
+    for (const field of ['retry', 'timeoutSeconds'] as const) {
+      if (node[field] !== undefined)
+        this.warnings.push(`node "${node.id}": ${field} applies to actions only and is ignored`);
+    }
+    if (node.compensate !== undefined && node.type === 'trigger') {
+      this.warnings.push(`node "${node.id}": a trigger has nothing to compensate; compensate is ignored`);
+    }
+  }
+
+  /** The statuses a node can end with on the paths that continue the run. */
+  private possibleStatuses(id: string): ReadonlySet<NodeStatus> {
+    const node = this.nodes.get(id) as WorkflowNode;
+    const out = new Set<NodeStatus>();
+    let rule: RuleOrConstant;
+    if (node.type === 'trigger') rule = { dynamic: true };
+    else rule = this.rule(id, this.knowledge);
+    this.globalRules.set(id, rule);
+    if (rule !== true) out.add('skipped');
+    if (rule !== false) {
+      if (node.type === 'action') {
+        out.add('succeeded');
+        if (!this.fatal.has(id)) out.add('failed');
+      } else if (canFail(node)) {
+        if (!this.fatal.has(id)) out.add('failed');
+      } else out.add('succeeded');
+    }
+    return out;
+  }
+
+  private rule(id: string, knowledge: Knowledge): RuleOrConstant {
+    const node = this.nodes.get(id) as WorkflowNode;
+    return joinRule(
+      this.incoming.get(id) ?? [],
+      node.join ?? 'all',
+      (edge) => this.conditions.get(edge) ?? true,
+      knowledge,
+    );
+  }
+
+  private numberParallels(structure: Structure): void {
+    if (structure.kind === 'node') return;
+    if (structure.kind === 'parallel') this.parallelNumbers.set(structure, this.parallelNumbers.size + 1);
+    const children = structure.kind === 'series' ? structure.items : structure.branches;
+    for (const child of children) this.numberParallels(child);
+  }
+
+  /** The state to enter for a structure, knowing optionally the outcome of the node just before. */
+  private entryOf(structure: Structure, known?: { id: string; status: NodeStatus }): string {
+    if (structure.kind === 'series') return this.entryOf(structure.items[0] as Structure, known);
+    if (structure.kind === 'parallel')
+      return stateName.parallel(this.parallelNumbers.get(structure) as number);
+    const id = structure.id;
+    const node = this.nodes.get(id) as WorkflowNode;
+    const needs = this.needs.get(id) as NodeNeeds;
+    let rule: RuleOrConstant;
+    if (node.type === 'trigger') rule = { dynamic: true };
+    else if (!known) rule = this.globalRules.get(id) as RuleOrConstant;
+    else {
+      const status = new Set([known.status]);
+      rule = this.rule(id, (other) => (other === known.id ? status : this.knowledge(other)));
+    }
+    if (rule === true) {
+      needs.run = true;
+      return runEntry(node);
+    }
+    if (rule === false) {
+      needs.skip = true;
+      return stateName.skip(id);
+    }
+    needs.guard = true;
+    needs.run = true;
+    needs.skip = true;
+    return stateName.guard(id);
+  }
+
+  private compileSeries(
+    items: Structure[],
+    scope: StateScope,
+    end: Target,
+    fatalExit: Target,
+    top: boolean,
+  ): void {
+    items.forEach((item, i) => {
+      const follow = items[i + 1];
+      const continuation = (known?: { id: string; status: NodeStatus }): Target =>
+        follow ? { next: this.entryOf(follow, known) } : end;
+      if (item.kind === 'node') this.compileNode(item.id, scope, continuation, fatalExit);
+      else if (item.kind === 'parallel') this.compileParallel(item, scope, continuation(), fatalExit, top);
+      else this.compileSeries(item.items, scope, follow ? continuation() : end, fatalExit, top);
+    });
+  }
+
+  private compileNode(
+    id: string,
+    scope: StateScope,
+    continuation: (known?: { id: string; status: NodeStatus }) => Target,
+    fatalExit: Target,
+  ): void {
+    const node = this.nodes.get(id) as WorkflowNode;
+    const needs = this.needs.get(id) as NodeNeeds;
+    const fatal = this.fatal.has(id);
+    const globalRule = this.globalRules.get(id);
+    addNodeStates(
+      {
+        node,
+        needs,
+        fatal,
+        ...(typeof globalRule === 'object' && node.type !== 'trigger'
+          ? { guardRule: globalRule as ChoiceRule }
+          : {}),
+        ...(node.type === 'action' ? { arn: this.arn(node.action) } : {}),
+        onSucceeded: () => continuation({ id, status: 'succeeded' }),
+        onSkipped: () => continuation({ id, status: 'skipped' }),
+        onFailed: () => continuation({ id, status: 'failed' }),
+        fatalExit: this.useFatalExit(fatalExit, fatal && needs.run),
+      },
+      scope,
+    );
+  }
+
+  private useFatalExit(target: Target, used: boolean): Target {
+    if (used && target !== 'end' && target.next === stateName.fail) this.failUsed = true;
+    return target;
+  }
+
+  private mayFailFatally(structure: Structure): boolean {
+    return structureNodes(structure).some(
+      (id) => this.fatal.has(id) && (this.needs.get(id) as NodeNeeds).run,
+    );
+  }
+
+  private compileParallel(
+    structure: Structure & { kind: 'parallel' },
+    scope: StateScope,
+    next: Target,
+    fatalExit: Target,
+    top: boolean,
+  ): void {
+    const k = this.parallelNumbers.get(structure) as number;
+    const name = stateName.parallel(k);
+    const branches = structure.branches.map((branch) => {
+      const items = branch.kind === 'series' ? branch.items : [branch];
+      const startAt = this.entryOf(items[0] as Structure);
+      const branchScope = scope.branch();
+      this.compileSeries(items, branchScope, 'end', 'end', false);
+      return { StartAt: startAt, States: branchScope.states };
+    });
+    const merge = (field: string): string =>
+      structure.branches
+        .slice(1)
+        .reduce((acc, _, i) => `States.JsonMerge(${acc}, $[${i + 1}].${field}, false)`, `$[0].${field}`);
+    const state: Record<string, unknown> = {
+      Type: 'Parallel',
+      Branches: branches,
+      ResultSelector: {
+        'input.$': '$[0].input',
+        'execution.$': '$[0].execution',
+        'nodes.$': merge('nodes'),
+        'run.$': merge('run'),
+        ...(this.hasRetryLoops ? { 'attempt.$': '$[0].attempt' } : {}),
+      },
+    };
+    const owner = `Parallel ${name}`;
+    if (!this.mayFailFatally(structure) || (next === 'end' && fatalExit === 'end')) {
+      scope.add(name, { ...state, ...transition(next) }, owner);
+      return;
+    }
+    const check = stateName.parallelCheck(k);
+    scope.add(name, { ...state, Next: check }, owner);
+    let failTarget: string;
+    if (fatalExit === 'end') failTarget = stateName.parallelStop(k);
+    else {
+      failTarget = fatalExit.next;
+      this.useFatalExit(fatalExit, true);
+    }
+    let defaultTarget: string;
+    if (next !== 'end') defaultTarget = next.next;
+    else if (top) {
+      this.endUsed = true;
+      defaultTarget = stateName.end;
+    } else defaultTarget = stateName.parallelStop(k);
+    scope.add(
+      check,
+      {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.run.failed', IsPresent: true, Next: failTarget }],
+        Default: defaultTarget,
+      },
+      owner,
+    );
+    if (failTarget === stateName.parallelStop(k) || defaultTarget === stateName.parallelStop(k)) {
+      scope.add(stateName.parallelStop(k), { Type: 'Succeed' }, owner);
+    }
+  }
+
+  private compensationCount(): number {
+    return this.definition.nodes.filter((n) => n.compensate !== undefined).length;
+  }
+
+  /** Worst-case states entered by one run (retries counted, the failure path added). */
+  private estimateTransitions(tree: Structure): number {
+    const nodeCost = (id: string): number => {
+      const node = this.nodes.get(id) as WorkflowNode;
+      const needs = this.needs.get(id) as NodeNeeds;
+      let run = 0;
+      if (needs.run) {
+        if (node.type === 'action') {
+          const attempts = hasRetryLoop(node.retry) ? node.retry.maxAttempts : 1;
+          run = attempts + 3 * (attempts - 1) + 1 + (attempts > 1 && this.fatal.has(id) ? 1 : 0);
+        } else if (node.type === 'operation' && node.operation === 'delay')
+          run = runEntry(node) === id ? 2 : 3;
+        else if (node.type === 'operation' && node.operation === 'fail') run = 2;
+        else run = 1;
+      }
+      return (needs.guard ? 1 : 0) + Math.max(run, needs.skip ? 1 : 0);
+    };
+    const parallelCost = (s: Structure) => 1 + (this.mayFailFatally(s) ? 2 : 0);
+    const failure = this.failUsed ? 3 + 2 * this.compensationCount() : 0;
+    return 1 + totalOver(tree, nodeCost, parallelCost) + failure + (this.endUsed ? 1 : 0);
+  }
+}

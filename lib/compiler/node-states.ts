@@ -1,0 +1,251 @@
+import type { ActionNode, OperationNode, WorkflowNode } from '../workflow/definition-schema.ts';
+import type { ChoiceRule } from './choice-rules.ts';
+import { triggerRule } from './choice-rules.ts';
+import { compileObject, compileString, compileValue } from './parameters.ts';
+import { DEFAULT_RETRY_ON, hasRetryLoop, lambdaRetrier, retryLoopStates } from './retry.ts';
+import type { AslState, StateScope } from './state-graph.ts';
+import { attemptPath, FAILED_PATH, nodePath, stateName } from './state-names.ts';
+import { CompileError } from './types.ts';
+
+/** Where control goes after a state: the next state's name, or the end of the current scope. */
+export type Target = { next: string } | 'end';
+
+/** `{ Next }` or `{ End: true }`. */
+export function transition(target: Target): AslState {
+  return target === 'end' ? { End: true } : { Next: target.next };
+}
+
+export const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+
+/** Which of a node's states something refers to (only those are emitted: AWS rejects unreachable states). */
+export interface NodeNeeds {
+  run: boolean;
+  guard: boolean;
+  skip: boolean;
+}
+
+/** Everything `nodeStates` needs to know about one node. */
+export interface NodePlan {
+  node: WorkflowNode;
+  needs: NodeNeeds;
+  /** onError: fail, for a node that can fail (action or fail operation). */
+  fatal: boolean;
+  /** The guard's rule when the guard is emitted (a trigger's rule is built here). */
+  guardRule?: ChoiceRule;
+  /** Lambda ARN of the node's action. */
+  arn?: string;
+  /** Continuations per outcome; `failed` is used only when the node is not fatal. */
+  onSucceeded: () => Target;
+  onSkipped: () => Target;
+  onFailed: () => Target;
+  /** Where a fatal failure goes (`:fail` at the top level, the branch end inside a Parallel). */
+  fatalExit: Target;
+}
+
+/** True for nodes that can end `failed`: actions and fail operations. */
+export function canFail(node: WorkflowNode): boolean {
+  return node.type === 'action' || (node.type === 'operation' && node.operation === 'fail');
+}
+
+/** The name of the first state that runs a node (the node id, or `<id>:until` before a computed Wait). */
+export function runEntry(node: WorkflowNode): string {
+  if (node.type === 'operation' && node.operation === 'delay') {
+    const until = node.config.until;
+    if (typeof until === 'string' && isFormat(until)) return stateName.until(node.id);
+  }
+  return node.id;
+}
+
+function isFormat(value: string): boolean {
+  const compiled = compileString(value);
+  return 'expression' in compiled && compiled.expression.startsWith('States.');
+}
+
+/**
+ * The states of one node, added to `scope` in a readable order:
+ * `<id>:guard` (Choice on the join rule → `<id>` or `<id>:skip`), the state(s) that run it, its
+ * retry loop, `<id>:failed` (records `{ status: failed, error: { error, cause } }`) and
+ * `<id>:skip` (records `{ status: skipped }`). Every node records `$.nodes.<id>` with a status.
+ */
+export function addNodeStates(plan: NodePlan, scope: StateScope): void {
+  const { node, needs } = plan;
+  const owner = `node "${node.id}"`;
+  const add = (name: string, state: AslState) => scope.add(name, state, owner);
+  if (needs.guard) {
+    const rule = node.type === 'trigger' ? triggerRule(node.id) : plan.guardRule;
+    if (!rule) throw new Error(`compiler: node "${node.id}" needs a guard rule`);
+    add(stateName.guard(node.id), {
+      Type: 'Choice',
+      Choices: [{ ...rule, Next: runEntry(node) }],
+      Default: stateName.skip(node.id),
+    });
+  }
+  if (needs.run) {
+    const states = runStates(plan);
+    for (const [name, state] of Object.entries(states)) add(name, state);
+  }
+  if (needs.skip) {
+    add(stateName.skip(node.id), {
+      Type: 'Pass',
+      Result: { status: 'skipped' },
+      ResultPath: nodePath(node.id),
+      ...transition(plan.onSkipped()),
+    });
+  }
+}
+
+function failedState(plan: NodePlan, source: string): AslState {
+  return {
+    Type: 'Pass',
+    Parameters: { status: 'failed', error: { 'error.$': `${source}.Error`, 'cause.$': `${source}.Cause` } },
+    ResultPath: nodePath(plan.node.id),
+    ...transition(plan.fatal ? plan.fatalExit : plan.onFailed()),
+  };
+}
+
+function runStates(plan: NodePlan): Record<string, AslState> {
+  const { node } = plan;
+  const record = nodePath(node.id);
+  switch (node.type) {
+    case 'trigger':
+      return {
+        [node.id]: {
+          Type: 'Pass',
+          Parameters: { status: 'succeeded', 'output.$': '$.input' },
+          ResultPath: record,
+          ...transition(plan.onSucceeded()),
+        },
+      };
+    case 'action':
+      return actionStates(plan, node);
+    case 'operation':
+      return operationStates(plan, node);
+  }
+}
+
+function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState> {
+  const id = node.id;
+  if (plan.arn === undefined) throw new Error(`compiler: no ARN for node "${id}"`);
+  const loop = hasRetryLoop(node.retry) ? node.retry : undefined;
+  const failedSource = plan.fatal ? FAILED_PATH : nodePath(id);
+  const catchers: AslState[] = [];
+  if (loop) {
+    catchers.push({
+      ErrorEquals: loop.retryOn ?? [...DEFAULT_RETRY_ON],
+      ResultPath: nodePath(id),
+      Next: stateName.retry(id),
+    });
+  }
+  catchers.push({ ErrorEquals: ['States.ALL'], ResultPath: failedSource, Next: stateName.failed(id) });
+  const task: AslState = {
+    Type: 'Task',
+    Resource: LAMBDA_INVOKE,
+    Parameters: {
+      FunctionName: plan.arn,
+      Payload: {
+        nodeId: id,
+        action: node.action,
+        config: compileObject(node.config, `node "${id}" config`),
+        'execution.$': '$.execution',
+        ...(loop ? { 'attempt.$': attemptPath(id, 'a') } : { attempt: 1 }),
+      },
+    },
+    ResultSelector: { status: 'succeeded', 'output.$': '$.Payload' },
+    ResultPath: nodePath(id),
+    ...(node.timeoutSeconds !== undefined ? { TimeoutSeconds: node.timeoutSeconds } : {}),
+    Retry: [lambdaRetrier()],
+    Catch: catchers,
+    ...transition(plan.onSucceeded()),
+  };
+  return {
+    [id]: task,
+    ...(loop ? retryLoopStates(id, loop, plan.fatal) : {}),
+    [stateName.failed(id)]: failedState(plan, failedSource),
+  };
+}
+
+function operationStates(plan: NodePlan, node: OperationNode): Record<string, AslState> {
+  const id = node.id;
+  const record = nodePath(id);
+  const where = `node "${id}" config`;
+  switch (node.operation) {
+    case 'noop':
+      return {
+        [id]: {
+          Type: 'Pass',
+          Result: { status: 'succeeded' },
+          ResultPath: record,
+          ...transition(plan.onSucceeded()),
+        },
+      };
+    case 'set': {
+      const values = (node.config.values ?? {}) as Record<string, unknown>;
+      return {
+        [id]: {
+          Type: 'Pass',
+          Parameters: { status: 'succeeded', output: compileObject(values, `${where}/values`) },
+          ResultPath: record,
+          ...transition(plan.onSucceeded()),
+        },
+      };
+    }
+    case 'fail': {
+      const error = compileValue(node.config.error ?? 'FlowFailed', `${where}/error`);
+      const cause = compileValue(node.config.cause ?? `node "${id}" failed the run`, `${where}/cause`);
+      const source = plan.fatal ? FAILED_PATH : record;
+      return {
+        [id]: {
+          Type: 'Pass',
+          Parameters: {
+            ...('expression' in error ? { 'Error.$': error.expression } : { Error: String(error.literal) }),
+            ...('expression' in cause ? { 'Cause.$': cause.expression } : { Cause: String(cause.literal) }),
+          },
+          ResultPath: source,
+          Next: stateName.failed(id),
+        },
+        [stateName.failed(id)]: failedState(plan, source),
+      };
+    }
+    case 'delay':
+      return delayStates(plan, node);
+  }
+}
+
+function delayStates(plan: NodePlan, node: OperationNode): Record<string, AslState> {
+  const id = node.id;
+  const where = `node "${id}" config`;
+  const states: Record<string, AslState> = {};
+  let wait: AslState;
+  const { seconds, until } = node.config as { seconds?: unknown; until?: unknown };
+  if (typeof seconds === 'number') wait = { Seconds: Math.ceil(seconds - 1e-9) };
+  else if (typeof seconds === 'string') {
+    const compiled = compileString(seconds);
+    if (!('expression' in compiled) || compiled.expression.startsWith('States.')) {
+      throw new CompileError(`${where}/seconds: must be a number or one {{ path }}`, 'INVALID_DEFINITION');
+    }
+    wait = { SecondsPath: compiled.expression };
+  } else if (typeof until === 'string') {
+    const compiled = compileString(until);
+    if (!('expression' in compiled)) wait = { Timestamp: until };
+    else if (!compiled.expression.startsWith('States.')) wait = { TimestampPath: compiled.expression };
+    else {
+      states[stateName.until(id)] = {
+        Type: 'Pass',
+        Parameters: { 'at.$': compiled.expression },
+        ResultPath: nodePath(id),
+        Next: id,
+      };
+      wait = { TimestampPath: nodePath(id, 'at') };
+    }
+  } else {
+    throw new CompileError(`${where}: a delay takes "seconds" or "until"`, 'INVALID_DEFINITION');
+  }
+  states[id] = { Type: 'Wait', ...wait, Next: stateName.done(id) };
+  states[stateName.done(id)] = {
+    Type: 'Pass',
+    Result: { status: 'succeeded' },
+    ResultPath: nodePath(id),
+    ...transition(plan.onSucceeded()),
+  };
+  return states;
+}

@@ -1,0 +1,101 @@
+import type { WorkflowDefinition, WorkflowNode } from '../workflow/definition-schema.ts';
+import { hasRetryLoop, totalRetryDelay } from './retry.ts';
+import type { Structure } from './structure.ts';
+import { type AslDefinition, CompileError, type CompileReport } from './types.ts';
+
+/** Step Functions' largest definition (bytes of its JSON). */
+export const MAX_DEFINITION_BYTES = 1_048_576;
+/** Step Functions' largest execution history (events); the compiler refuses worse worst cases. */
+export const MAX_TRANSITIONS = 25_000;
+/** An Express workflow runs at most 5 minutes. */
+export const EXPRESS_LIMIT_SECONDS = 300;
+/** What a Task without `timeoutSeconds` is assumed to take at worst (the actions' default timeout). */
+export const DEFAULT_ACTION_SECONDS = 60;
+
+/** Worst-case seconds one attempt of a node takes (Infinity when unbounded, e.g. a wait `until`). */
+export function attemptSeconds(node: WorkflowNode): number {
+  if (node.type === 'action') return node.timeoutSeconds ?? DEFAULT_ACTION_SECONDS;
+  if (node.type === 'operation' && node.operation === 'delay') {
+    const seconds = node.config.seconds;
+    return typeof seconds === 'number' ? seconds : Number.POSITIVE_INFINITY;
+  }
+  return 0;
+}
+
+/** Worst-case seconds of a node: every attempt times out, every retry waits its full delay. */
+export function worstCaseSeconds(node: WorkflowNode): number {
+  if (node.type !== 'action') return attemptSeconds(node);
+  const attempts = hasRetryLoop(node.retry) ? node.retry.maxAttempts : 1;
+  return attempts * attemptSeconds(node) + totalRetryDelay(node.retry);
+}
+
+/** Sum over a sequence, max over parallel branches, of a per-node cost. */
+export function criticalPath(structure: Structure, cost: (id: string) => number): number {
+  switch (structure.kind) {
+    case 'node':
+      return cost(structure.id);
+    case 'series':
+      return structure.items.reduce((sum, item) => sum + criticalPath(item, cost), 0);
+    case 'parallel':
+      return structure.branches.reduce((max, b) => Math.max(max, criticalPath(b, cost)), 0);
+  }
+}
+
+/** Sum of a per-node cost over every node plus a per-Parallel cost (states entered, worst case). */
+export function totalOver(
+  structure: Structure,
+  cost: (id: string) => number,
+  parallelCost: (s: Structure) => number,
+): number {
+  switch (structure.kind) {
+    case 'node':
+      return cost(structure.id);
+    case 'series':
+      return structure.items.reduce((sum, item) => sum + totalOver(item, cost, parallelCost), 0);
+    case 'parallel':
+      return structure.branches.reduce(
+        (sum, b) => sum + totalOver(b, cost, parallelCost),
+        parallelCost(structure),
+      );
+  }
+}
+
+/**
+ * EXPRESS when the longest run (critical path of worst cases, plus the compensations of a
+ * failing run) stays under 5 minutes and nothing unbounded (a wait `until`, a wait from a path)
+ * is used; otherwise STANDARD. The definition's `stateMachineType` wins.
+ */
+export function chooseMachineType(
+  definition: WorkflowDefinition,
+  worstSeconds: number,
+  warnings: string[],
+): 'STANDARD' | 'EXPRESS' {
+  const bounded = worstSeconds < EXPRESS_LIMIT_SECONDS;
+  if (definition.stateMachineType === 'EXPRESS' && !bounded) {
+    warnings.push(
+      `stateMachineType EXPRESS was asked for, but a run can take ${Number.isFinite(worstSeconds) ? `${worstSeconds} s` : 'unbounded time'} (Express stops at ${EXPRESS_LIMIT_SECONDS} s)`,
+    );
+  }
+  return definition.stateMachineType ?? (bounded ? 'EXPRESS' : 'STANDARD');
+}
+
+/** UTF-8 bytes of the definition's JSON, as Step Functions counts them. */
+export function definitionBytes(asl: AslDefinition): number {
+  return new TextEncoder().encode(JSON.stringify(asl)).length;
+}
+
+/** Throws CompileError when the machine is over a Step Functions limit. */
+export function assertWithinLimits(report: CompileReport): void {
+  if (report.definitionBytes > MAX_DEFINITION_BYTES) {
+    throw new CompileError(
+      `the compiled state machine is ${report.definitionBytes} bytes, over the Step Functions limit of ${MAX_DEFINITION_BYTES} bytes; split the workflow`,
+      'DEFINITION_TOO_LARGE',
+    );
+  }
+  if (report.estimatedTransitions > MAX_TRANSITIONS) {
+    throw new CompileError(
+      `a run of this workflow can take ${report.estimatedTransitions} state transitions, over the ${MAX_TRANSITIONS}-event history limit; reduce retries or split the workflow`,
+      'TOO_MANY_TRANSITIONS',
+    );
+  }
+}
