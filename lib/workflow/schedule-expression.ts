@@ -7,7 +7,8 @@ import { CronExpressionParser } from 'cron-parser';
  *
  * Daylight saving time follows EventBridge Scheduler: a cron time that falls into a spring-forward
  * gap does not exist that day and is skipped (`0 2 * * ? *` in Europe/Berlin does not fire on
- * 2026-03-29); a wall-clock time repeated in the autumn fires once (at its first occurrence).
+ * 2026-03-29); a wall-clock time repeated in the autumn fires once, at its first occurrence (so
+ * `0 * * * ? *` fires at 02:00 CEST on 2026-10-25 but not again at 02:00 CET an hour later).
  * `rate` schedules are plain intervals of elapsed time, unaffected by DST.
  */
 
@@ -244,8 +245,12 @@ function parseCron(source: string, timezone: string): ScheduleSpec {
 /** `m h dom mon dow` → `m h dom mon dow *`, with one day field turned into `?` and weekdays as names. */
 function fromFiveFields(fields: [string, string, string, string, string], source: string): string[] {
   const [minute, hour, dom, month, dow] = fields;
+  // `5-7` (Friday to Sunday, 7 being Sunday again) becomes `5-6,0` so the names stay an ascending range.
+  const unwrapped = dow.replace(/(^|,)([0-6])-7(?=$|,)/g, (_m, lead: string, from: string) =>
+    from === '6' ? `${lead}6,0` : `${lead}${from}-6,0`,
+  );
   const dowNamed =
-    dow === '*' || dow === '?' ? dow : mapDayNumbers(dow, (n) => DAY_NAMES[n % 7], 0, 7, source);
+    dow === '*' || dow === '?' ? dow : mapDayNumbers(unwrapped, (n) => DAY_NAMES[n % 7], 0, 7, source);
   let domOut = dom;
   let dowOut = dowNamed;
   if (dow === '*' || dow === '?') dowOut = '?';
@@ -433,6 +438,24 @@ function matchesWeekday(plan: CronPlan, p: { year: number; month: number; day: n
   return p.day === target;
 }
 
+/** True when the same wall-clock minute already happened shortly before (the second pass of an autumn fall-back). */
+function repeatsWallClock(ms: number, p: LocalTime, timeZone: string): boolean {
+  // DST shifts are one hour almost everywhere (30 minutes on Lord Howe Island).
+  for (const back of [3_600_000, 1_800_000]) {
+    const q = localParts(ms - back, timeZone);
+    if (
+      q.hour === p.hour &&
+      q.minute === p.minute &&
+      q.day === p.day &&
+      q.month === p.month &&
+      q.year === p.year
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function cronFireTimes(
   spec: Extract<ScheduleSpec, { kind: 'cron' }>,
   fromMs: number,
@@ -470,6 +493,7 @@ function cronFireTimes(
     // cron-parser moves a time inside a spring-forward gap to the hour after it; EventBridge skips it.
     if (!plan.hours.has(p.hour) || !plan.minutes.has(p.minute)) continue;
     if (!matchesWeekday(plan, p)) continue;
+    if (repeatsWallClock(ms, p, spec.timezone)) continue;
     out.push(new Date(ms));
   }
   return out;

@@ -58,7 +58,7 @@ export function parseTemplate(source: string): ParsedTemplate {
         start,
       );
     } else {
-      const { ref, end } = scanPath(body, 0);
+      const { ref, end } = scanPathAt(body, start);
       if (end !== body.length)
         throw new ExpressionSyntaxError(`unexpected "${body.slice(end)}" after the path`, start + end);
       parts.push({ kind: 'path', ref, start });
@@ -67,6 +67,17 @@ export function parseTemplate(source: string): ParsedTemplate {
   }
   const whole = parts.length === 1 && parts[0]?.kind === 'path';
   return { parts, whole };
+}
+
+/** `scanPath` over the body of a template, with error positions moved to offsets in the whole string. */
+function scanPathAt(body: string, offset: number): ReturnType<typeof scanPath> {
+  try {
+    return scanPath(body, 0);
+  } catch (error) {
+    if (!(error instanceof ExpressionSyntaxError)) throw error;
+    const reason = error.message.replace(/ \(at character \d+\)$/, '');
+    throw new ExpressionSyntaxError(reason, error.position + offset);
+  }
 }
 
 /** Every string inside a JSON value with the JSON pointer (relative, starting with "/" or "") where it sits. */

@@ -18,7 +18,7 @@ export function checkNodeConfigs(ctx: ValidationContext): void {
   root.nodes.forEach((node: unknown, index) => {
     if (!isRecord(node)) return;
     const pointer = `/nodes/${index}`;
-    const config = node.config ?? {};
+    const config = node.config;
     if (node.type === 'action' && typeof node.action === 'string') {
       checkAction(ctx, node.action, config, `${pointer}/action`, `${pointer}/config`);
     } else if (node.type === 'operation' && typeof node.operation === 'string') {
@@ -37,7 +37,7 @@ export function checkNodeConfigs(ctx: ValidationContext): void {
       checkAction(
         ctx,
         compensate.action,
-        compensate.config ?? {},
+        compensate.config,
         `${pointer}/compensate/action`,
         `${pointer}/compensate/config`,
       );
@@ -60,7 +60,7 @@ function checkAction(
   check(ctx, schema, config, configPointer, true);
 }
 
-/** Checks `config` (when it is an object; zod reports other types) and says whether it passed. */
+/** Checks `config` (an absent one as `{}`; zod reports other types) and says whether it passed. */
 function check(
   ctx: ValidationContext,
   schema: z.ZodType,
@@ -68,10 +68,15 @@ function check(
   pointer: string,
   skipTemplates: boolean,
 ): boolean {
-  if (!isRecord(config)) return false;
-  const result = schema.safeParse(config);
+  const missing = config === undefined;
+  const value = missing ? {} : config;
+  if (!isRecord(value)) return false;
+  const result = schema.safeParse(value);
   if (result.success) return true;
-  for (const issue of zodIssues(result.error, config, pointer, { skipTemplates }))
-    ctx.error(issue.path, issue.message);
+  for (const issue of zodIssues(result.error, value, pointer, { skipTemplates })) {
+    // Without a config there is nothing below its pointer to point at: report at `config` itself.
+    if (missing) ctx.error(pointer, `"config" is missing: ${issue.message}`);
+    else ctx.error(issue.path, issue.message);
+  }
   return false;
 }
