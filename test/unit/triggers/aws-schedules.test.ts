@@ -124,15 +124,13 @@ describe('AWS schedules adapter', () => {
   });
 
   it('falls back to UpdateSchedule when CreateSchedule answers ConflictException', async () => {
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          message: 'Schedule already exists',
-          Message: 'Schedule already exists',
-          $metadata: {},
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        message: 'Schedule already exists',
+        Message: 'Schedule already exists',
+        $metadata: {},
+      }),
+    );
     await createAwsSchedules(options).register(flow, [nightly]);
     expect(sent(CreateScheduleCommand)).toHaveLength(1);
     expect(sent(UpdateScheduleCommand).map((input) => input.Name)).toEqual(['acme.orders.nightly']);
@@ -153,15 +151,13 @@ describe('AWS schedules adapter', () => {
   });
 
   it('translates other SDK errors into TriggerRegistrationError', async () => {
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ValidationException({
-          message: 'Invalid Schedule Expression',
-          Message: 'Invalid Schedule Expression',
-          $metadata: {},
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ValidationException({
+        message: 'Invalid Schedule Expression',
+        Message: 'Invalid Schedule Expression',
+        $metadata: {},
+      }),
+    );
     const error = await createAwsSchedules(options)
       .register(flow, [nightly])
       .catch((caught: unknown) => caught);
