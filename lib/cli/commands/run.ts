@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { ExecutionRecord, NodeRecord } from '../../runtime/execution-record.ts';
+import { runLocally } from '../../runtime/local/run-locally.ts';
+import type { MachineInput } from '../../runtime/state-machines.ts';
+import type { CliIo } from '../cli-io.ts';
+import { compileFile } from './compile.ts';
+
+const USAGE = 'Usage: flowforge run FILE [--input JSON | --input @FILE.json] [--json]\n';
+
+type Parsed =
+  | { ok: true; file: string; input: string | undefined; json: boolean }
+  | { ok: false; message: string };
+
+/**
+ * `flowforge run FILE [--input JSON] [--json]` (DESIGN.md §3): validates and compiles the definition
+ * for local mode, runs the compiled ASL on this machine (aws-local-stepfunctions, the real action
+ * handlers of `actionRegistry`; waits are real time) and prints the execution record.
+ *
+ * - `--input` is a JSON text, or `@path` of a JSON file; default `{}`. It becomes `input` of the run.
+ * - The run: execution id `local-<uuid>`, flowId = the definition's `name`, version 1, trigger
+ *   `{ id: null, type: 'cli' }` (every trigger fires, as for `execute`).
+ * - `--json`: stdout is exactly the record `{ status, output, error?, nodes, startedAt, finishedAt }`
+ *   (2-space JSON). Without it: one line for the run, one line per node (status, duration,
+ *   output or error, shortened), then the run's output as JSON.
+ * - Exit 0 iff the run SUCCEEDED; 1 for a failed run, an unreadable file, invalid JSON input, an
+ *   invalid definition or one the compiler refuses; 2 for bad usage. Ctrl-C aborts the run (record
+ *   ABORTED, exit 1).
+ */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseArgs(args);
+  if (!parsed.ok) {
+    io.stderr(parsed.message === 'help' ? USAGE : `flowforge run: ${parsed.message}\n${USAGE}`);
+    return 2;
+  }
+  const input = await readInput(parsed.input);
+  if (!input.ok) {
+    io.stderr(`flowforge run: ${input.message}\n`);
+    return 1;
+  }
+  const compiled = await compileFile(parsed.file, io);
+  if (!compiled.ok) return 1;
+
+  const machineInput: MachineInput = {
+    input: input.value,
+    execution: {
+      id: `local-${randomUUID()}`,
+      startedAt: new Date().toISOString(),
+      flowId: compiled.definition.name,
+      version: 1,
+      trigger: { id: null, type: 'cli' },
+    },
+  };
+  const execution = runLocally(compiled.result.asl, machineInput, { validate: false });
+  const onSigint = (): void =>
+    execution.abort({ error: 'ExecutionAborted', cause: 'Interrupted with Ctrl-C' });
+  process.once('SIGINT', onSigint);
+  let record: ExecutionRecord;
+  try {
+    record = await execution.promise;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+
+  const printed = {
+    status: record.status,
+    output: record.output,
+    ...(record.error ? { error: record.error } : {}),
+    nodes: record.nodes,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+  };
+  io.stdout(
+    parsed.json ? `${JSON.stringify(printed, null, 2)}\n` : summary(compiled.definition.name, record),
+  );
+  return record.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+function parseArgs(args: string[]): Parsed {
+  let json = false;
+  let input: string | undefined;
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--json') json = true;
+    else if (arg === '--input' || arg.startsWith('--input=')) {
+      if (input !== undefined) return { ok: false, message: '--input given twice' };
+      const value = arg === '--input' ? args[++i] : arg.slice('--input='.length);
+      if (value === undefined)
+        return { ok: false, message: '--input needs a value (JSON text or @file.json)' };
+      input = value;
+    } else if (arg === '--help' || arg === '-h') return { ok: false, message: 'help' };
+    else if (arg.startsWith('--')) return { ok: false, message: `unknown option "${arg}"` };
+    else files.push(arg);
+  }
+  const [file] = files;
+  if (file === undefined) return { ok: false, message: 'no FILE given' };
+  if (files.length > 1) return { ok: false, message: 'give one FILE' };
+  return { ok: true, file, input, json };
+}
+
+async function readInput(
+  argument: string | undefined,
+): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
+  if (argument === undefined) return { ok: true, value: {} };
+  let text = argument;
+  let source = '--input';
+  if (argument.startsWith('@')) {
+    source = argument.slice(1);
+    try {
+      text = await readFile(source, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return { ok: false, message: `cannot read the input file ${source} (${code ?? String(error)})` };
+    }
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: `${source} is not valid JSON: ${reason}` };
+  }
+}
+
+const MARK: Record<NodeRecord['status'], string> = {
+  succeeded: '✓',
+  failed: '✗',
+  skipped: '-',
+  running: '…',
+};
+
+/** The readable form: a headline, one line per node, the error and the output. */
+function summary(name: string, record: ExecutionRecord): string {
+  const lines = [`${name}: ${record.status} in ${duration(record.startedAt, record.finishedAt)}`];
+  const width = Math.max(0, ...Object.keys(record.nodes).map((id) => id.length));
+  for (const [id, node] of Object.entries(record.nodes)) {
+    let detail = '';
+    if (node.error) detail = `${node.error.error}${node.error.cause ? `: ${node.error.cause}` : ''}`;
+    else if (node.output !== undefined) detail = JSON.stringify(node.output);
+    lines.push(
+      `  ${MARK[node.status]} ${id.padEnd(width)}  ${node.status.padEnd(9)} ${duration(node.startedAt, node.finishedAt).padStart(8)}  ${shorten(detail)}`.trimEnd(),
+    );
+  }
+  if (record.error)
+    lines.push(`error: ${record.error.error}${record.error.cause ? `: ${record.error.cause}` : ''}`);
+  lines.push(`output: ${JSON.stringify(record.output)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function duration(from: string | undefined, to: string | undefined): string {
+  if (!from || !to) return '';
+  const ms = Date.parse(to) - Date.parse(from);
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function shorten(text: string, max = 100): string {
+  const line = text.replace(/\s+/g, ' ');
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
