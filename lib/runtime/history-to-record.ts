@@ -1,0 +1,247 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type {
+  ExecutionRecord,
+  ExecutionStatus,
+  NodeError,
+  NodeRecord,
+  NodeStatus,
+} from './execution-record.ts';
+
+const NODE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
+const KNOWN_STATUSES: ReadonlySet<string> = new Set([
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+]);
+
+/** What DescribeExecution says about the execution (the subset the record needs). */
+export interface ExecutionDescription {
+  status?: string;
+  startDate?: Date;
+  stopDate?: Date;
+  error?: string;
+  cause?: string;
+}
+
+/**
+ * The node a state reports timing for: a state named exactly `<id>` (it runs the node) or
+ * `<id>:skip` (it records the node as skipped). Other states the compiler adds have a ':' in
+ * their name and report nothing (DESIGN.md §2).
+ */
+export function nodeIdOfState(stateName: string): string | undefined {
+  if (NODE_ID.test(stateName)) return stateName;
+  if (stateName.endsWith(':skip')) {
+    const id = stateName.slice(0, -':skip'.length);
+    if (NODE_ID.test(id)) return id;
+  }
+  return undefined;
+}
+
+interface NodeView {
+  entry?: { status?: string; output?: unknown; hasOutput: boolean; error?: NodeError };
+  phase?: 'running' | 'failed' | 'done';
+  lastError?: NodeError;
+  startedAt?: Date;
+  finishedAt?: Date;
+  firstSeenAt?: Date;
+}
+
+/**
+ * Builds the execution record from DescribeExecution and the full GetExecutionHistory (events
+ * in order), in the same shape and by the same rules as the local runner's record:
+ * - node status/output/error: the latest `nodes.<id>` entry in any state's input or output
+ *   (so entries written in different Parallel branches merge by node id);
+ * - a node without a final status in the map takes it from its own states: `running` while
+ *   `<id>` is entered, `failed` with the task's error after a failure event, `succeeded` after
+ *   `<id>` exited; once the execution has ended, a node still running is `failed` (`Interrupted`);
+ * - timing: first `*StateEntered` and last `*StateExited` (or failure) of `<id>` / `<id>:skip`;
+ *   a node without own states gets the time it first appeared in a `nodes` map;
+ * - `output`: `{ <nodeId>: output }` of every succeeded node with an output;
+ * - failure events (TaskFailed, LambdaFunctionFailed, …) carry no state name: they are tied to
+ *   their state through `previousEventId`.
+ * Truncated or non-JSON inputs/outputs are skipped. Pure: no SDK calls, no clock.
+ */
+export function historyToRecord(
+  description: ExecutionDescription,
+  events: readonly HistoryEvent[],
+): ExecutionRecord {
+  const nodes = new Map<string, NodeView>();
+  const stateOfEvent = new Map<number, string>();
+  const view = (id: string): NodeView => {
+    let found = nodes.get(id);
+    if (!found) {
+      found = {};
+      nodes.set(id, found);
+    }
+    return found;
+  };
+  const scan = (json: string | undefined, at: Date | undefined) => {
+    const data = parseJson(json);
+    if (!isObject(data) || !isObject(data.nodes)) return;
+    for (const [id, value] of Object.entries(data.nodes)) {
+      if (!isObject(value)) continue;
+      const node = view(id);
+      if (at) node.firstSeenAt ??= at;
+      node.entry = {
+        status: typeof value.status === 'string' ? value.status : undefined,
+        output: value.output,
+        hasOutput: 'output' in value && value.output !== undefined,
+        error: normaliseError(value.error),
+      };
+    }
+  };
+  let finalOutput: string | undefined;
+
+  for (const event of events) {
+    const at = event.timestamp;
+    const entered = event.stateEnteredEventDetails;
+    const exited = event.stateExitedEventDetails;
+    const stateName =
+      entered?.name ??
+      exited?.name ??
+      (event.previousEventId === undefined ? undefined : stateOfEvent.get(event.previousEventId));
+    if (event.id !== undefined && stateName !== undefined) stateOfEvent.set(event.id, stateName);
+    const nodeId = stateName === undefined ? undefined : nodeIdOfState(stateName);
+    const own = nodeId === undefined ? undefined : view(nodeId);
+
+    if (entered) {
+      scan(entered.input, at);
+      if (own) {
+        own.startedAt ??= at;
+        own.phase = 'running';
+      }
+      continue;
+    }
+    if (exited) {
+      if (own) {
+        own.phase = 'done';
+        own.finishedAt = at;
+      }
+      scan(exited.output, at);
+      continue;
+    }
+    if (event.type === 'ExecutionSucceeded') {
+      finalOutput = event.executionSucceededEventDetails?.output;
+      continue;
+    }
+    const failure = failureOf(event);
+    if (failure && own) {
+      own.phase = 'failed';
+      own.finishedAt = at;
+      own.lastError = failure;
+      continue;
+    }
+    if (own && (event.type === 'TaskScheduled' || event.type === 'LambdaFunctionScheduled'))
+      own.phase = 'running';
+  }
+
+  const status = executionStatus(description.status);
+  const ended = status !== 'RUNNING' && status !== 'PENDING_REDRIVE' ? status : undefined;
+  if (status === 'SUCCEEDED') scan(finalOutput, undefined);
+
+  const record: ExecutionRecord = { status, output: {}, nodes: {} };
+  const output: Record<string, unknown> = {};
+  for (const [id, node] of nodes) {
+    const built = nodeRecord(node, ended);
+    record.nodes[id] = built;
+    if (built.status === 'succeeded' && node.entry?.hasOutput) output[id] = node.entry.output;
+  }
+  record.output = output;
+  if (description.startDate) record.startedAt = description.startDate.toISOString();
+  if (description.stopDate && status !== 'RUNNING') record.finishedAt = description.stopDate.toISOString();
+  const error = executionError(status, description);
+  if (error) record.error = error;
+  return record;
+}
+
+function executionStatus(status: string | undefined): ExecutionStatus {
+  return status !== undefined && KNOWN_STATUSES.has(status) ? (status as ExecutionStatus) : 'RUNNING';
+}
+
+function executionError(status: ExecutionStatus, description: ExecutionDescription): NodeError | undefined {
+  if (description.error !== undefined) {
+    return description.cause === undefined
+      ? { error: description.error }
+      : { error: description.error, cause: description.cause };
+  }
+  if (status === 'TIMED_OUT') return { error: 'States.Timeout' };
+  if (status === 'FAILED') return { error: 'States.Failed' };
+  return undefined;
+}
+
+function failureOf(event: HistoryEvent): NodeError | undefined {
+  const details =
+    event.taskFailedEventDetails ??
+    event.taskTimedOutEventDetails ??
+    event.lambdaFunctionFailedEventDetails ??
+    event.lambdaFunctionTimedOutEventDetails;
+  if (!details) return undefined;
+  const error = details.error ?? (event.type?.endsWith('TimedOut') ? 'States.Timeout' : 'States.TaskFailed');
+  return details.cause === undefined ? { error } : { error, cause: details.cause };
+}
+
+function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRecord {
+  let status: NodeStatus;
+  let error: NodeError | undefined;
+  const entryStatus = node.entry?.status;
+  if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
+    status = entryStatus as NodeStatus;
+    error = node.entry?.error ?? (status === 'failed' ? node.lastError : undefined);
+  } else if (node.phase === 'failed') {
+    status = 'failed';
+    error = node.lastError;
+  } else if (node.phase === 'done') {
+    status = 'succeeded';
+  } else {
+    status = 'running';
+  }
+  if (status === 'running' && ended) {
+    status = 'failed';
+    error = { error: 'Interrupted', cause: interruptedCause(ended) };
+  }
+  const record: NodeRecord = { status };
+  if (status === 'succeeded' && node.entry?.hasOutput) record.output = node.entry.output;
+  if (status === 'failed' && error) record.error = error;
+  const startedAt = node.startedAt ?? node.firstSeenAt;
+  const finishedAt = node.finishedAt ?? (node.startedAt === undefined ? node.firstSeenAt : undefined);
+  if (startedAt) record.startedAt = startedAt.toISOString();
+  if (finishedAt && status !== 'running') record.finishedAt = finishedAt.toISOString();
+  return record;
+}
+
+function interruptedCause(status: ExecutionStatus): string {
+  switch (status) {
+    case 'ABORTED':
+      return 'The execution was stopped while this node ran';
+    case 'TIMED_OUT':
+      return 'The execution timed out while this node ran';
+    default:
+      return 'The execution ended (another branch failed) while this node ran';
+  }
+}
+
+function normaliseError(value: unknown): NodeError | undefined {
+  if (!isObject(value)) return undefined;
+  const name = value.error ?? value.Error;
+  if (typeof name !== 'string') return undefined;
+  const cause = value.cause ?? value.Cause;
+  if (cause === undefined) return { error: name };
+  return { error: name, cause: typeof cause === 'string' ? cause : JSON.stringify(cause) };
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
