@@ -202,7 +202,10 @@ export function createLocalSqsPoller(options: LocalSqsPollerOptions): LocalSqsPo
 }
 
 /** An SDK message in the shape the Lambda SQS event source delivers. */
-function toRecord(message: Message, queueArn: string): QueueRecord {
+function toRecord(
+  message: Message,
+  queueArn: string,
+): QueueRecord & { receiptHandle: string; [key: string]: unknown } {
   const attributes = message.Attributes ?? {};
   return {
     messageId: required(message.MessageId, 'MessageId'),

@@ -27,7 +27,6 @@ export interface QueueRecord {
   messageId: string;
   body: string;
   eventSourceARN?: string;
-  [key: string]: unknown;
 }
 
 export interface QueueTriggerDeps {
@@ -103,13 +102,13 @@ export async function processQueueRecord(
  * that threw. Never throws for a failed record, not even when all of them failed (the response
  * then names every one, which SQS treats like a failed batch). Used by the Lambda and the local poller.
  */
-export async function processQueueBatch(
-  event: { Records: QueueRecord[] },
+export async function processQueueBatch<R extends QueueRecord>(
+  event: { Records: R[] },
   deps: QueueTriggerDeps,
-  onRecordError?: (record: QueueRecord, error: unknown) => void,
+  onRecordError?: (record: R, error: unknown) => void,
 ): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
   const processor = new BatchProcessor(EventType.SQS);
-  const handleRecord = async (record: QueueRecord) => {
+  const handleRecord = async (record: R) => {
     try {
       return await processQueueRecord(record, deps);
     } catch (error) {

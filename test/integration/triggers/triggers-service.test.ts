@@ -1,5 +1,10 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createScheduleTriggerHandler,
+  createSqsTriggerHandler,
+} from '../../../functions/triggers/trigger-handlers.ts';
 import type {
   DeployedMachine,
   DeployRequest,
@@ -228,5 +233,62 @@ describe('triggers through the real startExecution use case and the DynamoDB sto
       'schedule:nightly:2026-10-26T01:00:00.000Z',
     ]);
     expect(await marks.lastScheduleFired('default', 'orders', 'nightly')).toBe('2026-10-26T01:00:00.000Z');
+  });
+
+  it('the Lambda handlers: SQS answers batchItemFailures, schedule starts once per instant', async () => {
+    const warnings: unknown[] = [];
+    const log = { info() {}, warn: (_message: string, extra?: unknown) => warnings.push(extra), error() {} };
+    const record = (messageId: string, body: string): SQSRecord => ({
+      messageId,
+      receiptHandle: `rh-${messageId}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '1767225600000',
+        SenderId: 'AIDA',
+        ApproximateFirstReceiveTimestamp: '1767225600000',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-central-1:111122223333:flowforge-triggers',
+      awsRegion: 'eu-central-1',
+    });
+    const event: SQSEvent = {
+      Records: [
+        record('lambda-ok', JSON.stringify({ flowId: 'orders', input: { orderId: 'l1' } })),
+        record('lambda-bad', JSON.stringify({ flowId: 'orders', input: {} })),
+      ],
+    };
+    const sqsHandler = createSqsTriggerHandler(() => deps, log);
+    expect(await sqsHandler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: 'lambda-bad' }] });
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        messageId: 'lambda-bad',
+        error: 'InvalidTriggerEventError',
+        issues: [{ path: '/orderId', message: 'is required' }],
+      }),
+    ]);
+    expect(await sqsHandler({ Records: [event.Records[0] as SQSRecord] })).toEqual({ batchItemFailures: [] });
+    const fromLambda = (await executionsBy('queue')).filter(
+      (execution) => execution.idempotencyKey === 'sqs:lambda-ok',
+    );
+    expect(fromLambda).toHaveLength(1);
+
+    const scheduleHandler = createScheduleTriggerHandler(() => deps, log);
+    const scheduled = {
+      tenantId: 'default',
+      flowId: 'orders',
+      triggerId: 'nightly',
+      version: 1,
+      input: { orderId: 'lambda' },
+      scheduledTime: '2026-12-01T01:00:00Z',
+    };
+    const first = await scheduleHandler(scheduled);
+    expect(await scheduleHandler(scheduled)).toEqual({
+      executionId: first.executionId,
+      alreadyStarted: true,
+    });
+    await expect(scheduleHandler({ flowId: 'orders' })).rejects.toThrow(/not a schedule trigger event/);
   });
 });
