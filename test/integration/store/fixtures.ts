@@ -1,6 +1,7 @@
+import { compile } from '../../../lib/compiler/compile.ts';
 import type { AslDefinition, CompileReport } from '../../../lib/compiler/types.ts';
 import type { NewFlowVersion } from '../../../lib/store/types.ts';
-import type { WorkflowDefinition } from '../../../lib/workflow/definition-schema.ts';
+import { definitionSchema, type WorkflowDefinition } from '../../../lib/workflow/definition-schema.ts';
 
 /** A small valid-looking flow version input (the store does not validate definitions). */
 export function versionInput(name = 'demo', extra: Partial<NewFlowVersion> = {}): NewFlowVersion {
@@ -26,73 +27,29 @@ export function versionInput(name = 'demo', extra: Partial<NewFlowVersion> = {})
   return { definition, compiled, report, triggers: [{ id: 'start', type: 'manual' }], ...extra };
 }
 
-/** A 1,000-node definition and an ASL of the shape the compiler emits for it (a Task + Choice per node). */
+/**
+ * A 1,000-node definition (a chain of log actions after a webhook trigger) and its ASL from the
+ * real compiler: about 1 MB of JSON (just under Step Functions' definition limit), the
+ * worst case a version item has to hold.
+ */
 export function largeVersionInput(nodeCount = 1000): NewFlowVersion {
-  const nodes: Record<string, unknown>[] = [{ id: 'start', type: 'trigger', trigger: 'webhook', config: {} }];
-  const states: Record<string, Record<string, unknown>> = {};
+  const nodes: unknown[] = [{ id: 'start', type: 'trigger', trigger: 'webhook' }];
   for (let i = 0; i < nodeCount; i++) {
-    const id = `node_${i}`;
     nodes.push({
-      id,
+      id: `n${i}`,
       type: 'action',
-      action: 'http',
-      config: {
-        method: 'POST',
-        url: `https://api.example.com/items/${i}?q={{ input.query }}`,
-        body: { index: i, from: `{{ nodes.node_${Math.max(0, i - 1)}.output.body }}` },
-      },
-      dependencies: [i === 0 ? 'start' : `node_${i - 1}`],
-      retry: { strategy: 'exponential', maxAttempts: 4, delaySeconds: 1, maxDelaySeconds: 30, jitter: true },
+      action: 'log',
+      config: { message: 'm' },
+      dependencies: [i === 0 ? 'start' : `n${i - 1}`],
     });
-    states[id] = {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: {
-        FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:flowforge-action-http',
-        Payload: {
-          nodeId: id,
-          action: 'http',
-          'config.$': `States.JsonMerge($.cfg.${id}, $.resolved, false)`,
-          'execution.$': '$.execution',
-          attempt: 1,
-        },
-      },
-      ResultSelector: { status: 'succeeded', 'output.$': '$.Payload' },
-      ResultPath: `$.nodes.${id}`,
-      Retry: [
-        {
-          ErrorEquals: ['States.TaskFailed'],
-          IntervalSeconds: 1,
-          MaxAttempts: 3,
-          BackoffRate: 2,
-          JitterStrategy: 'FULL',
-        },
-      ],
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: `$.nodes.${id}.error`, Next: `${id}:failed` }],
-      Next: `${id}:done`,
-    };
-    states[`${id}:done`] = {
-      Type: 'Pass',
-      Parameters: { 'startedAt.$': '$$.State.EnteredTime' },
-      ResultPath: `$.timing.${id}`,
-      Next: i + 1 < nodeCount ? `node_${i + 1}` : 'end',
-    };
-    states[`${id}:failed`] = { Type: 'Fail', Error: 'NodeFailed', Cause: `node ${id} failed` };
   }
-  states.end = { Type: 'Succeed' };
-  const compiled: AslDefinition = { StartAt: 'node_0', States: states };
-  const definition = { name: 'large', nodes } as unknown as WorkflowDefinition;
-  const report: CompileReport = {
-    stateMachineType: 'STANDARD',
-    definitionBytes: JSON.stringify(compiled).length,
-    states: Object.keys(states).length,
-    estimatedTransitions: nodeCount * 2,
-    addedEdges: [],
-    warnings: [],
-  };
+  const definition = definitionSchema.parse({ name: 'large', nodes });
+  const { asl, report } = compile(definition, {
+    actionArns: { log: 'arn:aws:lambda:eu-west-1:123456789012:function:flowforge-action-log' },
+  });
   return {
     definition,
-    compiled,
+    compiled: asl,
     report,
     triggers: [{ id: 'start', type: 'webhook', secretRef: 'ssm:/flowforge/hook' }],
   };
