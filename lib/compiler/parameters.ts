@@ -11,6 +11,13 @@ export function intrinsicString(text: string): string {
 }
 
 /**
+ * A literal backslash inside States.Format text. The ASL escape (a doubled backslash) is refused by asl-validator
+ * (and by aws-local-stepfunctions, which validates with it), so it is passed as an argument.
+ * (aws-local-stepfunctions drops backslashes from every intrinsic result; Step Functions keeps them.)
+ */
+const BACKSLASH = "States.Base64Decode('XA==')";
+
+/**
  * One config string: no template → literal; exactly one `{{ path }}` → that JSONPath (the value
  * keeps its type); mixed text → `States.Format('text {} …', paths…)`. Secret references
  * (`{{ secret:… }}`) stay literal text for the action to resolve.
@@ -20,17 +27,24 @@ export function compileString(value: string): CompiledValue {
   const template = parseTemplate(value);
   const first = template.parts[0];
   if (template.whole && first?.kind === 'path') return { expression: toJsonPath(first.ref) };
-  const paths: string[] = [];
+  const args: string[] = [];
   const texts: string[] = [''];
+  const placeholder = (arg: string) => {
+    args.push(arg);
+    texts.push('');
+  };
   for (const part of template.parts) {
-    if (part.kind === 'path') {
-      paths.push(toJsonPath(part.ref));
-      texts.push('');
-    } else texts[texts.length - 1] += part.kind === 'text' ? part.text : part.raw;
+    if (part.kind === 'path') placeholder(toJsonPath(part.ref));
+    else {
+      (part.kind === 'text' ? part.text : part.raw).split('\\').forEach((chunk, i) => {
+        if (i > 0) placeholder(BACKSLASH);
+        texts[texts.length - 1] += chunk;
+      });
+    }
   }
-  if (paths.length === 0) return { literal: value };
+  if (!template.parts.some((p) => p.kind === 'path')) return { literal: value };
   const format = `'${texts.map((t) => intrinsicString(t).slice(1, -1)).join('{}')}'`;
-  return { expression: `States.Format(${[format, ...paths].join(', ')})` };
+  return { expression: `States.Format(${[format, ...args].join(', ')})` };
 }
 
 function intrinsicArgument(value: unknown, where: string): string {

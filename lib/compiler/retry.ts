@@ -92,12 +92,12 @@ export function retryLoopStates(id: string, policy: RetryPolicy, fatal: boolean)
   const constant = delays.every((d) => d === delays[0]);
   const next: AslState = { 'a.$': `States.MathAdd(${counter}, 1)` };
   let wait: AslState;
-  if (policy.jitter) {
-    // Full jitter: a whole number of seconds in [0, delay] (MathRandom's end is exclusive).
-    const ends = delays.map((d) => d + 1);
+  if (policy.jitter && delays.some((d) => d > 0)) {
+    // Full jitter: a whole number of seconds in [0, delay]. The bound is the delay itself, which
+    // stays inside [0, delay] whether MathRandom's end is inclusive (aws-local-stepfunctions) or not.
     const end = constant
-      ? String(ends[0])
-      : `States.ArrayGetItem(States.Array(0, ${ends.join(', ')}), ${counter})`;
+      ? String(delays[0])
+      : `States.ArrayGetItem(States.Array(0, ${delays.join(', ')}), ${counter})`;
     next['d.$'] = `States.MathRandom(0, ${end})`;
     wait = { SecondsPath: attemptPath(id, 'd') };
   } else if (constant) {

@@ -6,7 +6,8 @@ import type { AslDefinition } from '../../../lib/compiler/types.ts';
  * Test helper: runs a compiled machine in aws-local-stepfunctions with in-process action
  * handlers (DESIGN.md §4: a lambda:invoke Task answers `{ StatusCode, Payload }`). Waits are
  * scaled (`msPerSecond`), dynamic waits (SecondsPath/Timestamp…) become local Tasks that sleep
- * the scaled time and record it, so tests can check exact delays without sleeping for real.
+ * the scaled time and record it, and Task timeouts are scaled the same way, so tests can check
+ * exact delays and timeouts without sleeping for real.
  */
 
 /** An action handler: returns the node output or throws an Error whose `name` is the error type. */
@@ -65,6 +66,8 @@ export async function runAsl(asl: AslDefinition, options: RunAslOptions = {}): P
           }),
         );
       } else if (state.Type === 'Task') {
+        if (typeof state.TimeoutSeconds === 'number')
+          state.TimeoutSeconds = (state.TimeoutSeconds * msPerSecond) / 1000;
         handlers[name] = async (input) => {
           const payload = (input as { Payload: TaskPayload }).Payload;
           calls.push(payload);
