@@ -24,6 +24,8 @@ export interface PersistedExecution {
   versionArn: string;
   input: MachineInput;
   record: ExecutionRecord;
+  /** Nodes whose `compensate` action ran in the last run: a redrive runs them again instead of replaying them. */
+  compensated?: string[];
   /** How many times it was redriven. */
   redriveCount: number;
   /** When this entry was last written (ISO 8601): the last sign of life of a run that was interrupted. */

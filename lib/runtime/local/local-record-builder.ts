@@ -29,6 +29,8 @@ interface NodeView {
   entry?: { status?: string; output?: unknown; error?: NodeError; hasOutput: boolean };
   /** Where the node's own states are in the event log. */
   phase?: 'running' | 'failed' | 'done';
+  /** The node's state caught an error since it was last entered (its exit is then not a success). */
+  caught?: boolean;
   lastError?: NodeError;
   startedAt?: number;
   finishedAt?: number;
@@ -54,9 +56,10 @@ export interface RunOutcome {
  *   state's input or output (events in arrival order, merged by node id, so the entries written in
  *   different Parallel branches all count); on success the final output's `nodes` map is applied
  *   last. `{ Error, Cause }` entries are normalised to `{ error, cause }`.
- * - A node with no valid status in the map takes it from its own states: `running` while its
- *   state `<id>` is entered (or being retried), `failed` (with the state's error) after an
- *   uncaught failure, `succeeded` after a normal exit. When the run has ended, a node still
+ * - A node whose map entry has no final status yet (e.g. a caught error waiting for a retry) is
+ *   `running`. A node with no map entry takes its status from its own states: `running` while its
+ *   state `<id>` is entered (or being retried), `failed` (with the state's error) after a failure
+ *   (caught or not), `succeeded` after a normal exit. When the run has ended, a node still
  *   `running` becomes `failed` with error `Interrupted` and a cause that says how the run ended.
  * - Timing: `startedAt` is the first `StateEntered` of a state named `<id>` or `<id>:skip`,
  *   `finishedAt` the last `StateExited`/`StateFailed` of those (ISO 8601). A node that has no such
@@ -83,6 +86,7 @@ export class LocalRecordBuilder {
         if (view) {
           view.startedAt ??= event.timestamp;
           view.phase = 'running';
+          view.caught = false;
           changed = true;
         }
         break;
@@ -91,6 +95,11 @@ export class LocalRecordBuilder {
         const view = this.ownView(event.state.name);
         if (view) view.phase = 'running';
         changed = view !== undefined;
+        break;
+      }
+      case 'StateCaught': {
+        const view = this.ownView(event.state.name);
+        if (view) view.caught = true;
         break;
       }
       case 'StateFailed': {
@@ -106,7 +115,7 @@ export class LocalRecordBuilder {
       case 'StateExited': {
         const view = this.ownView(event.state.name);
         if (view) {
-          view.phase = 'done';
+          view.phase = view.caught ? 'failed' : 'done';
           view.finishedAt = event.timestamp;
           changed = true;
         }
@@ -187,6 +196,9 @@ function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord
   if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
     status = entryStatus as NodeStatus;
     error = view.entry?.error ?? (status === 'failed' ? view.lastError : undefined);
+  } else if (view.entry) {
+    // The machine wrote something (e.g. a caught error before a retry) but no final status yet.
+    status = 'running';
   } else if (view.phase === 'failed') {
     status = 'failed';
     error = view.lastError;

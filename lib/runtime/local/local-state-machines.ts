@@ -67,7 +67,8 @@ interface Slot {
  * - `stop` aborts a running execution (→ `ABORTED`, the reason as its error); a finished one is left as is.
  * - `redrive` runs a `FAILED`, `ABORTED`, `TIMED_OUT` or `INTERRUPTED` execution again under the
  *   same ARN and input: every node that had succeeded is replayed from its recorded output (its
- *   action is not called again, its Wait does not wait, its timing is kept); the others run again.
+ *   action is not called again, its Wait does not wait, its timing is kept) unless its compensation
+ *   ran (then it runs again); the others run again.
  *   Unlike AWS, the machine's own states (Choices, Pass states) are re-evaluated from the start,
  *   which the compiled machines tolerate because they depend only on input and node results.
  * - With a journal holding executions that were `RUNNING` (the process died), construction marks
@@ -184,7 +185,11 @@ export class LocalStateMachines implements StateMachines {
         `Execution ${executionArn} cannot be redriven: its state machine was removed`,
       );
     }
-    slot.replayed = slot.entry.record.nodes;
+    const compensated = new Set(slot.entry.compensated ?? []);
+    slot.replayed = Object.fromEntries(
+      Object.entries(slot.entry.record.nodes).filter(([id]) => !compensated.has(id)),
+    );
+    slot.entry.compensated = [];
     slot.entry.redriveCount++;
     slot.entry.record = {
       status: 'RUNNING',
@@ -240,6 +245,7 @@ export class LocalStateMachines implements StateMachines {
       let record = this.withReplayedTiming(slot, finalRecord);
       if (slot.interruptOnEnd) record = interrupted(record, record.finishedAt ?? new Date().toISOString());
       slot.entry.record = record;
+      slot.entry.compensated = compensatedNodes(run);
       slot.run = undefined;
       await slot.writer.flush();
       if (this.options.onFinished && !slot.interruptOnEnd) {
@@ -307,6 +313,17 @@ export class LocalStateMachines implements StateMachines {
       }
     }
   }
+}
+
+/** Nodes whose `<id>:compensate` state completed in a run. */
+function compensatedNodes(run: LocalRun): string[] {
+  const ids = new Set<string>();
+  for (const event of run.events()) {
+    if (event.type === 'StateExited' && event.state.name.endsWith(':compensate')) {
+      ids.add(event.state.name.slice(0, -':compensate'.length));
+    }
+  }
+  return [...ids];
 }
 
 /** The record of a run that stopped with its process: `INTERRUPTED`, its running nodes failed. */
