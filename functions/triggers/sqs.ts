@@ -1,5 +1,13 @@
+import { parseQueueBindings } from '../../lib/triggers/sqs-trigger.ts';
 import { awsDeps, awsLogger } from '../shared/aws-deps.ts';
 import { createSqsTriggerHandler } from './trigger-handlers.ts';
 
-/** SQS trigger Lambda: the shared trigger queue's messages `{ flowId, input, version?, triggerId?, tenantId? }` start flows. */
-export const handler = createSqsTriggerHandler(awsDeps, awsLogger);
+/**
+ * SQS trigger Lambda: messages `{ flowId, input, version?, triggerId?, tenantId? }` of the shared
+ * trigger queue, and the bodies of the named queues in `FLOWFORGE_QUEUE_BINDINGS`, start flows.
+ */
+export const handler = createSqsTriggerHandler(
+  awsDeps,
+  awsLogger,
+  parseQueueBindings(process.env.FLOWFORGE_QUEUE_BINDINGS),
+);

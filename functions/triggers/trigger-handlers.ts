@@ -3,7 +3,7 @@ import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
 import { flowLookup } from '../../lib/service/flow-lookup.ts';
 import { startExecution } from '../../lib/service/start-execution.ts';
 import { fireScheduledTrigger } from '../../lib/triggers/schedule-trigger.ts';
-import { processQueueBatch } from '../../lib/triggers/sqs-trigger.ts';
+import { processQueueBatch, type QueueBinding } from '../../lib/triggers/sqs-trigger.ts';
 
 type GetDeps = () => Deps | Promise<Deps>;
 
@@ -16,14 +16,19 @@ const errorFacts = (error: unknown) =>
  * The SQS trigger Lambda (event source mapping with `ReportBatchItemFailures`): each record goes
  * through `processQueueRecord` in Powertools' `BatchProcessor`; the answer names exactly the
  * records that failed, which SQS redelivers and, after the queue's receive count, dead-letters.
+ * `queueBindings`: the named extra queues of the deployment (`FLOWFORGE_QUEUE_BINDINGS`).
  */
 export const createSqsTriggerHandler =
-  (getDeps: GetDeps, log: ServiceLogger) =>
+  (getDeps: GetDeps, log: ServiceLogger, queueBindings: Readonly<Record<string, QueueBinding>> = {}) =>
   async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const deps = await getDeps();
     return processQueueBatch(
       event,
-      { getFlow: flowLookup(deps), startExecution: (request) => startExecution(deps, request) },
+      {
+        getFlow: flowLookup(deps),
+        startExecution: (request) => startExecution(deps, request),
+        queueBindings,
+      },
       (record, error) =>
         log.warn('trigger message refused', { messageId: record.messageId, ...errorFacts(error) }),
     );

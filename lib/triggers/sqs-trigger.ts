@@ -2,7 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { z } from 'zod';
 import { nodeIdSchema } from '../workflow/definition-schema.ts';
 import { checkInputSchema } from './check-input-schema.ts';
-import { InvalidTriggerEventError, TriggerNotFoundError } from './errors.ts';
+import { InvalidTriggerEventError, TriggerNotFoundError, TriggerRegistrationError } from './errors.ts';
 import type { FlowLookup, StartExecutionFn, StartExecutionResult } from './start-execution-port.ts';
 
 /** The tenant of a shared-queue message that names none. */
@@ -29,22 +29,63 @@ export interface QueueRecord {
   eventSourceARN?: string;
 }
 
+/**
+ * A named extra queue bound to one flow at deploy time: its messages are the input itself
+ * (JSON, or `{ "raw": "<body>" }` when the body is not JSON), not the shared queue's envelope.
+ */
+export const queueBindingSchema = z.object({
+  tenantId: z.string().min(1).max(128).default(DEFAULT_TENANT),
+  flowId: z.string().min(1).max(128),
+  version: z.number().int().positive().optional(),
+  triggerId: nodeIdSchema.optional(),
+});
+export type QueueBinding = z.infer<typeof queueBindingSchema>;
+
+/**
+ * Parses the deploy-time bindings `{ "<queue name>": { flowId, tenantId?, version?, triggerId? } }`
+ * (the SQS trigger Lambda reads them from `FLOWFORGE_QUEUE_BINDINGS`). Empty when absent;
+ * throws a `TriggerRegistrationError` naming the problem when malformed.
+ */
+export function parseQueueBindings(json: string | undefined): Record<string, QueueBinding> {
+  if (json === undefined || json.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new TriggerRegistrationError('queue bindings are not valid JSON', { cause: error });
+  }
+  const parsed = z.record(z.string().min(1).max(80), queueBindingSchema).safeParse(value);
+  if (!parsed.success) {
+    throw new TriggerRegistrationError(
+      `queue bindings are malformed: ${parsed.error.issues[0]?.message ?? ''}`,
+    );
+  }
+  return parsed.data;
+}
+
 export interface QueueTriggerDeps {
   getFlow: FlowLookup;
   startExecution: StartExecutionFn;
+  /** Named extra queues (by queue name, taken from the record's `eventSourceARN`) bound to a flow. */
+  queueBindings?: Readonly<Record<string, QueueBinding>>;
 }
 
-/**
- * Starts the flow a queue message names. Throws (so that this record alone fails and is
- * redelivered, then dead-lettered) on malformed JSON, a body outside the message contract
- * (`InvalidTriggerEventError`), an unknown flow, version or trigger (`TriggerNotFoundError`),
- * input the flow's `inputSchema` refuses (`InvalidTriggerEventError`), or any error of the
- * start itself. The idempotency key is `sqs:<messageId>`, so a redelivered message is one execution.
- */
-export async function processQueueRecord(
-  record: QueueRecord,
-  deps: QueueTriggerDeps,
-): Promise<StartExecutionResult> {
+/** The queue name of an SQS ARN (`arn:aws:sqs:region:account:name`). */
+function queueNameOf(arn: string | undefined): string | undefined {
+  return arn?.split(':')[5];
+}
+
+/** The envelope of a shared-queue message, or the bound flow + the whole body as input. */
+function messageOf(record: QueueRecord, binding: QueueBinding | undefined): QueueMessage {
+  if (binding) {
+    let input: unknown;
+    try {
+      input = record.body.trim() === '' ? {} : JSON.parse(record.body);
+    } catch {
+      input = { raw: record.body };
+    }
+    return { ...binding, input };
+  }
   let json: unknown;
   try {
     json = JSON.parse(record.body);
@@ -61,7 +102,26 @@ export async function processQueueRecord(
     }));
     throw new InvalidTriggerEventError(`message ${record.messageId}: not a trigger message`, issues);
   }
-  const message = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * Starts the flow a queue message names. Throws (so that this record alone fails and is
+ * redelivered, then dead-lettered) on malformed JSON, a body outside the message contract
+ * (`InvalidTriggerEventError`), an unknown flow, version or trigger (`TriggerNotFoundError`),
+ * input the flow's `inputSchema` refuses (`InvalidTriggerEventError`), or any error of the
+ * start itself. The idempotency key is `sqs:<messageId>`, so a redelivered message is one execution.
+ * A record from a queue in `deps.queueBindings` starts the bound flow with the body as input.
+ * The trigger id is the message's `triggerId`, else the binding's, else the flow's queue trigger
+ * whose `config.queue` names this queue, else its first queue trigger, else `null`.
+ */
+export async function processQueueRecord(
+  record: QueueRecord,
+  deps: QueueTriggerDeps,
+): Promise<StartExecutionResult> {
+  const queueName = queueNameOf(record.eventSourceARN);
+  const binding = queueName === undefined ? undefined : deps.queueBindings?.[queueName];
+  const message = messageOf(record, binding);
   const flow = await deps.getFlow(message.tenantId, message.flowId, message.version);
   if (!flow) {
     const version = message.version === undefined ? '' : ` version ${message.version}`;
@@ -70,6 +130,9 @@ export async function processQueueRecord(
   const queueTriggers = flow.definition.nodes.filter(
     (node) => node.type === 'trigger' && node.trigger === 'queue',
   );
+  // On a named queue, prefer the queue trigger that names it.
+  const named =
+    queueName === undefined ? undefined : queueTriggers.find((node) => node.config.queue === queueName);
   if (message.triggerId !== undefined && !queueTriggers.some((node) => node.id === message.triggerId)) {
     throw new TriggerNotFoundError(
       `message ${record.messageId}: flow ${message.flowId} has no queue trigger ${message.triggerId}`,
@@ -91,7 +154,7 @@ export async function processQueueRecord(
     // Pin the version the input was checked against, so a concurrent update cannot slip in between.
     version: flow.version,
     input,
-    trigger: { id: message.triggerId ?? queueTriggers[0]?.id ?? null, type: 'queue' },
+    trigger: { id: message.triggerId ?? named?.id ?? queueTriggers[0]?.id ?? null, type: 'queue' },
     idempotencyKey: `sqs:${record.messageId}`,
   });
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTriggerEventError, TriggerNotFoundError } from '../../../lib/triggers/errors.ts';
-import { processQueueBatch, processQueueRecord } from '../../../lib/triggers/sqs-trigger.ts';
+import {
+  InvalidTriggerEventError,
+  TriggerNotFoundError,
+  TriggerRegistrationError,
+} from '../../../lib/triggers/errors.ts';
+import {
+  parseQueueBindings,
+  processQueueBatch,
+  processQueueRecord,
+} from '../../../lib/triggers/sqs-trigger.ts';
 import { fakeFlows, fakeStartExecution, orderFlow } from './fakes.ts';
 
 const plainFlow = {
@@ -112,5 +120,50 @@ describe('processQueueBatch', () => {
     );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'boom' }]);
     expect(errors).toEqual(['boom: throttled']);
+  });
+});
+
+describe('named queues bound to a flow', () => {
+  const arn = (name: string) => `arn:aws:sqs:eu-central-1:111122223333:${name}`;
+  const namedFlow = {
+    name: 'named',
+    nodes: [
+      { id: 'shared', type: 'trigger' as const, trigger: 'queue' as const },
+      {
+        id: 'orders-in',
+        type: 'trigger' as const,
+        trigger: 'queue' as const,
+        config: { queue: 'orders-in' },
+      },
+    ],
+  };
+
+  it('starts the bound flow with the whole body as input and the queue trigger naming that queue', async () => {
+    const fake = fakeStartExecution();
+    const deps = {
+      getFlow: fakeFlows([{ tenantId: 'acme', flowId: 'named', definition: namedFlow }]),
+      startExecution: fake.startExecution,
+      queueBindings: parseQueueBindings('{"orders-in": {"tenantId": "acme", "flowId": "named"}}'),
+    };
+    await processQueueRecord(
+      { messageId: 'n1', body: '{"orderId":"x"}', eventSourceARN: arn('orders-in') },
+      deps,
+    );
+    await processQueueRecord({ messageId: 'n2', body: 'plain text', eventSourceARN: arn('orders-in') }, deps);
+    expect(fake.calls.map((call) => [call.tenantId, call.flowId, call.input, call.trigger.id])).toEqual([
+      ['acme', 'named', { orderId: 'x' }, 'orders-in'],
+      ['acme', 'named', { raw: 'plain text' }, 'orders-in'],
+    ]);
+    // A queue without binding still reads the shared envelope.
+    await expect(
+      processQueueRecord({ messageId: 'n3', body: '{"orderId":"x"}', eventSourceARN: arn('other') }, deps),
+    ).rejects.toThrow(InvalidTriggerEventError);
+  });
+
+  it('parses the deploy-time bindings and refuses malformed ones', () => {
+    expect(parseQueueBindings(undefined)).toEqual({});
+    expect(parseQueueBindings('{"q": {"flowId": "f"}}')).toEqual({ q: { tenantId: 'default', flowId: 'f' } });
+    expect(() => parseQueueBindings('{"q": {}}')).toThrow(TriggerRegistrationError);
+    expect(() => parseQueueBindings('nope')).toThrow(TriggerRegistrationError);
   });
 });
