@@ -46,7 +46,7 @@ export interface Deps {
   compile: Compile;
   compileContext: CompileContext;
   triggers: TriggerRegistrar;
-  /** The current secrets of a webhook registration's `secretRef` (lib/triggers/webhook-secrets.ts). */
+  /** The current secrets of a webhook registration's `secretRef` (`WebhookSecrets.resolve`, lib/triggers/webhook-secrets.ts). */
   resolveWebhookSecrets: (secretRef: string) => Promise<string[]>;
   clock: Clock;
   /** Public base URL of the API (`https://…/api/v1` is appended by callers), for webhook URLs. */

@@ -1,29 +1,11 @@
-import { generateWebhookSecret } from '../security/webhook-signature.ts';
 import type { TriggerRegistration, TriggerStateStorePort } from '../store/types.ts';
 import type { Schedules } from '../triggers/schedules.ts';
 import { scheduleTriggersOf } from '../triggers/schedules.ts';
+import type { WebhookSecrets } from '../triggers/webhook-secrets.ts';
 import type { RegisterTriggersRequest, TriggerRegistrar } from './deps.ts';
 
 /**
- * Where webhook signing secrets are kept. The registration stores only the reference `save`
- * answers: in AWS `ssm:<parameter name>` (lib/triggers/webhook-secrets.ts); in local mode the
- * secret itself (the local store is on the user's own disk).
- */
-export interface WebhookSecretVault {
-  /** Stores a new secret of a trigger; answers the reference to keep in the trigger's registration. */
-  save(tenantId: string, flowId: string, triggerId: string, secret: string): Promise<string>;
-  /** Deletes a secret that is no longer used. */
-  remove(secretRef: string): Promise<void>;
-}
-
-/** The local vault: the reference is the secret (resolved by `resolveLocalWebhookSecrets`). */
-export const inlineSecretVault: WebhookSecretVault = {
-  save: async (_tenant, _flow, _trigger, secret) => secret,
-  remove: async () => {},
-};
-
-/**
- * The trigger registrar over the trigger state store, the `Schedules` port and a secret vault:
+ * The trigger registrar over the trigger state store, the `Schedules` port and the webhook secrets:
  * a version's webhook, schedule and queue triggers become the flow's registrations (a webhook
  * keeps its secret across versions while its trigger id stays; a new webhook gets a new secret,
  * returned once), schedules go to the scheduler, triggers the version dropped are removed.
@@ -31,7 +13,7 @@ export const inlineSecretVault: WebhookSecretVault = {
 export function createTriggerRegistrar(options: {
   triggerState: TriggerStateStorePort;
   schedules: Schedules;
-  secrets: WebhookSecretVault;
+  secrets: Pick<WebhookSecrets, 'create' | 'remove'>;
 }): TriggerRegistrar {
   const { triggerState, schedules, secrets } = options;
   return {
@@ -61,9 +43,9 @@ export function createTriggerRegistrar(options: {
           if (previous?.type === 'webhook' && previous.secretRef !== undefined) {
             registration.secretRef = previous.secretRef;
           } else {
-            const secret = generateWebhookSecret();
-            registration.secretRef = await secrets.save(tenantId, flowId, trigger.id, secret);
-            shown[trigger.id] = { secret };
+            const created = await secrets.create(tenantId, flowId, trigger.id);
+            registration.secretRef = created.secretRef;
+            shown[trigger.id] = { secret: created.secret };
           }
         }
         if (trigger.type === 'schedule') {

@@ -15,6 +15,7 @@ import type {
   TriggerRegistrar,
 } from '../../../lib/service/deps.ts';
 import { createStores } from '../../../lib/store/index.ts';
+import { createLocalWebhookSecrets } from '../../../lib/triggers/webhook-secrets.ts';
 import type { TestDynalite } from '../../support/dynalite.ts';
 
 /** A StateMachines port in memory: every start stays RUNNING until the test finishes it. */
@@ -85,7 +86,7 @@ export function fakeDeps(dynalite: TestDynalite, compile: Deps['compile']) {
     compile,
     compileContext: { actionArns: {} },
     triggers,
-    resolveWebhookSecrets: async (secretRef) => [secretRef],
+    resolveWebhookSecrets: createLocalWebhookSecrets().resolve,
     clock: () => new Date(),
     apiBaseUrl: 'http://127.0.0.1:1',
     log: silentLog,

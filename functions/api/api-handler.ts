@@ -1,0 +1,113 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { Caller } from '../../lib/service/caller.ts';
+import { hasScope } from '../../lib/service/caller.ts';
+import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../../lib/service/errors.ts';
+import { API_SCOPES, type ApiScope } from '../../lib/store/types.ts';
+import { type ApiEvent, type ApiResult, jsonResult } from '../shared/http/api-event.ts';
+import { HttpProblem } from '../shared/http/http-problem.ts';
+import { problemResponses, requestIdHeader, requestIdOf } from '../shared/http/middlewares.ts';
+import { bodyText, parseJsonBody, parseWith } from '../shared/http/parse.ts';
+import { Router } from '../shared/http/router.ts';
+import { type RouteDef, type RouteRequest, routes } from './routes.ts';
+
+/** The router over every API route (shared with the local server and the OpenAPI document). */
+export const apiRouter = new Router<RouteDef>(routes);
+
+/** The scopes in an authorizer context (space- or comma-separated string, or a list). */
+const scopesOf = (value: unknown): ApiScope[] => {
+  const list = Array.isArray(value)
+    ? value.map(String)
+    : typeof value === 'string'
+      ? value.split(/[\s,]+/)
+      : [];
+  return list.filter((scope): scope is ApiScope => (API_SCOPES as readonly string[]).includes(scope));
+};
+
+/** The caller from the Lambda authorizer's context, or 401 when the request was not authorized. */
+const callerOf = (event: ApiEvent): Caller => {
+  const context = event.requestContext.authorizer?.lambda;
+  if (!context || typeof context.tenant !== 'string' || typeof context.keyId !== 'string') {
+    throw new UnauthorizedError('an API key is required: Authorization: Bearer <key>');
+  }
+  return {
+    tenantId: context.tenant,
+    keyId: context.keyId,
+    scopes: scopesOf(context.scopes),
+    sourceIp: event.requestContext.http.sourceIp,
+    requestId: requestIdOf(event),
+  };
+};
+
+const lowerCaseHeaders = (headers: ApiEvent['headers']): Record<string, string | undefined> => {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+};
+
+/**
+ * Routes one API Gateway event: 404/405 for unknown paths and methods, 401/403 from the
+ * authorizer context and the route's scope, 429 from the per-key token bucket, 413 and 400 from
+ * the body, then the route's use case. Every error is thrown and answered by `problemResponses`.
+ */
+export async function dispatch(deps: Deps, event: ApiEvent): Promise<ApiResult> {
+  const method = event.requestContext.http.method.toUpperCase();
+  const path = event.rawPath;
+  const match = apiRouter.match(method, path);
+  if (match.kind === 'not-found') throw new HttpProblem(404, 'Not found', `no route for ${method} ${path}`);
+  if (match.kind === 'method-not-allowed') {
+    throw new HttpProblem(405, 'Method not allowed', `${method} is not allowed on ${path}`, {
+      headers: { allow: match.allowed.join(', ') },
+    });
+  }
+  const { route, params } = match;
+
+  let caller: Caller | null = null;
+  if (route.scope !== null) {
+    caller = callerOf(event);
+    if (!hasScope(caller, route.scope)) {
+      throw new ForbiddenError(`this key lacks the scope ${route.scope}`);
+    }
+    const token = await deps.stores.rateLimiter.takeToken(caller.keyId);
+    if (!token.allowed) {
+      throw new TooManyRequestsError('rate limit exceeded for this key', token.retryAfterSeconds);
+    }
+  }
+
+  const rawBody = bodyText(event.body, event.isBase64Encoded);
+  let body: unknown;
+  if (route.body?.mode === 'zod')
+    body = parseWith(route.body.schema, parseJsonBody(rawBody) ?? {}, '', 'request body');
+  else if (route.body?.mode === 'json') body = parseJsonBody(rawBody);
+  const query = route.query
+    ? parseWith(route.query, event.queryStringParameters ?? {}, '/query', 'query string')
+    : undefined;
+
+  const request: RouteRequest = {
+    deps,
+    params,
+    query,
+    body,
+    rawBody,
+    headers: lowerCaseHeaders(event.headers),
+    caller,
+    requestId: requestIdOf(event),
+    sourceIp: event.requestContext.http.sourceIp,
+  };
+  const response = await route.handle(request);
+  return jsonResult(response.status, response.body, response.headers);
+}
+
+/** The API handler as the local server calls it (event, Lambda context) → result. */
+export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;
+
+/**
+ * The API Lambda handler for every route: middy with the request-id header and the one
+ * problem+json error handler around `dispatch`. `getDeps` is called per request (cache inside it).
+ */
+export const createApiHandler = (getDeps: () => Deps | Promise<Deps>, log: ServiceLogger): ApiHandler =>
+  middy<ApiEvent, ApiResult>()
+    .use(requestIdHeader())
+    .use(problemResponses(log))
+    .handler(async (event) => dispatch(await getDeps(), event));

@@ -1,0 +1,418 @@
+import type { z } from 'zod';
+import { listAudit } from '../../lib/service/audit.ts';
+import type { Caller } from '../../lib/service/caller.ts';
+import type { Deps } from '../../lib/service/deps.ts';
+import * as executions from '../../lib/service/executions.ts';
+import * as flows from '../../lib/service/flows.ts';
+import * as keys from '../../lib/service/keys.ts';
+import { receiveWebhook } from '../../lib/service/webhooks.ts';
+import type { ApiScope } from '../../lib/store/types.ts';
+import type { HttpMethod, Routable } from '../shared/http/router.ts';
+import {
+  auditEntrySchema,
+  createdKeySchema,
+  createKeyBodySchema,
+  definitionBodySchema,
+  executeBodySchema,
+  executeByIdBodySchema,
+  executionAcceptedSchema,
+  executionViewSchema,
+  flowSummarySchema,
+  flowViewSchema,
+  healthSchema,
+  hookAcceptedSchema,
+  listOf,
+  listQuerySchema,
+  triggerViewSchema,
+  versionViewSchema,
+} from './schemas.ts';
+
+/** What a route handler receives: parsed body and query, path parameters, the caller. */
+export interface RouteRequest<Body = unknown, Query = unknown> {
+  deps: Deps;
+  params: Record<string, string>;
+  query: Query;
+  body: Body;
+  /** The body as sent (webhooks verify it byte for byte). */
+  rawBody: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string | undefined>;
+  /** Null only on routes without a scope (health, openapi, hooks). */
+  caller: Caller | null;
+  requestId: string;
+  sourceIp: string;
+}
+
+export interface RouteResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** How a route's body is read: validated by a zod schema, or parsed JSON handed to the use case as is. */
+export type BodySpec =
+  | { mode: 'zod'; schema: z.ZodType }
+  | { mode: 'json'; doc: z.ZodType }
+  | { mode: 'raw' };
+
+/** One route: what the router matches, what the OpenAPI document shows, and its handler. */
+export interface RouteDef extends Routable {
+  method: HttpMethod;
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  /** The scope a key needs; `null` for routes open without a key. */
+  scope: ApiScope | null;
+  body?: BodySpec;
+  query?: z.ZodObject;
+  /** Request headers the route reads (documented as parameters). */
+  headers?: Array<{ name: string; required: boolean; description: string }>;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handle(request: RouteRequest): Promise<RouteResponse>;
+}
+
+/** Declares a route with its body and query typed from their schemas. */
+const route = <B extends BodySpec | undefined, Q extends z.ZodObject | undefined>(
+  def: Omit<RouteDef, 'handle' | 'body' | 'query'> & {
+    body?: B;
+    query?: Q;
+    handle(
+      request: RouteRequest<
+        B extends { mode: 'zod'; schema: infer S extends z.ZodType } ? z.output<S> : unknown,
+        Q extends z.ZodObject ? z.output<Q> : undefined
+      >,
+    ): Promise<RouteResponse>;
+  },
+): RouteDef => def as unknown as RouteDef;
+
+/** The caller of a route that has a scope (the dispatcher guarantees it is set). */
+const who = (request: RouteRequest): Caller => {
+  if (request.caller === null) throw new Error('route with a scope reached without a caller');
+  return request.caller;
+};
+
+const BASE = '/api/v1';
+const ok = (body: unknown, headers?: Record<string, string>): RouteResponse =>
+  headers ? { status: 200, body, headers } : { status: 200, body };
+
+const flowIdHeaderDoc = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'the same key starts the same execution only once',
+};
+
+/** Every route of the API (DESIGN.md §3). */
+export const routes: readonly RouteDef[] = [
+  route({
+    method: 'GET',
+    path: `${BASE}/health`,
+    operationId: 'health',
+    summary: 'Liveness check (no key needed)',
+    tag: 'meta',
+    scope: null,
+    responses: { 200: { description: 'the service answers', schema: healthSchema } },
+    handle: async () => ok({ status: 'ok' }),
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/openapi.json`,
+    operationId: 'openapi',
+    summary: 'This OpenAPI 3.1 document (no key needed)',
+    tag: 'meta',
+    scope: null,
+    responses: { 200: { description: 'the OpenAPI document' } },
+    handle: async () => {
+      const { openApiDocument } = await import('./openapi.ts');
+      return ok(openApiDocument());
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/flows`,
+    operationId: 'createFlow',
+    summary: 'Create a flow from a workflow definition (version 1)',
+    tag: 'flows',
+    scope: 'flows:write',
+    body: { mode: 'json', doc: definitionBodySchema },
+    responses: {
+      201: {
+        description: 'the stored flow; a webhook trigger shows its secret only here',
+        schema: flowViewSchema,
+      },
+      400: { description: 'the definition is invalid (each error at its JSON pointer)' },
+      422: { description: 'the definition cannot be compiled' },
+    },
+    handle: async (request) => {
+      const flow = await flows.createFlow(request.deps, who(request), request.body);
+      return {
+        status: 201,
+        body: flow,
+        headers: { etag: `"${flow.version}"`, location: `${BASE}/flows/${flow.flowId}` },
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/flows`,
+    operationId: 'listFlows',
+    summary: "The tenant's flows, newest first",
+    tag: 'flows',
+    scope: 'flows:read',
+    query: listQuerySchema,
+    responses: { 200: { description: 'a page of flows', schema: listOf(flowSummarySchema) } },
+    handle: async (request) => ok(await flows.listFlows(request.deps, who(request), request.query)),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/flows/execute`,
+    operationId: 'executeFlowById',
+    summary: 'Start a flow named in the body',
+    tag: 'executions',
+    scope: 'executions:start',
+    body: { mode: 'zod', schema: executeByIdBodySchema },
+    headers: [flowIdHeaderDoc],
+    responses: { 202: { description: 'the execution started', schema: executionAcceptedSchema } },
+    handle: async (request) => {
+      const { flowId, input, version } = request.body;
+      const key = request.headers['idempotency-key'];
+      const started = await executions.executeFlow(request.deps, who(request), {
+        flowId,
+        input,
+        ...(version === undefined ? {} : { version }),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+      });
+      return { status: 202, body: { executionId: started.executionId, status: started.status } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/flows/{flowId}`,
+    operationId: 'getFlow',
+    summary: 'The latest version of a flow (ETag: its version)',
+    tag: 'flows',
+    scope: 'flows:read',
+    responses: { 200: { description: 'the flow', schema: flowViewSchema } },
+    handle: async (request) => {
+      const flow = await flows.getFlow(request.deps, who(request), param(request, 'flowId'));
+      return ok(flow, { etag: `"${flow.version}"` });
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: `${BASE}/flows/{flowId}`,
+    operationId: 'updateFlow',
+    summary: 'Save a new version of a flow; If-Match names the version it is based on',
+    tag: 'flows',
+    scope: 'flows:write',
+    body: { mode: 'json', doc: definitionBodySchema },
+    headers: [{ name: 'If-Match', required: true, description: 'the version read (ETag), e.g. "3"' }],
+    responses: {
+      200: { description: 'the stored flow at its new version', schema: flowViewSchema },
+      409: { description: 'If-Match is stale: another update won' },
+      428: { description: 'If-Match is missing' },
+    },
+    handle: async (request) => {
+      const flow = await flows.updateFlow(
+        request.deps,
+        who(request),
+        param(request, 'flowId'),
+        request.headers['if-match'],
+        request.body,
+      );
+      return ok(flow, { etag: `"${flow.version}"` });
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: `${BASE}/flows/{flowId}`,
+    operationId: 'deleteFlow',
+    summary: 'Delete a flow and unregister its triggers (its executions stay readable)',
+    tag: 'flows',
+    scope: 'flows:write',
+    responses: { 204: { description: 'deleted' } },
+    handle: async (request) => {
+      await flows.deleteFlow(request.deps, who(request), param(request, 'flowId'));
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/flows/{flowId}/versions`,
+    operationId: 'listFlowVersions',
+    summary: "A flow's versions, newest first",
+    tag: 'flows',
+    scope: 'flows:read',
+    query: listQuerySchema,
+    responses: { 200: { description: 'a page of versions', schema: listOf(versionViewSchema) } },
+    handle: async (request) =>
+      ok(await flows.listVersions(request.deps, who(request), param(request, 'flowId'), request.query)),
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/flows/{flowId}/triggers`,
+    operationId: 'listFlowTriggers',
+    summary: "A flow's triggers: webhook URLs, the next five fire times of schedules",
+    tag: 'flows',
+    scope: 'flows:read',
+    responses: { 200: { description: 'the triggers', schema: listOf(triggerViewSchema) } },
+    handle: async (request) =>
+      ok(await flows.listTriggers(request.deps, who(request), param(request, 'flowId'))),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/flows/{flowId}/execute`,
+    operationId: 'executeFlow',
+    summary: 'Start a flow',
+    tag: 'executions',
+    scope: 'executions:start',
+    body: { mode: 'zod', schema: executeBodySchema },
+    headers: [flowIdHeaderDoc],
+    responses: { 202: { description: 'the execution started', schema: executionAcceptedSchema } },
+    handle: async (request) => {
+      const { input, version } = request.body ?? {};
+      const key = request.headers['idempotency-key'];
+      const started = await executions.executeFlow(request.deps, who(request), {
+        flowId: param(request, 'flowId'),
+        input,
+        ...(version === undefined ? {} : { version }),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+      });
+      return { status: 202, body: { executionId: started.executionId, status: started.status } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/flows/{flowId}/executions`,
+    operationId: 'listFlowExecutions',
+    summary: "A flow's executions, newest first",
+    tag: 'executions',
+    scope: 'executions:read',
+    query: listQuerySchema,
+    responses: { 200: { description: 'a page of executions', schema: listOf(executionViewSchema) } },
+    handle: async (request) =>
+      ok(
+        await executions.listExecutions(request.deps, who(request), param(request, 'flowId'), request.query),
+      ),
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/executions/{executionId}`,
+    operationId: 'getExecution',
+    summary: 'An execution with per-node status, output, error and timing',
+    tag: 'executions',
+    scope: 'executions:read',
+    responses: { 200: { description: 'the execution', schema: executionViewSchema } },
+    handle: async (request) =>
+      ok(await executions.getExecution(request.deps, who(request), param(request, 'executionId'))),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/executions/{executionId}/stop`,
+    operationId: 'stopExecution',
+    summary: 'Stop a running execution',
+    tag: 'executions',
+    scope: 'executions:start',
+    responses: {
+      200: { description: 'the stopped execution', schema: executionViewSchema },
+      409: { description: 'the execution is not running' },
+    },
+    handle: async (request) =>
+      ok(await executions.stopExecution(request.deps, who(request), param(request, 'executionId'))),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/executions/{executionId}/redrive`,
+    operationId: 'redriveExecution',
+    summary: 'Restart a failed, timed out, aborted or interrupted execution from where it stopped',
+    tag: 'executions',
+    scope: 'executions:start',
+    responses: {
+      202: { description: 'the execution runs again', schema: executionAcceptedSchema },
+      409: { description: 'the execution cannot be redriven in its status' },
+    },
+    handle: async (request) => ({
+      status: 202,
+      body: await executions.redriveExecution(request.deps, who(request), param(request, 'executionId')),
+    }),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/hooks/{flowId}/{triggerId}`,
+    operationId: 'receiveWebhook',
+    summary: 'A signed webhook (Standard Webhooks headers); no API key',
+    tag: 'triggers',
+    scope: null,
+    body: { mode: 'raw' },
+    headers: [
+      { name: 'webhook-id', required: true, description: "the sender's message id" },
+      { name: 'webhook-timestamp', required: true, description: 'Unix seconds' },
+      {
+        name: 'webhook-signature',
+        required: true,
+        description: 'v1,<base64 HMAC-SHA256 of id.timestamp.body>',
+      },
+    ],
+    responses: {
+      202: { description: 'the execution started', schema: hookAcceptedSchema },
+      401: { description: 'the signature does not verify; the problem says why' },
+    },
+    handle: async (request) => ({
+      status: 202,
+      body: await receiveWebhook(request.deps, {
+        flowId: param(request, 'flowId'),
+        triggerId: param(request, 'triggerId'),
+        rawBody: request.rawBody,
+        headers: request.headers,
+      }),
+    }),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/keys`,
+    operationId: 'createKey',
+    summary: 'Create an API key (the key is shown only in this answer)',
+    tag: 'admin',
+    scope: 'admin',
+    body: { mode: 'zod', schema: createKeyBodySchema },
+    responses: { 201: { description: 'the new key', schema: createdKeySchema } },
+    handle: async (request) => {
+      const { name, scopes, tenant } = request.body;
+      const created = await keys.createKey(request.deps, who(request), {
+        name,
+        scopes,
+        ...(tenant === undefined ? {} : { tenant }),
+      });
+      return { status: 201, body: created };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: `${BASE}/keys/{keyId}`,
+    operationId: 'revokeKey',
+    summary: 'Revoke an API key',
+    tag: 'admin',
+    scope: 'admin',
+    responses: { 204: { description: 'revoked' } },
+    handle: async (request) => {
+      await keys.revokeKey(request.deps, who(request), param(request, 'keyId'));
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/audit`,
+    operationId: 'listAudit',
+    summary: "The tenant's audit log, newest first",
+    tag: 'admin',
+    scope: 'admin',
+    query: listQuerySchema,
+    responses: { 200: { description: 'a page of audit entries', schema: listOf(auditEntrySchema) } },
+    handle: async (request) => ok(await listAudit(request.deps, who(request), request.query)),
+  }),
+];
+
+/** A path parameter the router matched (present by construction of the route's path). */
+function param(request: RouteRequest, name: string): string {
+  return request.params[name] ?? '';
+}

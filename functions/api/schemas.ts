@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { definitionSchema } from '../../lib/workflow/definition-schema.ts';
+
+/**
+ * The request and response bodies of the HTTP API as zod schemas. Handlers parse requests with
+ * them and `openapi.ts` renders the same schemas into the OpenAPI document, so the document
+ * cannot drift from what the handlers accept and answer.
+ */
+
+/** The API key scopes; `admin` implies every other scope. */
+export const SCOPES = ['flows:read', 'flows:write', 'executions:start', 'executions:read', 'admin'] as const;
+export const scopeSchema = z.enum(SCOPES);
+export type Scope = z.infer<typeof scopeSchema>;
+
+/** A tenant id as it appears in keys and records. */
+export const tenantIdSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 characters of letters, digits, "_" or "-"');
+
+/** `?limit=&cursor=` of every listing. */
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+export type ListQuery = z.infer<typeof listQuerySchema>;
+
+/** `{ items, nextCursor? }`: the shape of every listing. */
+export const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional() });
+
+/** RFC 9457 problem details, as every error answers. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string(),
+  requestId: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/** The definition as a request body (validated in full by `validateDefinition`). */
+export const definitionBodySchema = definitionSchema;
+
+/** A trigger of a stored flow version. */
+export const triggerViewSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(['manual', 'webhook', 'schedule', 'queue']),
+    config: z.record(z.string(), z.unknown()).optional(),
+    url: z.string().optional().describe('webhook: where the sender posts'),
+    secret: z
+      .string()
+      .optional()
+      .describe('webhook: the signing secret, shown only on the version that created it'),
+    nextFireTimes: z
+      .array(z.string())
+      .optional()
+      .describe('schedule: the next five fire times, ISO 8601 UTC'),
+    queueUrl: z.string().optional().describe('queue: where to send a message that starts the flow'),
+  })
+  .passthrough();
+
+/** A stored flow at one version. */
+export const flowViewSchema = z.object({
+  flowId: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  definition: z.record(z.string(), z.unknown()),
+  triggers: z.array(triggerViewSchema),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** A flow in a listing. */
+export const flowSummarySchema = z.object({
+  flowId: z.string(),
+  name: z.string(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** One immutable version of a flow. */
+export const versionViewSchema = z.object({
+  flowId: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string().optional(),
+  report: z.record(z.string(), z.unknown()).optional(),
+});
+
+const nodeErrorSchema = z.object({ error: z.string(), cause: z.string().optional() });
+
+/** An execution (DESIGN.md §3), `nodes` as in the CLI's execution record. */
+export const executionViewSchema = z.object({
+  executionId: z.string(),
+  flowId: z.string(),
+  version: z.number().int(),
+  status: z.string(),
+  trigger: z.object({ id: z.string().nullable(), type: z.string() }),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  input: z.unknown(),
+  output: z.unknown().optional(),
+  error: nodeErrorSchema.optional(),
+  nodes: z.record(
+    z.string(),
+    z.object({
+      status: z.string(),
+      output: z.unknown().optional(),
+      error: nodeErrorSchema.optional(),
+      startedAt: z.string().optional(),
+      finishedAt: z.string().optional(),
+    }),
+  ),
+});
+
+/** `POST /flows/{flowId}/execute`. */
+export const executeBodySchema = z.object({
+  input: z.unknown().optional(),
+  version: z.number().int().min(1).optional(),
+});
+
+/** `POST /flows/execute`. */
+export const executeByIdBodySchema = z.object({
+  flowId: z.string().min(1).max(128),
+  input: z.unknown().optional(),
+  version: z.number().int().min(1).optional(),
+});
+
+/** 202 of every start. */
+export const executionAcceptedSchema = z.object({ executionId: z.string(), status: z.string() });
+
+/** `POST /keys`. */
+export const createKeyBodySchema = z.object({
+  name: z.string().min(1).max(128),
+  scopes: z.array(scopeSchema).min(1),
+  tenant: tenantIdSchema.optional(),
+});
+
+/** 201 of `POST /keys`: the key in clear text, shown only here. */
+export const createdKeySchema = z.object({
+  keyId: z.string(),
+  key: z.string(),
+  tenant: z.string(),
+  scopes: z.array(scopeSchema),
+  name: z.string(),
+});
+
+/** One audit log entry: who did what, when, from where. */
+export const auditEntrySchema = z
+  .object({
+    at: z.string(),
+    tenant: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    resource: z.string(),
+    sourceIp: z.string().optional(),
+    requestId: z.string().optional(),
+  })
+  .passthrough();
+
+/** `GET /health`. */
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+/** `POST /hooks/{flowId}/{triggerId}` answers 202 with the execution it started. */
+export const hookAcceptedSchema = executionAcceptedSchema;

@@ -1,0 +1,105 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { compile } from '../../lib/compiler/compile.ts';
+import { AwsStateMachines } from '../../lib/runtime/aws-state-machines.ts';
+import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
+import { createTriggerRegistrar } from '../../lib/service/trigger-registrar.ts';
+import { createDocumentClient } from '../../lib/store/client.ts';
+import { createStores, type StoreSet } from '../../lib/store/index.ts';
+import { createAwsSchedules } from '../../lib/triggers/aws-schedules.ts';
+import { createAwsWebhookSecrets } from '../../lib/triggers/webhook-secrets.ts';
+import { logger } from './powertools.ts';
+
+/**
+ * The dependencies of the Lambda functions, built once per container from the environment:
+ * - `FLOWFORGE_TABLE_NAME`: the DynamoDB table
+ * - `FLOWFORGE_STATE_MACHINE_ROLE_ARN`, `FLOWFORGE_STATE_MACHINE_PREFIX` (default `flowforge`)
+ * - `FLOWFORGE_ACTION_ARNS`: JSON object action kind → Lambda ARN
+ * - `FLOWFORGE_SCHEDULE_GROUP`, `FLOWFORGE_SCHEDULER_ROLE_ARN`, `FLOWFORGE_SCHEDULER_DLQ_ARN`,
+ *   `FLOWFORGE_SCHEDULE_TARGET_ARN` (the schedule trigger Lambda)
+ * - `FLOWFORGE_API_BASE_URL`: public URL of the HTTP API (webhook URLs)
+ * - `FLOWFORGE_TRIGGER_QUEUE_URL`: the shared trigger queue (informational)
+ * - `FLOWFORGE_WEBHOOK_SECRET_PREFIX`: SSM path of generated webhook secrets (default `/flowforge/webhooks`)
+ * Missing required variables fail the first invocation with a configuration error (a 500 that
+ * says nothing to the caller; the log names the variable).
+ */
+
+/** The structured logger every handler shares. */
+export const awsLogger: ServiceLogger = {
+  info: (message, extra) => logger.info(message, extra ?? {}),
+  warn: (message, extra) => logger.warn(message, extra ?? {}),
+  error: (message, extra) => logger.error(message, extra ?? {}),
+};
+
+/** A deployment setting that is missing or malformed. */
+export class ConfigurationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigurationError';
+  }
+}
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (value === undefined || value === '')
+    throw new ConfigurationError(`environment variable ${name} is not set`);
+  return value;
+};
+
+const actionArns = (): Record<string, string> => {
+  const text = env('FLOWFORGE_ACTION_ARNS');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError('FLOWFORGE_ACTION_ARNS is not JSON', { cause: error });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigurationError('FLOWFORGE_ACTION_ARNS must be a JSON object of action kind → Lambda ARN');
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([kind, arn]) => [kind, String(arn)]));
+};
+
+let stores: StoreSet | undefined;
+let deps: Deps | undefined;
+
+/** The stores alone (the authorizer needs only the API keys). */
+export function awsStores(): StoreSet {
+  stores ??= createStores(createDocumentClient(), env('FLOWFORGE_TABLE_NAME'));
+  return stores;
+}
+
+/** Every dependency of the use cases, built on first use and reused by later invocations. */
+export function awsDeps(): Deps {
+  if (deps) return deps;
+  const storeSet = awsStores();
+  const webhookSecrets = createAwsWebhookSecrets({
+    ssm: new SSMClient({}),
+    parameterPrefix: process.env.FLOWFORGE_WEBHOOK_SECRET_PREFIX || '/flowforge/webhooks',
+  });
+  const deadLetterArn = process.env.FLOWFORGE_SCHEDULER_DLQ_ARN;
+  const schedules = createAwsSchedules({
+    client: new SchedulerClient({}),
+    groupName: env('FLOWFORGE_SCHEDULE_GROUP'),
+    targetArn: env('FLOWFORGE_SCHEDULE_TARGET_ARN'),
+    roleArn: env('FLOWFORGE_SCHEDULER_ROLE_ARN'),
+    ...(deadLetterArn ? { deadLetterArn } : {}),
+  });
+  deps = {
+    stores: storeSet,
+    stateMachines: new AwsStateMachines({
+      client: new SFNClient({}),
+      roleArn: env('FLOWFORGE_STATE_MACHINE_ROLE_ARN'),
+      namePrefix: process.env.FLOWFORGE_STATE_MACHINE_PREFIX || 'flowforge',
+    }),
+    compile,
+    compileContext: { actionArns: actionArns() },
+    triggers: createTriggerRegistrar({ triggerState: storeSet.triggers, schedules, secrets: webhookSecrets }),
+    resolveWebhookSecrets: (secretRef) => webhookSecrets.resolve(secretRef),
+    clock: () => new Date(),
+    apiBaseUrl: env('FLOWFORGE_API_BASE_URL'),
+    log: awsLogger,
+  };
+  return deps;
+}

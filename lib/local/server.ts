@@ -1,0 +1,450 @@
+import '../runtime/polyfills.ts';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type ApiHandler, apiRouter, createApiHandler } from '../../functions/api/api-handler.ts';
+import { authorizeRequest, denialReason } from '../../functions/api/authorize-request.ts';
+import type { ApiResult } from '../../functions/shared/http/api-event.ts';
+import { HttpProblem } from '../../functions/shared/http/http-problem.ts';
+import { MAX_BODY_BYTES } from '../../functions/shared/http/parse.ts';
+import { toProblem } from '../../functions/shared/http/problem.ts';
+import { compile } from '../compiler/compile.ts';
+import type { ExecutionRecord } from '../runtime/execution-record.ts';
+import { FileExecutionJournal } from '../runtime/local/execution-journal.ts';
+import { localCompileContext } from '../runtime/local/local-action-arns.ts';
+import { LocalStateMachines } from '../runtime/local/local-state-machines.ts';
+import type { Deps } from '../service/deps.ts';
+import { UnauthorizedError } from '../service/errors.ts';
+import { flowLookup } from '../service/flow-lookup.ts';
+import { startExecution } from '../service/start-execution.ts';
+import { createTriggerRegistrar } from '../service/trigger-registrar.ts';
+import { createLocalDocumentClient } from '../store/client.ts';
+import { createStores, type StoreSet } from '../store/index.ts';
+import { startLocalDynalite } from '../store/local-dynalite.ts';
+import { createTable } from '../store/table.ts';
+import { API_SCOPES } from '../store/types.ts';
+import { createLocalScheduler, type SchedulerClock, systemClock } from '../triggers/local-scheduler.ts';
+import { createLocalSqsPoller, startLocalSqs } from '../triggers/local-sqs-poller.ts';
+import { scheduleTriggersOf } from '../triggers/schedules.ts';
+import { createLocalWebhookSecrets } from '../triggers/webhook-secrets.ts';
+import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
+import { consoleLog, type LocalLog } from './local-log.ts';
+
+/** The table of local mode. */
+export const LOCAL_TABLE_NAME = 'flowforge';
+/** The tenant of the first admin key. */
+export const LOCAL_DEFAULT_TENANT = 'default';
+
+export interface LocalServerOptions {
+  /** TCP port of the API; 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** Where everything is kept: `<dataDir>/dynamodb` (dynalite), the execution journal, the email outbox. */
+  dataDir: string;
+  /** Ensure this exact admin key exists for tenant `default` (FLOWFORGE_API_KEY). */
+  apiKey?: string;
+  /** Port of the local SQS endpoint (default 9324; 0 picks a free one). */
+  sqsPort?: number;
+  /** Multiplies every Wait, retry interval and schedule interval (tests: 0.001). Default 1. */
+  timeScale?: number;
+  log?: LocalLog;
+}
+
+export interface LocalServer {
+  /** `http://127.0.0.1:<port>` (no trailing slash; the API is under `/api/v1`). */
+  url: string;
+  /** The admin key created on first start (absent when a key existed or `apiKey` was given). */
+  adminKey?: string;
+  /** `http://127.0.0.1:<port>` of the local SQS endpoint, and the trigger queue's URL. */
+  sqsEndpoint: string;
+  queueUrl: string;
+  /** The absolute data directory. */
+  dataDir: string;
+  deps: Deps;
+  /** Resolves once the schedules of stored flows are registered again (done in the background at start). */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A clock whose time runs `1 / timeScale` times faster than the wall clock, from now. */
+const scaledClock = (timeScale: number): SchedulerClock => {
+  if (timeScale === 1) return systemClock;
+  const origin = Date.now();
+  return {
+    now: () => new Date(origin + (Date.now() - origin) / timeScale),
+    setTimeout: (fn, ms) => setTimeout(fn, ms * timeScale).unref(),
+    clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  };
+};
+
+/**
+ * Starts FlowForge on one machine: dynalite on disk, the local state machines with their journal,
+ * the local SQS endpoint with its poller, the local scheduler, and an HTTP server that turns each
+ * request into an API Gateway HTTP API (payload 2.0) event for the same authorizer and API handler
+ * that run in Lambda.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const log = options.log ?? consoleLog();
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir);
+  const timeScale = options.timeScale ?? 1;
+  await mkdir(dataDir, { recursive: true });
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        log.warn('shutdown step failed', { error: String(error) });
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const dynamo = await startLocalDynalite({ path: join(dataDir, 'dynamodb') });
+    cleanups.push(() => dynamo.close());
+    const client = createLocalDocumentClient(dynamo.endpoint);
+    cleanups.push(() => client.destroy());
+    await createTable(client, LOCAL_TABLE_NAME);
+    const stores = createStores(client, LOCAL_TABLE_NAME);
+
+    const sqs = await startLocalSqs({ port: options.sqsPort ?? 9324 });
+    cleanups.push(() => sqs.stop());
+
+    const stateMachines = new LocalStateMachines({
+      journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
+      timeScale,
+      onFinished: (executionArn: string, record: ExecutionRecord) =>
+        storeFinished(stores, executionArn, record),
+      onError: (error) => log.warn('state machine journal', { error: String(error) }),
+    });
+    await stateMachines.ready;
+    cleanups.push(() => stateMachines.close());
+
+    // The scheduler and the poller start executions through the deps they are part of (built below).
+    const start = (request: Parameters<typeof startExecution>[1]) => startExecution(deps, request);
+    const webhookSecrets = createLocalWebhookSecrets();
+    const scheduler = createLocalScheduler({
+      clock: scaledClock(timeScale),
+      firedMarks: stores.triggers,
+      startExecution: start,
+      onError: (error, context) => log.warn('scheduled start failed', { ...context, error: String(error) }),
+    });
+    cleanups.push(() => scheduler.stop());
+
+    const deps: Deps = {
+      stores,
+      stateMachines,
+      compile,
+      compileContext: localCompileContext(),
+      triggers: createTriggerRegistrar({
+        triggerState: stores.triggers,
+        schedules: scheduler,
+        secrets: webhookSecrets,
+      }),
+      resolveWebhookSecrets: webhookSecrets.resolve,
+      clock: () => new Date(),
+      apiBaseUrl: '',
+      log,
+    };
+    const readyDeps = deps;
+    const poller = createLocalSqsPoller({
+      client: sqs.client,
+      queueUrl: sqs.queueUrl,
+      queueArn: sqs.queueArn,
+      deps: { getFlow: flowLookup(deps), startExecution: start },
+      onRecordError: (record, error) =>
+        log.warn('queue message refused', { messageId: record.messageId, error: (error as Error).message }),
+      onPollError: (error) => log.warn('queue poll failed', { error: String(error) }),
+    });
+    poller.start();
+    cleanups.push(() => poller.stop());
+
+    const adminKey = await ensureAdminKey(stores, options.apiKey);
+
+    const api = createApiHandler(() => readyDeps, log);
+    const server = createServer((req, res) => {
+      handleRequest(req, res, { api, stores, log }).catch((error: unknown) => {
+        log.error('request handling failed', { error: String(error) });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
+        res.end();
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    await listen(server, options.port, host);
+    cleanups.push(() => closeServer(server));
+    const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    deps.apiBaseUrl = url;
+
+    // Lazy start-up work: schedules of stored flows and executions a crash interrupted.
+    const ready = Promise.all([
+      reregisterSchedules(client, stores, scheduler).catch((error: unknown) =>
+        log.warn('could not re-register schedules', { error: String(error) }),
+      ),
+      syncInterrupted(client, readyDeps).catch((error: unknown) =>
+        log.warn('could not mark interrupted executions', { error: String(error) }),
+      ),
+    ]).then(() => undefined);
+
+    return {
+      url,
+      ...(adminKey === undefined ? {} : { adminKey }),
+      sqsEndpoint: sqs.endpoint,
+      queueUrl: sqs.queueUrl,
+      dataDir,
+      deps: readyDeps,
+      ready,
+      stop: async () => {
+        await ready;
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Tenant and execution id of a local execution ARN (`…:execution:<tenant>-<flowId uuid>:<executionId>`). */
+const ownerOf = (executionArn: string): { tenant: string; executionId: string } | undefined => {
+  const match =
+    /:execution:([a-zA-Z0-9_-]+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:([a-zA-Z0-9_-]+)$/.exec(
+      executionArn,
+    );
+  return match?.[1] && match[2] ? { tenant: match[1], executionId: match[2] } : undefined;
+};
+
+/** Writes a finished execution's record into the store (the API then reads it without the journal). */
+async function storeFinished(stores: StoreSet, executionArn: string, record: ExecutionRecord): Promise<void> {
+  const owner = ownerOf(executionArn);
+  if (!owner) return;
+  await stores.executions.update(owner.tenant, owner.executionId, {
+    status: record.status,
+    nodes: record.nodes,
+    ...(record.output === undefined ? {} : { output: record.output }),
+    ...(record.error === undefined ? {} : { error: record.error }),
+    ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),
+  });
+}
+
+/**
+ * First start: creates an admin key of tenant `default` with every scope and answers it (printed
+ * once). With `apiKey`, makes sure exactly that key exists for `default` with every scope.
+ */
+async function ensureAdminKey(stores: StoreSet, apiKey: string | undefined): Promise<string | undefined> {
+  const scopes = [...API_SCOPES];
+  if (apiKey !== undefined) {
+    const existing = await stores.apiKeys.findByKey(apiKey);
+    if (!existing)
+      await stores.apiKeys.create({
+        tenant: LOCAL_DEFAULT_TENANT,
+        name: 'admin (FLOWFORGE_API_KEY)',
+        scopes,
+        key: apiKey,
+      });
+    return undefined;
+  }
+  const page = await stores.apiKeys.list(LOCAL_DEFAULT_TENANT, { limit: 1 });
+  if (page.items.length > 0) return undefined;
+  const created = await stores.apiKeys.create({ tenant: LOCAL_DEFAULT_TENANT, name: 'admin', scopes });
+  return created.key;
+}
+
+/** Registers the schedules of every live flow again (the local scheduler keeps them in memory only). */
+async function reregisterSchedules(
+  client: ReturnType<typeof createLocalDocumentClient>,
+  stores: StoreSet,
+  scheduler: ReturnType<typeof createLocalScheduler>,
+): Promise<void> {
+  for await (const head of scanItems(client, 'sk = :head', { ':head': 'HEAD' })) {
+    if (head.deleted === true || typeof head.tenant !== 'string' || typeof head.flowId !== 'string') continue;
+    const version = await stores.flows.getVersion(head.tenant, head.flowId);
+    const schedules = scheduleTriggersOf(version.triggers);
+    if (schedules.length === 0) continue;
+    await scheduler.register(
+      { tenantId: head.tenant, flowId: head.flowId, version: version.version },
+      schedules,
+    );
+  }
+}
+
+/** Brings stored RUNNING executions up to date with the journal (a crash left them INTERRUPTED). */
+async function syncInterrupted(
+  client: ReturnType<typeof createLocalDocumentClient>,
+  deps: Deps,
+): Promise<void> {
+  for await (const item of scanItems(
+    client,
+    'sk = :exec AND #status = :running',
+    { ':exec': 'EXEC', ':running': 'RUNNING' },
+    { '#status': 'status' },
+  )) {
+    if (
+      typeof item.executionArn !== 'string' ||
+      typeof item.tenant !== 'string' ||
+      typeof item.executionId !== 'string'
+    )
+      continue;
+    const record = await deps.stateMachines.describe(item.executionArn).catch(() => undefined);
+    if (!record || record.status === 'RUNNING') continue;
+    await deps.stores.executions
+      .update(
+        item.tenant,
+        item.executionId,
+        {
+          status: record.status,
+          nodes: record.nodes,
+          ...(record.error === undefined ? {} : { error: record.error }),
+          ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),
+          ...(record.output === undefined ? {} : { output: record.output }),
+        },
+        { onlyIfStatus: ['RUNNING'] },
+      )
+      .catch(() => undefined);
+  }
+}
+
+/** A table scan (local mode start-up only, never on a request path). */
+async function* scanItems(
+  client: ReturnType<typeof createLocalDocumentClient>,
+  filter: string,
+  values: Record<string, unknown>,
+  names?: Record<string, string>,
+): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: LOCAL_TABLE_NAME,
+        FilterExpression: filter,
+        ExpressionAttributeValues: values,
+        ...(names ? { ExpressionAttributeNames: names } : {}),
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) yield item;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+const PUBLIC = new Set(['/api/v1/health', '/api/v1/openapi.json']);
+
+/** Reads a request body up to the API's limit; answers `null` when it is larger (the rest is drained). */
+const readBody = (req: IncomingMessage): Promise<string | null> =>
+  new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+    });
+    req.on('end', () => resolveBody(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+/** One HTTP request: the authorizer (for routes that need a key), then the API handler. */
+async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: { api: ApiHandler; stores: StoreSet; log: LocalLog },
+): Promise<void> {
+  const started = performance.now();
+  const body = await readBody(req);
+  const event = toApiEvent({
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers: req.headers,
+    body: body ?? '',
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+  });
+  const problemResult = (error: unknown): ApiResult => {
+    const problem = toProblem(error, { requestId: event.requestContext.requestId, instance: event.rawPath });
+    return {
+      statusCode: problem.status,
+      headers: {
+        ...problem.headers,
+        'content-type': 'application/problem+json',
+        'x-request-id': event.requestContext.requestId,
+      },
+      body: JSON.stringify(problem.body),
+    };
+  };
+
+  let result: ApiResult;
+  if (body === null) {
+    result = problemResult(
+      new HttpProblem(413, 'Payload too large', `the request body is larger than ${MAX_BODY_BYTES} bytes`),
+    );
+  } else {
+    const match = apiRouter.match(event.requestContext.http.method, event.rawPath);
+    if (match.kind === 'found') {
+      event.routeKey = `${match.route.method} ${match.route.path}`;
+      event.requestContext.routeKey = event.routeKey;
+      event.pathParameters = match.params;
+    }
+    const needsKey = match.kind === 'found' && match.route.scope !== null && !PUBLIC.has(event.rawPath);
+    let denied: string | undefined;
+    if (needsKey) {
+      const authorization = await authorizeRequest(context.stores.apiKeys, toAuthorizerEvent(event));
+      if (authorization.isAuthorized && 'tenant' in authorization.context) {
+        event.requestContext.authorizer = {
+          lambda: authorization.context,
+        } as typeof event.requestContext.authorizer;
+      } else {
+        denied = denialReason(event.headers.authorization);
+      }
+    }
+    result =
+      denied !== undefined
+        ? problemResult(new UnauthorizedError(denied))
+        : await context.api(event, lambdaContext(event));
+  }
+  const headers: Record<string, string> = { ...result.headers };
+  if (result.statusCode === 401) headers['www-authenticate'] = 'Bearer';
+  res.writeHead(result.statusCode, headers);
+  res.end(result.body ?? '');
+  context.log.request(
+    event.requestContext.http.method,
+    event.rawPath,
+    result.statusCode,
+    performance.now() - started,
+  );
+}
+
+/** A Lambda context good enough for middy. */
+const lambdaContext = (event: { requestContext: { requestId: string } }) =>
+  ({
+    awsRequestId: event.requestContext.requestId,
+    functionName: 'flowforge-api-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:flowforge-api-local',
+    memoryLimitInMB: '1024',
+    logGroupName: 'local',
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as never;
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolveClose) => {
+    server.close(() => resolveClose());
+    server.closeAllConnections();
+  });

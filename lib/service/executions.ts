@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-record.ts';
+import { ExecutionNotFoundError } from '../runtime/state-machines.ts';
+import { VersionConflictError } from '../store/errors.ts';
+import type { ExecutionItem, PageRequest } from '../store/types.ts';
+import { recordAudit } from './audit.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
+import { ConflictError } from './errors.ts';
+import { pageOf } from './flows.ts';
+import { startExecution } from './start-execution.ts';
+import { type ExecutionView, executionView, isTerminal } from './views.ts';
+
+/** What `execute` answers (202). */
+export interface ExecutionAccepted {
+  executionId: string;
+  status: string;
+}
+
+/**
+ * `POST /flows/{flowId}/execute` and `POST /flows/execute`: starts the flow through the one start
+ * path with trigger `{ id: null, type: 'api' }`. The same `idempotencyKey` (header
+ * `Idempotency-Key`) answers the same execution; without one every call starts a new run.
+ */
+export async function executeFlow(
+  deps: Deps,
+  caller: Caller,
+  request: { flowId: string; input?: unknown; version?: number; idempotencyKey?: string },
+): Promise<ExecutionAccepted & { alreadyStarted: boolean }> {
+  const result = await startExecution(deps, {
+    tenantId: caller.tenantId,
+    flowId: request.flowId,
+    ...(request.version === undefined ? {} : { version: request.version }),
+    input: request.input ?? {},
+    trigger: { id: null, type: 'api' },
+    // A client's key is scoped to the flow: the same key on another flow is another start.
+    idempotencyKey:
+      request.idempotencyKey === undefined ? randomUUID() : `api:${request.flowId}:${request.idempotencyKey}`,
+  });
+  if (!result.alreadyStarted) {
+    await recordAudit(deps, caller, 'execution.start', `execution/${result.executionId}`, {
+      flowId: request.flowId,
+    });
+  }
+  return result;
+}
+
+/** Copies a live record from the state machine into the stored execution's fields. */
+const patchFrom = (record: ExecutionRecord) => ({
+  status: record.status,
+  nodes: record.nodes,
+  ...(record.output === undefined ? {} : { output: record.output }),
+  ...(record.error === undefined ? {} : { error: record.error }),
+  ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),
+});
+
+/**
+ * Brings a stored execution up to date from the StateMachines port while it runs; a record that
+ * became terminal is written back (once: conditional on the stored status) so later reads are one
+ * store read.
+ */
+export async function refreshExecution(deps: Deps, item: ExecutionItem): Promise<ExecutionItem> {
+  if (isTerminal(item.status) || item.executionArn === undefined) return item;
+  let live: ExecutionRecord;
+  try {
+    live = await deps.stateMachines.describe(item.executionArn);
+  } catch (error) {
+    if (error instanceof ExecutionNotFoundError) return item;
+    throw error;
+  }
+  const merged: ExecutionItem = { ...item, ...patchFrom(live) };
+  if (live.status !== item.status && (isTerminal(live.status) || live.status === 'INTERRUPTED')) {
+    try {
+      return await deps.stores.executions.update(item.tenant, item.executionId, patchFrom(live), {
+        onlyIfStatus: [item.status],
+      });
+    } catch (error) {
+      if (error instanceof VersionConflictError)
+        return deps.stores.executions.get(item.tenant, item.executionId);
+      throw error;
+    }
+  }
+  return merged;
+}
+
+/** `GET /executions/{executionId}`: status and per-node results, live while it runs. */
+export async function getExecution(deps: Deps, caller: Caller, executionId: string): Promise<ExecutionView> {
+  const item = await deps.stores.executions.get(caller.tenantId, executionId);
+  return executionView(await refreshExecution(deps, item));
+}
+
+/** `GET /flows/{flowId}/executions`: a flow's executions, newest first (an unknown flow is a 404). */
+export async function listExecutions(deps: Deps, caller: Caller, flowId: string, page: PageRequest) {
+  await deps.stores.flows.getFlow(caller.tenantId, flowId);
+  const result = await deps.stores.executions.listByFlow(caller.tenantId, flowId, page);
+  return pageOf(result, executionView);
+}
+
+const STOPPABLE: ExecutionStatus[] = ['RUNNING', 'PENDING_REDRIVE'];
+const REDRIVABLE: ExecutionStatus[] = ['FAILED', 'TIMED_OUT', 'ABORTED', 'INTERRUPTED'];
+
+/** `POST /executions/{executionId}/stop`: aborts a running execution (409 when it is not running). */
+export async function stopExecution(deps: Deps, caller: Caller, executionId: string): Promise<ExecutionView> {
+  const item = await refreshExecution(deps, await deps.stores.executions.get(caller.tenantId, executionId));
+  if (!STOPPABLE.includes(item.status) || item.executionArn === undefined) {
+    throw new ConflictError(`execution ${executionId} is ${item.status}, not running`);
+  }
+  await deps.stateMachines.stop(item.executionArn, {
+    error: 'Stopped',
+    cause: `stopped through the API by key ${caller.keyId}`,
+  });
+  const live = await deps.stateMachines.describe(item.executionArn).catch(() => undefined);
+  const patch = live
+    ? patchFrom(live)
+    : { status: 'ABORTED' as const, finishedAt: deps.clock().toISOString() };
+  const stopped = await deps.stores.executions.update(caller.tenantId, executionId, {
+    ...patch,
+    status: 'ABORTED',
+    finishedAt: patch.finishedAt ?? deps.clock().toISOString(),
+  });
+  await recordAudit(deps, caller, 'execution.stop', `execution/${executionId}`);
+  return executionView(stopped);
+}
+
+/**
+ * `POST /executions/{executionId}/redrive`: restarts a failed, timed out, aborted or interrupted
+ * execution from where it stopped (409 for any other status).
+ */
+export async function redriveExecution(
+  deps: Deps,
+  caller: Caller,
+  executionId: string,
+): Promise<ExecutionAccepted> {
+  const item = await refreshExecution(deps, await deps.stores.executions.get(caller.tenantId, executionId));
+  if (!REDRIVABLE.includes(item.status) || item.executionArn === undefined) {
+    throw new ConflictError(
+      `execution ${executionId} is ${item.status}; only failed, timed out, aborted or interrupted ones can be redriven`,
+    );
+  }
+  await deps.stateMachines.redrive(item.executionArn);
+  try {
+    await deps.stores.executions.update(
+      caller.tenantId,
+      executionId,
+      { status: 'RUNNING' },
+      { onlyIfStatus: [item.status] },
+    );
+  } catch (error) {
+    if (!(error instanceof VersionConflictError)) throw error;
+  }
+  await recordAudit(deps, caller, 'execution.redrive', `execution/${executionId}`);
+  return { executionId, status: 'RUNNING' };
+}

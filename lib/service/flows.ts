@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { CompileError, type CompileResult } from '../compiler/types.ts';
+import type { DeployedMachine } from '../runtime/state-machines.ts';
+import type { FlowVersion, Page, PageRequest } from '../store/types.ts';
+import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
+import { validateDefinition } from '../workflow/validate-definition.ts';
+import { recordAudit } from './audit.ts';
+import type { Caller } from './caller.ts';
+import type { Deps } from './deps.ts';
+import {
+  ConflictError,
+  PreconditionRequiredError,
+  RequestValidationError,
+  UnprocessableError,
+} from './errors.ts';
+import {
+  type FlowView,
+  flowSummaryView,
+  flowView,
+  type TriggerView,
+  triggersOf,
+  triggerViews,
+  versionView,
+} from './views.ts';
+
+/** Validates and compiles a definition as sent; refuses with the JSON pointer of each problem. */
+const prepare = (deps: Deps, raw: unknown): { definition: WorkflowDefinition; compiled: CompileResult } => {
+  const result = validateDefinition(raw);
+  if (!result.valid || result.definition === undefined) {
+    throw new RequestValidationError('the workflow definition is invalid', result.errors);
+  }
+  try {
+    return { definition: result.definition, compiled: deps.compile(result.definition, deps.compileContext) };
+  } catch (error) {
+    if (error instanceof CompileError) {
+      throw new UnprocessableError(`the workflow cannot be compiled: ${error.message}`, [], { cause: error });
+    }
+    throw error;
+  }
+};
+
+const deploy = (
+  deps: Deps,
+  caller: Caller,
+  flowId: string,
+  version: number,
+  compiled: CompileResult,
+): Promise<DeployedMachine> =>
+  deps.stateMachines.deploy({
+    tenantId: caller.tenantId,
+    flowId,
+    version,
+    asl: compiled.asl,
+    type: compiled.report.stateMachineType,
+  });
+
+const registerTriggers = async (deps: Deps, saved: FlowVersion): Promise<TriggerView[]> => {
+  const secrets = await deps.triggers.register({
+    tenantId: saved.tenant,
+    flowId: saved.flowId,
+    version: saved.version,
+    triggers: saved.triggers,
+    ...(saved.machine === undefined ? {} : { machine: saved.machine }),
+  });
+  return triggerViews(saved.triggers, {
+    flowId: saved.flowId,
+    apiBaseUrl: deps.apiBaseUrl,
+    now: deps.clock(),
+    secrets,
+  });
+};
+
+/**
+ * `POST /flows`: validates, compiles, deploys (so an invalid machine is never stored), stores
+ * version 1, registers its triggers (a webhook's secret appears only in this answer), audits.
+ */
+export async function createFlow(deps: Deps, caller: Caller, raw: unknown): Promise<FlowView> {
+  const { definition, compiled } = prepare(deps, raw);
+  const flowId = randomUUID();
+  const machine = await deploy(deps, caller, flowId, 1, compiled);
+  const saved = await deps.stores.flows.createFlow(caller.tenantId, {
+    flowId,
+    definition,
+    compiled: compiled.asl,
+    report: compiled.report,
+    triggers: triggersOf(definition),
+    machine,
+    createdBy: caller.keyId,
+  });
+  const triggers = await registerTriggers(deps, saved);
+  await recordAudit(deps, caller, 'flow.create', `flow/${flowId}`, { version: saved.version });
+  return flowView(saved, { createdAt: saved.createdAt, updatedAt: saved.createdAt }, triggers);
+}
+
+/** Reads the version an `If-Match` header names: `"3"`, `W/"3"` or `3`. */
+export const parseIfMatch = (header: string | undefined): number | undefined => {
+  if (header === undefined || header.trim() === '') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  return match?.[1] === undefined ? Number.NaN : Number(match[1]);
+};
+
+/**
+ * `PUT /flows/{flowId}`: saves the next version if `ifMatch` is still the latest one. Missing →
+ * `PreconditionRequiredError` (428); stale (or not a version) → `ConflictError` / the store's
+ * `VersionConflictError` (409) — of two concurrent updates from the same version exactly one wins.
+ */
+export async function updateFlow(
+  deps: Deps,
+  caller: Caller,
+  flowId: string,
+  ifMatch: string | undefined,
+  raw: unknown,
+): Promise<FlowView> {
+  const expected = parseIfMatch(ifMatch);
+  if (expected === undefined) {
+    throw new PreconditionRequiredError('updating a flow needs If-Match with the version it is based on');
+  }
+  const head = await deps.stores.flows.getFlow(caller.tenantId, flowId);
+  const { definition, compiled } = prepare(deps, raw);
+  if (Number.isNaN(expected) || head.latestVersion !== expected) {
+    throw new ConflictError(
+      `flow ${flowId} is at version ${head.latestVersion}, not ${ifMatch ?? ''}`.trim(),
+    );
+  }
+  const machine = await deploy(deps, caller, flowId, expected + 1, compiled);
+  const saved = await deps.stores.flows.saveVersion(caller.tenantId, flowId, expected, {
+    definition,
+    compiled: compiled.asl,
+    report: compiled.report,
+    triggers: triggersOf(definition),
+    machine,
+    createdBy: caller.keyId,
+  });
+  const triggers = await registerTriggers(deps, saved);
+  await recordAudit(deps, caller, 'flow.update', `flow/${flowId}`, { version: saved.version });
+  return flowView(saved, { createdAt: head.createdAt, updatedAt: saved.createdAt }, triggers);
+}
+
+/** `GET /flows/{flowId}`: the latest version (another tenant's flow is the store's `NotFoundError`). */
+export async function getFlow(deps: Deps, caller: Caller, flowId: string): Promise<FlowView> {
+  const [head, version] = await Promise.all([
+    deps.stores.flows.getFlow(caller.tenantId, flowId),
+    deps.stores.flows.getVersion(caller.tenantId, flowId),
+  ]);
+  const triggers = triggerViews(version.triggers, { flowId, apiBaseUrl: deps.apiBaseUrl, now: deps.clock() });
+  return flowView(version, head, triggers);
+}
+
+/** `GET /flows`: the tenant's live flows, newest first. */
+export async function listFlows(deps: Deps, caller: Caller, page: PageRequest) {
+  const result = await deps.stores.flows.listFlows(caller.tenantId, page);
+  return pageOf(result, flowSummaryView);
+}
+
+/** `GET /flows/{flowId}/versions`: every version, newest first. */
+export async function listVersions(deps: Deps, caller: Caller, flowId: string, page: PageRequest) {
+  const result = await deps.stores.flows.listVersions(caller.tenantId, flowId, page);
+  return pageOf(result, versionView);
+}
+
+/** `GET /flows/{flowId}/triggers`: the latest version's triggers with webhook URLs and next fire times. */
+export async function listTriggers(
+  deps: Deps,
+  caller: Caller,
+  flowId: string,
+): Promise<{ items: TriggerView[] }> {
+  const version = await deps.stores.flows.getVersion(caller.tenantId, flowId);
+  return {
+    items: triggerViews(version.triggers, { flowId, apiBaseUrl: deps.apiBaseUrl, now: deps.clock() }),
+  };
+}
+
+/**
+ * `DELETE /flows/{flowId}`: soft-deletes the flow (executions stay readable), unregisters its
+ * triggers, audits. The state machine is kept so that running executions finish and stay describable.
+ */
+export async function deleteFlow(deps: Deps, caller: Caller, flowId: string): Promise<void> {
+  const head = await deps.stores.flows.deleteFlow(caller.tenantId, flowId);
+  await deps.triggers.unregisterAll(caller.tenantId, flowId);
+  await recordAudit(deps, caller, 'flow.delete', `flow/${flowId}`, { version: head.latestVersion });
+}
+
+/** Maps the items of a store page, keeping its cursor. */
+export const pageOf = <T, U>(page: Page<T>, map: (item: T) => U): { items: U[]; nextCursor?: string } =>
+  page.nextCursor === undefined
+    ? { items: page.items.map(map) }
+    : { items: page.items.map(map), nextCursor: page.nextCursor };
