@@ -1,6 +1,8 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../lib/store/audit-log.ts';
 import { InvalidCursorError } from '../../../lib/store/errors.ts';
+import { createTable } from '../../../lib/store/table.ts';
 import { TriggerStateStore } from '../../../lib/store/trigger-state-store.ts';
 import { WebhookReplayGuard } from '../../../lib/store/webhook-replay-guard.ts';
 import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
@@ -107,5 +109,16 @@ describe('TriggerStateStore', () => {
     expect(await triggers.findRegistration('other', 'flow-h', 'received')).toBeUndefined();
     await triggers.deleteRegistration('acme', 'flow-h', 'received');
     expect(await triggers.findWebhook('flow-h', 'received')).toBeUndefined();
+  });
+});
+
+describe('createTable', () => {
+  it('is idempotent', async () => {
+    await createTable(db.client, db.tableName);
+    await createTable(db.client, 'second-table');
+    await createTable(db.client, 'second-table');
+    const { Table } = await db.client.send(new DescribeTableCommand({ TableName: 'second-table' }));
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['gsi1', 'gsi2']);
   });
 });
