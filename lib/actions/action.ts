@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 
 /** What every Task sends its action Lambda (DESIGN.md §2): `config` has every template already resolved. */
 export interface TaskPayload {
@@ -26,15 +26,27 @@ export interface ActionContext {
   execution: ExecutionInfo;
   /** Aborted when the Task's time is up. */
   signal?: AbortSignal;
+  /** Where the action writes log lines (the Lambda's structured logger); absent means no logging. */
+  logger?: ActionLogger;
+}
+
+/** The part of a logger an action may use (Powertools Logger satisfies it). */
+export interface ActionLogger {
+  debug(message: string, ...extra: unknown[]): void;
+  info(message: string, ...extra: unknown[]): void;
+  warn(message: string, ...extra: unknown[]): void;
+  error(message: string, ...extra: unknown[]): void;
 }
 
 /**
  * One action kind. The config schema lives in the kind's `schema.ts` so the validator can use it
  * without loading the action's runtime dependencies; `run()` returns the node's output as is.
+ * `configSchema` is a zod/mini schema (a classic zod schema fits the type too): handler bundles
+ * then carry zod/mini's few KB instead of classic zod's ~450 KB.
  */
 export interface ActionDefinition<Config = Record<string, unknown>, Output = unknown> {
   kind: string;
-  configSchema: z.ZodType<Config>;
+  configSchema: ZodMiniType<Config>;
   run(config: Config, context: ActionContext): Promise<Output>;
 }
 

@@ -1,5 +1,11 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { httpConfigSchema } from './http/schema.ts';
 import { logConfigSchema } from './log/schema.ts';
+import { transformConfigSchema } from './transform/schema.ts';
+
+// Action schemas are zod/mini (small Lambda bundles); the validator works with classic schemas,
+// and a classic lazy wrapper delegates to the mini schema (same issues, same paths).
+const classic = <T>(schema: z.core.$ZodType<T>): z.ZodType<T> => z.lazy(() => schema) as z.ZodType<T>;
 
 /**
  * The action catalog: every action kind with its config schema. The validator checks node configs
@@ -8,7 +14,9 @@ import { logConfigSchema } from './log/schema.ts';
  * line here and in `registry.ts`.
  */
 export const actionCatalog: Readonly<Record<string, z.ZodType>> = {
-  log: logConfigSchema,
+  http: classic(httpConfigSchema),
+  log: classic(logConfigSchema),
+  transform: classic(transformConfigSchema),
 };
 
 /** The action kinds, sorted. */

@@ -1,0 +1,42 @@
+import * as z from 'zod/mini';
+
+const statusPattern = z.string().check(z.regex(/^[1-5]xx$/, 'a status class is written like "2xx"'));
+const statusCode = z.int().check(z.gte(100), z.lte(599));
+
+/**
+ * Config of the `http` action (DESIGN.md §2). Header values may hold secret references
+ * (`{{ secret:ssm:/path }}`, `{{ secret:sm:name }}`), resolved at run time and never echoed.
+ */
+export const httpConfigSchema = z.strictObject({
+  method: z._default(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']), 'GET'),
+  url: z.string().check(z.minLength(1), z.maxLength(8192)),
+  headers: z.optional(z.record(z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)), z.string())),
+  query: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  /** An object or array is sent as JSON; a string as text. */
+  body: z.optional(z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])),
+  timeoutSeconds: z._default(z.number().check(z.positive(), z.lte(900)), 30),
+  responseType: z._default(z.enum(['auto', 'json', 'text']), 'auto'),
+  /** Statuses that count as success: a class like "2xx", a code, or a list of either. Default "2xx". */
+  successStatus: z._default(
+    z.union([statusPattern, statusCode, z.array(z.union([statusPattern, statusCode])).check(z.minLength(1))]),
+    '2xx',
+  ),
+  maxResponseBytes: z._default(z.int().check(z.positive(), z.lte(64 * 1024 * 1024)), 1024 * 1024),
+  followRedirects: z._default(z.boolean(), true),
+  circuitBreaker: z.optional(
+    z.strictObject({
+      failureThreshold: z._default(z.int().check(z.gte(1), z.lte(1000)), 5),
+      recoverySeconds: z._default(z.number().check(z.positive(), z.lte(86_400)), 30),
+    }),
+  ),
+});
+
+/** The parsed `http` config (defaults applied). */
+export type HttpConfig = z.output<typeof httpConfigSchema>;
+
+/** Output of the `http` action: `body` is parsed when the response is JSON, text otherwise. */
+export interface HttpOutput {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
