@@ -1,0 +1,118 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, type LocalProcess, startLocalProcess } from './local-process.ts';
+
+const KEY = 'ffk_crash_safety_test_key_0123456789';
+
+describe('crash safety of npm start', () => {
+  const processes: LocalProcess[] = [];
+  let dataDir: string;
+
+  afterAll(async () => {
+    for (const running of processes) if (running.child.exitCode === null) running.child.kill('SIGKILL');
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps flows and executions across SIGKILL; the interrupted run says so and can be redriven', {
+    timeout: 120_000,
+  }, async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'flowforge-crash-'));
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      FLOWFORGE_DATA_DIR: dataDir,
+      FLOWFORGE_API_KEY: KEY,
+      FLOWFORGE_SQS_PORT: String(await freePort()),
+      FLOWFORGE_LOG_REQUESTS: '0',
+    };
+    const base = `http://127.0.0.1:${port}/api/v1`;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    };
+
+    const first = await startLocalProcess(env);
+    processes.push(first);
+    expect(first.output()).toContain(`http://127.0.0.1:${port}/api/v1`);
+
+    const quick = await call('POST', '/flows', {
+      name: 'quick',
+      nodes: [{ id: 'hello', type: 'action', action: 'log', config: { message: 'hi' } }],
+    });
+    expect(quick.status).toBe(201);
+    const slow = await call('POST', '/flows', {
+      name: 'slow',
+      nodes: [
+        { id: 'hello', type: 'action', action: 'log', config: { message: 'before' } },
+        {
+          id: 'wait',
+          type: 'operation',
+          operation: 'delay',
+          config: { seconds: 3600 },
+          dependencies: ['hello'],
+        },
+        { id: 'after', type: 'action', action: 'log', config: { message: 'after' }, dependencies: ['wait'] },
+      ],
+    });
+    expect(slow.status).toBe(201);
+
+    const done = await call('POST', `/flows/${quick.body.flowId}/execute`, { input: { n: 1 } });
+    let doneStatus = '';
+    for (let i = 0; i < 200 && doneStatus !== 'SUCCEEDED'; i++) {
+      doneStatus = (await call('GET', `/executions/${done.body.executionId}`)).body.status;
+      if (doneStatus !== 'SUCCEEDED') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(doneStatus).toBe('SUCCEEDED');
+
+    const running = await call('POST', `/flows/${slow.body.flowId}/execute`, { input: { n: 2 } });
+    expect(running.status).toBe(202);
+    let waiting = false;
+    for (let i = 0; i < 200 && !waiting; i++) {
+      const read = await call('GET', `/executions/${running.body.executionId}`);
+      waiting = read.body.nodes?.hello?.status === 'succeeded';
+      if (!waiting) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(waiting).toBe(true);
+    // Give the journal its write of the node progress (it persists at most every 200 ms).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+
+    const second = await startLocalProcess(env);
+    processes.push(second);
+    expect(second.output()).not.toContain('ffk_'); // the admin key is never printed again
+
+    const flows = await call('GET', '/flows');
+    expect(flows.body.items.map((f: { flowId: string }) => f.flowId).sort()).toEqual(
+      [quick.body.flowId, slow.body.flowId].sort(),
+    );
+    const kept = await call('GET', `/executions/${done.body.executionId}`);
+    expect(kept.body).toMatchObject({ status: 'SUCCEEDED', input: { n: 1 } });
+    const interrupted = await call('GET', `/executions/${running.body.executionId}`);
+    expect(interrupted.body.status).toBe('INTERRUPTED');
+    expect(interrupted.body.error).toMatchObject({ error: 'Interrupted' });
+    expect(interrupted.body.nodes.hello.status).toBe('succeeded');
+    const listed = await call('GET', `/flows/${slow.body.flowId}/executions`);
+    expect(listed.body.items[0]).toMatchObject({
+      executionId: running.body.executionId,
+      status: 'INTERRUPTED',
+    });
+
+    const redriven = await call('POST', `/executions/${running.body.executionId}/redrive`);
+    expect(redriven.status).toBe(202);
+    expect((await call('GET', `/executions/${running.body.executionId}`)).body.status).toBe('RUNNING');
+    const stopped = await call('POST', `/executions/${running.body.executionId}/stop`);
+    expect(stopped.body.status).toBe('ABORTED');
+
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+});
