@@ -1,0 +1,79 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { StageSettings } from '../settings.ts';
+import { acknowledgeWildcard, deploymentArn, nagArn } from './arns.ts';
+import type { FlowForgeFunction } from './flowforge-function.ts';
+
+/** What a kind's rights may depend on. */
+export interface ActionRightsContext {
+  settings: StageSettings;
+}
+
+/**
+ * Adds the rights (and their environment variables) one action kind needs beyond the table, which
+ * every action gets for idempotency.
+ */
+export type ActionRights = (fn: FlowForgeFunction, context: ActionRightsContext) => void;
+
+/** Kinds that need nothing beyond the table (log, transform, and any new kind until it is listed here). */
+export const tableOnly: ActionRights = () => {};
+
+/**
+ * Extra rights per action kind. A kind missing here gets `tableOnly`: a new action deploys with the
+ * least rights and fails with AccessDenied until its line is added, never the other way round.
+ */
+export const actionRights: Readonly<Record<string, ActionRights>> = {
+  http: (fn, { settings }) => {
+    fn.bindEnvironment('FLOWFORGE_HTTP_ALLOW', settings.httpAllowList.join(','));
+    fn.grant(
+      new iam.PolicyStatement({
+        sid: 'ReadFlowForgeParameters',
+        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+        resources: [deploymentArn('ssm', 'parameter/flowforge/*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadFlowForgeSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [deploymentArn('secretsmanager', 'secret:flowforge/*')],
+      }),
+    );
+    acknowledgeWildcard(
+      fn.role,
+      nagArn('ssm', 'parameter/flowforge/*'),
+      'Credentials for http calls are parameters the operator creates under /flowforge/; their names are not known at deploy time.',
+    );
+    acknowledgeWildcard(
+      fn.role,
+      nagArn('secretsmanager', 'secret:flowforge/*'),
+      'Credentials for http calls are secrets the operator creates under flowforge/ (Secrets Manager also adds a random suffix to every secret ARN).',
+    );
+  },
+  email: (fn, { settings }) => {
+    if (settings.emailFrom) fn.bindEnvironment('FLOWFORGE_EMAIL_FROM', settings.emailFrom);
+    if (!settings.sesIdentity) return;
+    fn.grant(
+      new iam.PolicyStatement({
+        sid: 'SendFromConfiguredIdentity',
+        actions: ['ses:SendEmail'],
+        resources: [deploymentArn('ses', `identity/${settings.sesIdentity}`)],
+      }),
+    );
+  },
+  queue: (fn, { settings }) => {
+    const resourceName = `${settings.queueActionNamePrefix}*`;
+    fn.grant(
+      new iam.PolicyStatement({
+        sid: 'SendToFlowForgeQueues',
+        actions: ['sqs:SendMessage', 'sqs:GetQueueUrl'],
+        resources: [deploymentArn('sqs', resourceName)],
+      }),
+    );
+    acknowledgeWildcard(
+      fn.role,
+      nagArn('sqs', resourceName),
+      `Flows name their target queue at run time; the action may reach only this account's queues named ${resourceName}.`,
+    );
+  },
+};
+
+/** The rights of `kind`, or `tableOnly` for a kind that has no entry. */
+export const rightsFor = (kind: string): ActionRights => actionRights[kind] ?? tableOnly;

@@ -1,0 +1,115 @@
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import {
+  GSI1_NAME,
+  GSI1_PARTITION_KEY,
+  GSI1_SORT_KEY,
+  GSI2_NAME,
+  GSI2_PARTITION_KEY,
+  GSI2_SORT_KEY,
+  PARTITION_KEY,
+  SORT_KEY,
+  TTL_ATTRIBUTE,
+} from '../lib/store/table.ts';
+import type { StageSettings } from './settings.ts';
+
+/** The table's global secondary indexes: name, partition key, sort key (all strings, projecting ALL). */
+export const tableIndexes = [
+  { name: GSI1_NAME, partitionKey: GSI1_PARTITION_KEY, sortKey: GSI1_SORT_KEY },
+  { name: GSI2_NAME, partitionKey: GSI2_PARTITION_KEY, sortKey: GSI2_SORT_KEY },
+] as const;
+
+/** How many trigger-Lambda timeouts the trigger queue's visibility timeout spans (AWS guidance: 6). */
+export const visibilityTimeoutFactor = 6;
+
+export interface StatefulStackProps extends StackProps {
+  settings: StageSettings;
+}
+
+/**
+ * What holds data and outlives a redeploy of the code: the DynamoDB table, the trigger queue with its
+ * DLQ, the schedule group and the scheduler's DLQ. Nothing here refers to the stateless stack.
+ */
+export class StatefulStack extends Stack {
+  readonly table: dynamodb.Table;
+  /** The table's fixed name, `flowforge-<stage>` (what `FLOWFORGE_TABLE_NAME` and the grants use). */
+  readonly tableName: string;
+  readonly triggerQueue: sqs.Queue;
+  readonly triggerDlq: sqs.Queue;
+  readonly scheduleGroup: scheduler.ScheduleGroup;
+  readonly schedulerDlq: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    this.tableName = settings.prefix;
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: this.tableName,
+      partitionKey: { name: PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: SORT_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: settings.pointInTimeRecovery },
+      deletionProtection: settings.deletionProtection,
+      removalPolicy: settings.removalPolicy,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
+    for (const index of tableIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    if (!settings.pointInTimeRecovery) {
+      Validations.of(this.table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason: `Stage ${settings.stage} holds disposable test data; point-in-time recovery is on in prod.`,
+      });
+    }
+
+    this.triggerDlq = new sqs.Queue(this, 'TriggerDlq', {
+      queueName: `${settings.prefix}-triggers-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: settings.removalPolicy,
+    });
+    this.triggerQueue = new sqs.Queue(this, 'TriggerQueue', {
+      queueName: `${settings.prefix}-triggers`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(
+        settings.triggerFunctionTimeout.toSeconds() * visibilityTimeoutFactor,
+      ),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.triggerDlq, maxReceiveCount: settings.triggerQueueMaxReceiveCount },
+      removalPolicy: settings.removalPolicy,
+    });
+
+    this.schedulerDlq = new sqs.Queue(this, 'SchedulerDlq', {
+      queueName: `${settings.prefix}-scheduler-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: settings.removalPolicy,
+    });
+    for (const dlq of [this.triggerDlq, this.schedulerDlq]) {
+      Validations.of(dlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter queue (alarmed on depth > 0); a DLQ of a DLQ adds nothing.',
+      });
+    }
+
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: settings.prefix,
+      removalPolicy: settings.removalPolicy,
+    });
+  }
+}

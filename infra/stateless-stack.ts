@@ -1,0 +1,190 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { actionKinds } from '../lib/actions/catalog.ts';
+import { rightsFor } from './constructs/action-rights.ts';
+import { FlowForgeApi } from './constructs/flowforge-api.ts';
+import { FlowForgeFunction } from './constructs/flowforge-function.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { StateMachineRole } from './constructs/state-machine-role.ts';
+import type { StageSettings } from './settings.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+export interface StatelessStackProps extends StackProps {
+  settings: StageSettings;
+  stateful: StatefulStack;
+  /** The action kinds to deploy; default: the catalog's (`actionKinds()`). Tests pass others. */
+  actionKinds?: readonly string[];
+}
+
+/** The handler file of an action kind (exports `handler`). */
+export const actionEntry = (kind: string): string => `functions/actions/${kind}.ts`;
+
+/**
+ * The code: every Lambda (API, authorizer, one per action kind of the catalog, the SQS and schedule
+ * triggers), the HTTP API, the Step Functions execution role, the scheduler role, dashboard and alarms.
+ * It can be replaced at will; the data lives in the stateful stack.
+ */
+export class StatelessStack extends Stack {
+  readonly apiFunction: FlowForgeFunction;
+  readonly authorizerFunction: FlowForgeFunction;
+  /** Action kind → its function; the keys are exactly the catalog's kinds. */
+  readonly actionFunctions: ReadonlyMap<string, FlowForgeFunction>;
+  readonly sqsTriggerFunction: FlowForgeFunction;
+  readonly scheduleTriggerFunction: FlowForgeFunction;
+  readonly stateMachineRole: iam.Role;
+  readonly schedulerRole: iam.Role;
+  readonly api: FlowForgeApi;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { settings, stateful } = props;
+    const { prefix } = settings;
+    const machinePrefix = `${prefix}-`;
+
+    // --- Actions: one function per catalog kind; rights by kind, the table for all (idempotency) ---
+    const actionFunctions = new Map<string, FlowForgeFunction>();
+    for (const kind of props.actionKinds ?? actionKinds()) {
+      const fn = new FlowForgeFunction(this, `Action-${kind}`, {
+        settings,
+        entry: actionEntry(kind),
+        functionName: `${prefix}-action-${kind}`,
+        serviceName: `flowforge-action-${kind}`,
+        description: `FlowForge action "${kind}" (a Task of the compiled state machines)`,
+        timeout: Duration.seconds(60),
+      });
+      fn.bindTable(stateful.tableName, 'readWrite');
+      rightsFor(kind)(fn, { settings });
+      actionFunctions.set(kind, fn);
+    }
+    this.actionFunctions = actionFunctions;
+    this.stateMachineRole = new StateMachineRole(this, 'StateMachineRole', {
+      actionFunctions: [...actionFunctions.values()],
+    }).role;
+    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/${prefix}`,
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+
+    // --- Triggers ---
+    this.sqsTriggerFunction = new FlowForgeFunction(this, 'SqsTrigger', {
+      settings,
+      entry: 'functions/triggers/sqs.ts',
+      functionName: `${prefix}-trigger-sqs`,
+      serviceName: 'flowforge-trigger-sqs',
+      description: 'Starts flows from messages of the trigger queue (partial batch failures)',
+      timeout: settings.triggerFunctionTimeout,
+    });
+    this.sqsTriggerFunction
+      .bindTable(stateful.tableName, 'readWrite')
+      .bindStateMachines(machinePrefix, { kind: 'start' })
+      .bindQueue('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue, 'consume');
+    this.sqsTriggerFunction.function.addEventSource(
+      new SqsEventSource(stateful.triggerQueue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.scheduleTriggerFunction = new FlowForgeFunction(this, 'ScheduleTrigger', {
+      settings,
+      entry: 'functions/triggers/schedule.ts',
+      functionName: `${prefix}-trigger-schedule`,
+      serviceName: 'flowforge-trigger-schedule',
+      description: 'Starts flows when their EventBridge Scheduler schedule fires',
+      timeout: settings.triggerFunctionTimeout,
+    });
+    this.scheduleTriggerFunction
+      .bindTable(stateful.tableName, 'readWrite')
+      .bindStateMachines(machinePrefix, { kind: 'start' });
+
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      description: 'EventBridge Scheduler: invokes the schedule trigger only, dead letters to its DLQ.',
+    });
+    this.schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeScheduleTrigger',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.scheduleTriggerFunction.function.functionArn],
+      }),
+    );
+    stateful.schedulerDlq.grantSendMessages(this.schedulerRole);
+
+    // --- API ---
+    this.authorizerFunction = new FlowForgeFunction(this, 'Authorizer', {
+      settings,
+      entry: 'functions/api/authorizer.ts',
+      functionName: `${prefix}-authorizer`,
+      serviceName: 'flowforge-authorizer',
+      description: 'HTTP API Lambda authorizer: API keys (hashed, scoped, per tenant)',
+      timeout: Duration.seconds(5),
+    });
+    this.authorizerFunction.bindTable(stateful.tableName, 'read');
+
+    this.apiFunction = new FlowForgeFunction(this, 'ApiFunction', {
+      settings,
+      entry: 'functions/api/http-api.ts',
+      functionName: `${prefix}-api`,
+      serviceName: 'flowforge-api',
+      description: 'FlowForge HTTP API (every route of /api/v1)',
+      timeout: Duration.seconds(29),
+      memorySize: 1024,
+    });
+    this.apiFunction
+      .bindTable(stateful.tableName, 'readWrite')
+      .bindStateMachines(machinePrefix, { kind: 'manage', executionRole: this.stateMachineRole })
+      .bindSchedules({
+        groupName: prefix,
+        schedulerRole: this.schedulerRole,
+        deadLetterQueueArn: stateful.schedulerDlq.queueArn,
+        targetArn: this.scheduleTriggerFunction.arnFromName,
+      })
+      .bindEnvironment(
+        'FLOWFORGE_ACTION_ARNS',
+        JSON.stringify(Object.fromEntries([...actionFunctions].map(([kind, fn]) => [kind, fn.arnFromName]))),
+      )
+      .bindWebhookSecrets(`/flowforge/${settings.stage}/webhooks`)
+      .bindEnvironment('FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN', stateMachineLogs.logGroupArn);
+
+    this.api = new FlowForgeApi(this, 'HttpApi', {
+      settings,
+      handler: this.apiFunction,
+      authorizer: this.authorizerFunction,
+    });
+    this.apiFunction.bindEnvironment('FLOWFORGE_API_BASE_URL', this.api.httpApi.apiEndpoint);
+
+    // --- Observability ---
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      settings,
+      httpApi: this.api.httpApi,
+      functions: [
+        this.apiFunction,
+        this.authorizerFunction,
+        this.sqsTriggerFunction,
+        this.scheduleTriggerFunction,
+        ...actionFunctions.values(),
+      ],
+      deadLetterQueues: [
+        { label: 'TriggerDlq', queue: stateful.triggerDlq },
+        { label: 'SchedulerDlq', queue: stateful.schedulerDlq },
+      ],
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.baseUrl, description: 'Base URL of the FlowForge API' });
+    new CfnOutput(this, 'TriggerQueueUrl', {
+      value: stateful.triggerQueue.queueUrl,
+      description: 'Send { "flowId", "input" } here to start a flow',
+    });
+    new CfnOutput(this, 'TableName', { value: stateful.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+  }
+}

@@ -1,0 +1,424 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { publicRoutes } from '../../infra/constructs/flowforge-api.ts';
+import { visibilityTimeoutFactor } from '../../infra/stateful-stack.ts';
+import { actionCatalog } from '../../lib/actions/catalog.ts';
+import { GSI1_NAME, GSI2_NAME, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lib/store/table.ts';
+import {
+  actionsOf,
+  allStatements,
+  type CfnResource,
+  resourcesOf,
+  type Synthesized,
+  synthFlowForge,
+} from './synth-flowforge.ts';
+
+// Structure and IAM of the synthesized templates. Functions are inline placeholders here (no esbuild):
+// infra-nag.test.ts does the one real bundled synth.
+
+const logicalIdOf = (ref: unknown): string => {
+  const value = ref as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  const id = value.Ref ?? value['Fn::GetAtt']?.[0];
+  if (!id) throw new Error(`not a Ref/GetAtt: ${JSON.stringify(ref)}`);
+  return id;
+};
+
+/** Statements of the identity policies attached to the role `roleId`. */
+function roleStatements(synth: Synthesized, roleId: string): Array<Record<string, unknown>> {
+  return Object.values(resourcesOf(synth.statelessTemplate, 'AWS::IAM::Policy'))
+    .filter((policy) =>
+      ((policy.Properties?.Roles ?? []) as unknown[]).some((role) => logicalIdOf(role) === roleId),
+    )
+    .flatMap(
+      (policy) =>
+        (
+          (policy.Properties?.PolicyDocument ?? { Statement: [] }) as {
+            Statement: Array<Record<string, unknown>>;
+          }
+        ).Statement,
+    );
+}
+
+function functionsByName(synth: Synthesized): Map<string, [string, CfnResource]> {
+  const functions = resourcesOf(synth.statelessTemplate, 'AWS::Lambda::Function');
+  return new Map(
+    Object.entries(functions).map(([id, fn]) => [
+      fn.Properties?.FunctionName as string,
+      [id, fn] as [string, CfnResource],
+    ]),
+  );
+}
+
+function envOf(synth: Synthesized, functionName: string): Record<string, unknown> {
+  const environment = functionsByName(synth).get(functionName)?.[1].Properties?.Environment as
+    | { Variables: Record<string, unknown> }
+    | undefined;
+  return environment?.Variables ?? {};
+}
+
+function functionRoleId(synth: Synthesized, functionName: string): string {
+  const entry = functionsByName(synth).get(functionName);
+  if (!entry) throw new Error(`no function ${functionName}`);
+  return logicalIdOf(entry[1].Properties?.Role);
+}
+
+describe('FlowForge dev stacks', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthFlowForge({ stage: 'dev' });
+  });
+
+  it('deploys exactly the API, the authorizer, both triggers and one function per catalog action kind', () => {
+    const names = [...functionsByName(synth).keys()].sort();
+    const expected = [
+      'flowforge-dev-api',
+      'flowforge-dev-authorizer',
+      'flowforge-dev-trigger-schedule',
+      'flowforge-dev-trigger-sqs',
+      ...Object.keys(actionCatalog).map((kind) => `flowforge-dev-action-${kind}`),
+    ].sort();
+    expect(names).toEqual(expected);
+  });
+
+  it('runs every function on arm64, nodejs24.x, active tracing, with its own log group that has a retention', () => {
+    const logGroups = resourcesOf(synth.statelessTemplate, 'AWS::Logs::LogGroup');
+    const seen = new Set<string>();
+    for (const [name, [, fn]] of functionsByName(synth)) {
+      const props = fn.Properties ?? {};
+      expect(props.Architectures, name).toEqual(['arm64']);
+      expect(props.Runtime, name).toBe('nodejs24.x');
+      expect(props.TracingConfig, name).toEqual({ Mode: 'Active' });
+      const logGroupId = logicalIdOf((props.LoggingConfig as { LogGroup: unknown }).LogGroup);
+      expect(seen.has(logGroupId), `${name} shares a log group`).toBe(false);
+      seen.add(logGroupId);
+      const logGroup = logGroups[logGroupId]?.Properties ?? {};
+      expect(logGroup.LogGroupName).toBe(`/aws/lambda/${name}`);
+      expect(logGroup.RetentionInDays).toBe(7);
+      const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env).toMatchObject({
+        FLOWFORGE_STAGE: 'dev',
+        POWERTOOLS_METRICS_NAMESPACE: 'FlowForge',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^flowforge-/),
+      });
+    }
+  });
+
+  it('gives functions roles that write only their own log group (no AWSLambdaBasicExecutionRole)', () => {
+    for (const role of Object.values(resourcesOf(synth.statelessTemplate, 'AWS::IAM::Role'))) {
+      expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+    }
+    const roleId = functionRoleId(synth, 'flowforge-dev-api');
+    const logStatement = roleStatements(synth, roleId).find((s) =>
+      actionsOf(s).includes('logs:PutLogEvents'),
+    );
+    expect(logStatement?.Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^ApiFunctionLogs/), 'Arn'],
+    });
+  });
+
+  it('has the single table: on demand, pk/sk strings, gsi1 and gsi2, TTL expiresAt; dev without PITR and deletable', () => {
+    synth.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+          { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        GlobalSecondaryIndexes: [
+          Match.objectLike({ IndexName: GSI1_NAME, Projection: { ProjectionType: 'ALL' } }),
+          Match.objectLike({ IndexName: GSI2_NAME, Projection: { ProjectionType: 'ALL' } }),
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+        DeletionProtectionEnabled: false,
+      }),
+    });
+  });
+
+  it('feeds the SQS trigger from the trigger queue with ReportBatchItemFailures', () => {
+    const [mapping, ...more] = Object.values(
+      resourcesOf(synth.statelessTemplate, 'AWS::Lambda::EventSourceMapping'),
+    );
+    expect(more).toHaveLength(0);
+    expect(mapping?.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(logicalIdOf(mapping?.Properties?.FunctionName)).toBe(
+      functionsByName(synth).get('flowforge-dev-trigger-sqs')?.[0],
+    );
+    expect(JSON.stringify(mapping?.Properties?.EventSourceArn)).toContain('TriggerQueue');
+  });
+
+  it('keeps the trigger queue invisible for at least six trigger-function timeouts, SSL only, with a DLQ', () => {
+    const queues = resourcesOf(synth.statefulTemplate, 'AWS::SQS::Queue');
+    const triggerQueue = Object.values(queues).find(
+      (q) => q.Properties?.QueueName === 'flowforge-dev-triggers',
+    );
+    const timeout = functionsByName(synth).get('flowforge-dev-trigger-sqs')?.[1].Properties
+      ?.Timeout as number;
+    expect(visibilityTimeoutFactor).toBe(6);
+    expect(triggerQueue?.Properties?.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * timeout);
+    expect(triggerQueue?.Properties?.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^TriggerDlq/), 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    const policies = resourcesOf(synth.statefulTemplate, 'AWS::SQS::QueuePolicy');
+    expect(Object.keys(policies)).toHaveLength(Object.keys(queues).length);
+    for (const policy of Object.values(policies)) {
+      expect(JSON.stringify(policy.Properties?.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('alarms on the depth of every DLQ, to the alarm topic', () => {
+    const alarms = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::CloudWatch::Alarm'));
+    for (const dlq of ['TriggerDlq', 'SchedulerDlq']) {
+      const alarm = alarms.find(
+        (a) =>
+          a.Properties?.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Properties?.Dimensions).includes(dlq),
+      );
+      expect(alarm?.Properties, dlq).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: expect.stringMatching(/AlarmTopic/) }],
+      });
+    }
+  });
+
+  it('alarms on the API 5xx rate, failed executions and throttles of every function', () => {
+    const alarms = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::CloudWatch::Alarm'));
+    const names = alarms.map((a) => a.Properties?.AlarmName);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'flowforge-dev-api-5xx-rate',
+        'flowforge-dev-failed-executions',
+        ...[...functionsByName(synth).keys()].map((name) => `${name}-throttles`),
+      ]),
+    );
+    for (const alarm of alarms) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: expect.stringMatching(/AlarmTopic/) }]);
+    }
+    synth.statelessTemplate.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.states'],
+        detail: Match.objectLike({ status: Match.arrayWith(['FAILED', 'TIMED_OUT']) }),
+      }),
+    });
+    synth.statelessTemplate.hasResourceProperties('AWS::Logs::MetricFilter', {
+      MetricTransformations: [
+        Match.objectLike({ MetricName: 'ExecutionsFailed', MetricNamespace: 'FlowForge/dev' }),
+      ],
+    });
+    synth.statelessTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('writes no Allow statement with the action "*" or a service-wide "service:*"', () => {
+    const statements = [...allStatements(synth.statefulTemplate), ...allStatements(synth.statelessTemplate)];
+    expect(statements.length).toBeGreaterThan(20);
+    const offending = statements
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => actionsOf(s))
+      .filter((action) => action === '*' || /^[a-z0-9-]+:\*$/i.test(action));
+    expect(offending).toEqual([]);
+  });
+
+  it('lets the state machine role invoke exactly the action functions (and their versions/aliases)', () => {
+    const roles = resourcesOf(synth.statelessTemplate, 'AWS::IAM::Role');
+    const [roleId] = Object.entries(roles).find(([, role]) =>
+      JSON.stringify(role.Properties?.AssumeRolePolicyDocument).includes('states.amazonaws.com'),
+    ) ?? [''];
+    const statements = roleStatements(synth, roleId);
+    const invoke = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
+    expect(invoke).toHaveLength(1);
+    expect(actionsOf(invoke[0] ?? {})).toEqual(['lambda:InvokeFunction']);
+    const actionFunctionIds = Object.keys(actionCatalog).map(
+      (kind) => functionsByName(synth).get(`flowforge-dev-action-${kind}`)?.[0],
+    );
+    const expected = actionFunctionIds.flatMap((id) => [
+      { 'Fn::GetAtt': [id, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, ':*']] },
+    ]);
+    const resources = invoke[0]?.Resource;
+    expect(Array.isArray(resources) ? resources : [resources]).toEqual(expect.arrayContaining(expected));
+    expect(Array.isArray(resources) ? resources.length : 1).toBe(expected.length);
+  });
+
+  it('lets the API pass the state machine role only to Step Functions and manage only its own machines', () => {
+    const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-api'));
+    const passRoles = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(passRoles.map((s) => s.Condition)).toEqual(
+      expect.arrayContaining([
+        { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } },
+        { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      ]),
+    );
+    for (const statement of passRoles) {
+      expect(statement.Resource).toMatchObject({ 'Fn::GetAtt': [expect.any(String), 'Arn'] });
+    }
+    const states = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('states:')));
+    const resources = JSON.stringify(states.map((s) => s.Resource));
+    expect(resources).toContain(':stateMachine:flowforge-dev-*');
+    expect(resources).toContain(':execution:flowforge-dev-*:*');
+    expect(resources).not.toMatch(/"\*"/);
+    const schedules = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
+    expect(JSON.stringify(schedules?.Resource)).toContain(':schedule/flowforge-dev/*');
+  });
+
+  it('lets the scheduler role invoke only the schedule trigger and dead-letter to the scheduler DLQ', () => {
+    const roles = resourcesOf(synth.statelessTemplate, 'AWS::IAM::Role');
+    const [roleId] = Object.entries(roles).find(([, role]) =>
+      JSON.stringify(role.Properties?.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+    ) ?? [''];
+    const statements = roleStatements(synth, roleId);
+    const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(invoke.map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [functionsByName(synth).get('flowforge-dev-trigger-schedule')?.[0], 'Arn'] },
+    ]);
+    expect(JSON.stringify(statements)).toContain('SchedulerDlq');
+  });
+
+  it('puts the authorizer on every route except health, openapi.json and webhooks', () => {
+    const routes = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::ApiGatewayV2::Route'));
+    const open = routes
+      .filter((r) => r.Properties?.AuthorizationType === 'NONE')
+      .map((r) => r.Properties?.RouteKey);
+    expect(open.sort()).toEqual(publicRoutes.map((r) => `${r.method} ${r.path}`).sort());
+    expect(open.sort()).toEqual([
+      'GET /api/v1/health',
+      'GET /api/v1/openapi.json',
+      'POST /api/v1/hooks/{flowId}/{triggerId}',
+    ]);
+    const authorized = routes.filter((r) => r.Properties?.AuthorizationType !== 'NONE');
+    expect(authorized.length).toBeGreaterThanOrEqual(5);
+    for (const route of authorized) {
+      expect(route.Properties?.AuthorizationType).toBe('CUSTOM');
+      expect(route.Properties?.AuthorizerId).toBeDefined();
+      expect(route.Properties?.RouteKey).toMatch(/^(GET|POST|PUT|PATCH|DELETE) \/api\/v1\/\{proxy\+\}$/);
+    }
+    synth.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 60,
+    });
+  });
+
+  it('logs API access as JSON and throttles every route, webhooks tighter', () => {
+    synth.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId"') },
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      RouteSettings: {
+        'POST /api/v1/hooks/{flowId}/{triggerId}': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      },
+    });
+  });
+
+  it('outputs the API URL and the trigger queue URL', () => {
+    const outputs = synth.statelessTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('/api/v1');
+    expect(JSON.stringify(outputs.TriggerQueueUrl?.Value)).toContain('TriggerQueue');
+  });
+
+  it('tells the API everything it needs: action ARNs by kind, roles, prefixes, schedules', () => {
+    const env = envOf(synth, 'flowforge-dev-api');
+    for (const name of [
+      'FLOWFORGE_TABLE_NAME',
+      'FLOWFORGE_STATE_MACHINE_ROLE_ARN',
+      'FLOWFORGE_ACTION_ARNS',
+      'FLOWFORGE_SCHEDULE_GROUP',
+      'FLOWFORGE_SCHEDULER_ROLE_ARN',
+      'FLOWFORGE_SCHEDULER_DLQ_ARN',
+      'FLOWFORGE_SCHEDULE_TARGET_ARN',
+      'FLOWFORGE_API_BASE_URL',
+      'FLOWFORGE_WEBHOOK_PARAMETER_PREFIX',
+    ]) {
+      expect(env[name], name).toBeDefined();
+    }
+    expect(env.FLOWFORGE_STATE_MACHINE_PREFIX).toBe('flowforge-dev-');
+    const arns = JSON.stringify(env.FLOWFORGE_ACTION_ARNS);
+    for (const kind of Object.keys(actionCatalog))
+      expect(arns).toContain(`:function:flowforge-dev-action-${kind}`);
+  });
+});
+
+describe('FlowForge prod stacks', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthFlowForge({ stage: 'prod' });
+  });
+
+  it('retains the table with point-in-time recovery and deletion protection', () => {
+    synth.statefulTemplate.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    });
+    expect(synth.stateful.terminationProtection).toBe(true);
+  });
+
+  it('retains queues and logs and keeps logs three months', () => {
+    for (const queue of Object.values(resourcesOf(synth.statefulTemplate, 'AWS::SQS::Queue'))) {
+      expect(queue.DeletionPolicy).toBe('Retain');
+    }
+    for (const group of Object.values(resourcesOf(synth.statelessTemplate, 'AWS::Logs::LogGroup'))) {
+      expect(group.DeletionPolicy).toBe('Retain');
+      expect(group.Properties?.RetentionInDays).toBe(90);
+    }
+  });
+});
+
+describe('action functions follow the catalog', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthFlowForge({
+      stage: 'dev',
+      actionKinds: ['log', 'http', 'email', 'queue', 'transform', 'brand-new'],
+      context: { sesIdentity: 'example.com', httpAllow: '10.0.0.0/8' },
+    });
+  });
+
+  const statementsOf = (kind: string) =>
+    roleStatements(synth, functionRoleId(synth, `flowforge-dev-action-${kind}`));
+  const extraActions = (kind: string) =>
+    statementsOf(kind)
+      .flatMap((s) => actionsOf(s))
+      .filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:') && !a.startsWith('logs:'))
+      .sort();
+
+  it('adds a function for a new kind, with the safe default rights (the table only)', () => {
+    expect(functionsByName(synth).has('flowforge-dev-action-brand-new')).toBe(true);
+    expect(extraActions('brand-new')).toEqual([]);
+    expect(statementsOf('brand-new').some((s) => actionsOf(s).includes('dynamodb:PutItem'))).toBe(true);
+    const stateMachineRole = JSON.stringify(synth.statelessTemplate.toJSON());
+    expect(stateMachineRole).toContain('flowforge-dev-action-brand-new');
+  });
+
+  it('gives each kind its own extra rights', () => {
+    expect(extraActions('log')).toEqual([]);
+    expect(extraActions('transform')).toEqual([]);
+    expect(extraActions('http')).toEqual([
+      'secretsmanager:GetSecretValue',
+      'ssm:GetParameter',
+      'ssm:GetParameters',
+    ]);
+    expect(extraActions('email')).toEqual(['ses:SendEmail']);
+    expect(extraActions('queue')).toEqual(['sqs:GetQueueUrl', 'sqs:SendMessage']);
+    const resources = (kind: string) => JSON.stringify(statementsOf(kind).map((s) => s.Resource));
+    expect(resources('email')).toContain(':identity/example.com');
+    expect(resources('queue')).toContain(':flowforge-*');
+    expect(resources('http')).toContain(':parameter/flowforge/*');
+    expect(resources('http')).toContain(':secret:flowforge/*');
+  });
+
+  it('sets the per-kind environment (http allow-list, email sender)', () => {
+    const env = (kind: string) => envOf(synth, `flowforge-dev-action-${kind}`);
+    expect(env('http').FLOWFORGE_HTTP_ALLOW).toBe('10.0.0.0/8');
+    expect(env('email').FLOWFORGE_EMAIL_FROM).toBe('flowforge@example.com');
+    expect(env('log').FLOWFORGE_TABLE_NAME).toBeDefined();
+  });
+});
