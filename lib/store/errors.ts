@@ -65,9 +65,33 @@ export function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
-/** Wraps anything that is not already a StoreError into StoreUnavailableError. */
+const UNAVAILABLE = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+
+/**
+ * True for failures worth a retry later: throttling, DynamoDB 5xx, network errors (no HTTP
+ * response at all).
+ */
+export function isUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const sdk = error as { $fault?: string; $retryable?: unknown; $metadata?: unknown; code?: string };
+  if (UNAVAILABLE.has(error.name) || sdk.$fault === 'server' || sdk.$retryable !== undefined) return true;
+  return sdk.$metadata === undefined && typeof sdk.code === 'string';
+}
+
+/**
+ * Translates an SDK error: a StoreError passes through; throttling, 5xx and network failures
+ * become StoreUnavailableError (→ 503); anything else (a request DynamoDB refused) a StoreError.
+ */
 export function translateSdkError(error: unknown, what: string): StoreError {
   if (error instanceof StoreError) return error;
   const name = error instanceof Error ? error.name : 'UnknownError';
-  return new StoreUnavailableError(`${what} failed: ${name}`, { cause: error });
+  if (isUnavailable(error)) return new StoreUnavailableError(`${what} failed: ${name}`, { cause: error });
+  return new StoreError(`${what} failed: ${name}`, { cause: error });
 }
