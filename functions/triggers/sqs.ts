@@ -1,5 +1,5 @@
 import { parseQueueBindings } from '../../lib/triggers/sqs-trigger.ts';
-import { awsDeps, awsLogger } from '../shared/aws-deps.ts';
+import { triggerDeps, triggerLogger } from './trigger-deps.ts';
 import { createSqsTriggerHandler } from './trigger-handlers.ts';
 
 /**
@@ -7,7 +7,7 @@ import { createSqsTriggerHandler } from './trigger-handlers.ts';
  * trigger queue, and the bodies of the named queues in `FLOWFORGE_QUEUE_BINDINGS`, start flows.
  */
 export const handler = createSqsTriggerHandler(
-  awsDeps,
-  awsLogger,
+  triggerDeps,
+  triggerLogger,
   parseQueueBindings(process.env.FLOWFORGE_QUEUE_BINDINGS),
 );

@@ -53,3 +53,11 @@ export class TriggerRegistrationError extends TriggerError {
     this.name = 'TriggerRegistrationError';
   }
 }
+
+/** A trigger function is missing a deployment setting, or was asked for something it may not do. */
+export class TriggerConfigurationError extends TriggerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TriggerConfigurationError';
+  }
+}
