@@ -48,16 +48,14 @@ export async function startTestServer(): Promise<TestServer> {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{nope');
         return;
       case 'echo':
-        res
-          .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
-          .end(
-            JSON.stringify({
-              method: req.method,
-              headers: req.headers,
-              body: Buffer.concat(chunks).toString(),
-              query: Object.fromEntries(url.searchParams),
-            }),
-          );
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(
+          JSON.stringify({
+            method: req.method,
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString(),
+            query: Object.fromEntries(url.searchParams),
+          }),
+        );
         return;
       case 'status': {
         const code = Number(url.pathname.split('/')[2]);

@@ -1,0 +1,66 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { ActionDefinition } from '../../lib/actions/action.ts';
+import { type IdempotencyStore, idempotencyStoreFromEnv } from '../../lib/actions/idempotency.ts';
+import { parseTaskPayload, runAction } from '../../lib/actions/run-action.ts';
+import { logger, metrics, tracer } from './powertools.ts';
+
+// Leaves the action this long to report a timeout itself before Lambda kills it.
+const DEADLINE_MARGIN_MS = 500;
+
+/**
+ * The Lambda handler of one action kind (`export const handler = createActionHandler(httpAction)`):
+ * parses the Task payload (bad → `InvalidConfig`), appends `flowId`, `executionId`, `nodeId`,
+ * `attempt` to every log line, records `ActionDuration` (ms) and `ActionFailures` with dimension
+ * `action`, traces with X-Ray, runs the action through {@link runAction} (config parse, output size
+ * limit, idempotency on `execution.id + nodeId + attempt` when `FLOWFORGE_TABLE_NAME` is set) and
+ * rethrows errors as they are, so Step Functions sees their stable `name` as the error type.
+ */
+export function createActionHandler(
+  // biome-ignore lint/suspicious/noExplicitAny: any action's config type
+  action: ActionDefinition<any, unknown>,
+  options: { idempotency?: IdempotencyStore | null } = {},
+) {
+  const idempotency =
+    options.idempotency === undefined ? idempotencyStoreFromEnv() : (options.idempotency ?? undefined);
+  metrics.setDefaultDimensions({ action: action.kind });
+
+  const run = async (event: unknown, context: Context): Promise<unknown> => {
+    const started = performance.now();
+    try {
+      const task = parseTaskPayload(event);
+      logger.appendKeys({
+        flowId: task.execution.flowId,
+        executionId: task.execution.id,
+        nodeId: task.nodeId,
+        attempt: task.attempt,
+        action: action.kind,
+      });
+      const remaining = () => context.getRemainingTimeInMillis?.() ?? 900_000;
+      return await runAction(action, task, {
+        idempotency,
+        logger,
+        signal: AbortSignal.timeout(Math.max(1, remaining() - DEADLINE_MARGIN_MS)),
+        remainingTimeMs: remaining,
+      });
+    } catch (error) {
+      metrics.addMetric('ActionFailures', MetricUnit.Count, 1);
+      logger.error('action failed', {
+        errorName: error instanceof Error ? error.name : 'Error',
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    } finally {
+      metrics.addMetric('ActionDuration', MetricUnit.Milliseconds, performance.now() - started);
+    }
+  };
+
+  return middy(run)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,17 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'flowforge';
+
+/** The Lambda's one structured logger (level from `POWERTOOLS_LOG_LEVEL`). */
+export const logger = new Logger({ serviceName });
+
+/** The Lambda's metrics, flushed as EMF (namespace `POWERTOOLS_METRICS_NAMESPACE`, default `FlowForge`). */
+export const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FlowForge',
+});
+
+/** The Lambda's X-Ray tracer (disabled outside Lambda or with `POWERTOOLS_TRACE_ENABLED=false`). */
+export const tracer = new Tracer({ serviceName });

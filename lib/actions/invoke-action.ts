@@ -1,0 +1,32 @@
+import type { ActionDefinition } from './action.ts';
+import { ActionError } from './action.ts';
+import { actionRegistry } from './registry.ts';
+import { parseTaskPayload, type RunActionOptions, runAction } from './run-action.ts';
+
+/** No action of the payload's kind is registered. Not retryable. */
+export class UnknownActionError extends ActionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnknownAction';
+  }
+}
+
+/** Options of {@link invokeAction}: {@link RunActionOptions} plus the registry to look the kind up in. */
+export interface InvokeActionOptions extends RunActionOptions {
+  /** Default: {@link actionRegistry} (every action). */
+  registry?: Readonly<Record<string, ActionDefinition<never, unknown>>>;
+}
+
+/**
+ * Runs one Task payload with the action of its `action` kind: what the local runner calls for
+ * each Task, and what the Lambda wrapper does (through {@link runAction}) for its one action.
+ */
+export async function invokeAction(payload: unknown, options: InvokeActionOptions = {}): Promise<unknown> {
+  const task = parseTaskPayload(payload);
+  const registry = options.registry ?? actionRegistry;
+  const action = Object.hasOwn(registry, task.action) ? registry[task.action] : undefined;
+  if (!action) throw new UnknownActionError(`No action of kind "${task.action}"`);
+  return runAction(action, task, options);
+}
+
+export { type RunActionOptions, runAction } from './run-action.ts';

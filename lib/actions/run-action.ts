@@ -1,0 +1,139 @@
+import * as z from 'zod/mini';
+import {
+  type ActionDefinition,
+  ActionError,
+  type ActionLogger,
+  InvalidConfigError,
+  PayloadTooLargeError,
+  type TaskPayload,
+} from './action.ts';
+import type { IdempotencyStore } from './idempotency.ts';
+import { taskPayloadSchema } from './task-payload-schema.ts';
+
+/** Default limit of an action's output as JSON (`FLOWFORGE_MAX_OUTPUT_BYTES`): 200 KiB, under Step Functions' 256 KiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 200 * 1024;
+
+/** Options of {@link runAction}. */
+export interface RunActionOptions {
+  /** When given, the Task's side effect runs at most once per `execution.id + nodeId + attempt`. */
+  idempotency?: IdempotencyStore;
+  /** Output limit in bytes; default `FLOWFORGE_MAX_OUTPUT_BYTES` or 200 KiB. */
+  maxOutputBytes?: number;
+  logger?: ActionLogger;
+  signal?: AbortSignal;
+  /** The Lambda's remaining time (lets an in-progress idempotency record expire with it). */
+  remainingTimeMs?: () => number;
+}
+
+/** A duplicate of a Task that is still running elsewhere. Retryable. */
+export class ActionInProgressError extends ActionError {
+  override readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ActionInProgress';
+  }
+}
+
+/** The idempotency records could not be read or written. Retryable. */
+export class IdempotencyUnavailableError extends ActionError {
+  override readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdempotencyUnavailable';
+  }
+}
+
+/** The Task was delivered again with the same identity but a different config. Not retryable. */
+export class IdempotencyMismatchError extends ActionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdempotencyMismatch';
+  }
+}
+
+/** Parses a Task payload; a bad one is `InvalidConfig` naming the offending paths. */
+export function parseTaskPayload(payload: unknown): TaskPayload {
+  const parsed = z.safeParse(taskPayloadSchema, payload);
+  if (!parsed.success)
+    throw new InvalidConfigError(`Invalid Task payload: ${describeIssues(parsed.error.issues)}`, {
+      cause: describeIssues(parsed.error.issues),
+    });
+  return parsed.data;
+}
+
+/**
+ * Runs one Task with `action`: parse the payload and the config with the action's schema
+ * (`InvalidConfig` with the zod issue paths), run (idempotently when a store is given), then
+ * refuse an output over the limit (`PayloadTooLarge`, never cut). Errors keep their stable `name`.
+ */
+export async function runAction<Config>(
+  action: ActionDefinition<Config, unknown>,
+  payload: unknown,
+  options: RunActionOptions = {},
+): Promise<unknown> {
+  const task = parseTaskPayload(payload);
+  const parsed = z.safeParse(action.configSchema, task.config);
+  if (!parsed.success) {
+    const details = describeIssues(parsed.error.issues);
+    throw new InvalidConfigError(`Invalid config for action "${action.kind}": ${details}`, {
+      cause: details,
+    });
+  }
+  const limit = options.maxOutputBytes ?? maxOutputBytesFromEnv();
+  const execute = async () => {
+    const output = await action.run(parsed.data, {
+      nodeId: task.nodeId,
+      attempt: task.attempt,
+      execution: task.execution,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    const bytes = Buffer.byteLength(JSON.stringify(output ?? null));
+    if (bytes > limit)
+      throw new PayloadTooLargeError(
+        `Output of node "${task.nodeId}" is ${bytes} bytes, over the ${limit}-byte limit of a Task result`,
+        { cause: `${bytes} > ${limit}` },
+      );
+    return output;
+  };
+  if (!options.idempotency) return execute();
+  try {
+    return await options.idempotency.run(task, execute, { remainingTimeMs: options.remainingTimeMs });
+  } catch (error) {
+    throw translateIdempotencyError(error);
+  }
+}
+
+function translateIdempotencyError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  switch (error.name) {
+    case 'IdempotencyAlreadyInProgressError':
+      return new ActionInProgressError('The same Task is already running', { cause: error.message });
+    case 'IdempotencyValidationError':
+      return new IdempotencyMismatchError('The same Task was delivered with a different config', {
+        cause: error.message,
+      });
+    case 'IdempotencyPersistenceLayerError':
+    case 'IdempotencyInconsistentStateError':
+    case 'IdempotencyPersistenceConsistencyError':
+    case 'IdempotencyKeyError':
+      return new IdempotencyUnavailableError(`Idempotency records unavailable: ${error.message}`, {
+        cause: error.message,
+      });
+    default:
+      return error;
+  }
+}
+
+function maxOutputBytesFromEnv(): number {
+  const value = Number(process.env.FLOWFORGE_MAX_OUTPUT_BYTES);
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_MAX_OUTPUT_BYTES;
+}
+
+function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  return issues
+    .map(
+      (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`,
+    )
+    .join('; ');
+}
