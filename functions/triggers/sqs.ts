@@ -1,6 +1,6 @@
 import { parseQueueBindings } from '../../lib/triggers/sqs-trigger.ts';
+import { createSqsTriggerHandler } from './sqs-trigger-handler.ts';
 import { triggerDeps, triggerLogger } from './trigger-deps.ts';
-import { createSqsTriggerHandler } from './trigger-handlers.ts';
 
 /**
  * SQS trigger Lambda: messages `{ flowId, input, version?, triggerId?, tenantId? }` of the shared

@@ -1,11 +1,7 @@
 import type { TriggerStateStorePort } from '../store/types.ts';
 import { nextFireTimes, type ScheduleSpec } from '../workflow/schedule-expression.ts';
-import {
-  type ScheduledFlow,
-  type Schedules,
-  type ScheduleTrigger,
-  scheduleIdempotencyKey,
-} from './schedules.ts';
+import { scheduleIdempotencyKey } from './schedule-trigger.ts';
+import type { ScheduledFlow, Schedules, ScheduleTrigger } from './schedules.ts';
 import type { StartExecutionFn } from './start-execution-port.ts';
 
 /** The clock and timer of the local scheduler; tests inject a controllable one. */

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { InvalidTriggerEventError } from './errors.ts';
-import { scheduleIdempotencyKey } from './schedules.ts';
 import type { StartExecutionFn, StartExecutionResult } from './start-execution-port.ts';
 
 /**
@@ -47,4 +46,16 @@ export async function fireScheduledTrigger(
     trigger: { id: triggerId, type: 'schedule' },
     idempotencyKey: scheduleIdempotencyKey(triggerId, scheduledTime),
   });
+}
+
+/**
+ * The idempotency key of a scheduled run: `schedule:<triggerId>:<instant as ISO 8601 UTC with ms>`.
+ * AWS (`<aws.scheduler.scheduled-time>`, `2026-03-30T00:00:00Z`) and the local scheduler give the
+ * same key for the same instant, so a repeated delivery is one execution.
+ */
+export function scheduleIdempotencyKey(triggerId: string, scheduledTime: Date | string): string {
+  const instant = typeof scheduledTime === 'string' ? new Date(scheduledTime) : scheduledTime;
+  if (Number.isNaN(instant.getTime()))
+    throw new InvalidTriggerEventError(`scheduled time "${String(scheduledTime)}" is not a date-time`);
+  return `schedule:${triggerId}:${instant.toISOString()}`;
 }

@@ -1,5 +1,5 @@
 import { parseSchedule, type ScheduleSpec } from '../workflow/schedule-expression.ts';
-import { InvalidTriggerEventError, TriggerRegistrationError } from './errors.ts';
+import { TriggerRegistrationError } from './errors.ts';
 
 /** A `schedule` trigger of a flow version, parsed and ready for a scheduler. */
 export interface ScheduleTrigger {
@@ -90,18 +90,6 @@ export function scheduleTriggersOf(
   return triggers
     .filter((trigger) => trigger.type === 'schedule')
     .map((trigger) => toScheduleTrigger(trigger.id, trigger.config));
-}
-
-/**
- * The idempotency key of a scheduled run: `schedule:<triggerId>:<instant as ISO 8601 UTC with ms>`.
- * AWS (`<aws.scheduler.scheduled-time>`, `2026-03-30T00:00:00Z`) and the local scheduler give the
- * same key for the same instant, so a repeated delivery is one execution.
- */
-export function scheduleIdempotencyKey(triggerId: string, scheduledTime: Date | string): string {
-  const instant = typeof scheduledTime === 'string' ? new Date(scheduledTime) : scheduledTime;
-  if (Number.isNaN(instant.getTime()))
-    throw new InvalidTriggerEventError(`scheduled time "${String(scheduledTime)}" is not a date-time`);
-  return `schedule:${triggerId}:${instant.toISOString()}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,10 +1,8 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createScheduleTriggerHandler,
-  createSqsTriggerHandler,
-} from '../../../functions/triggers/trigger-handlers.ts';
+import { createScheduleTriggerHandler } from '../../../functions/triggers/schedule-trigger-handler.ts';
+import { createSqsTriggerHandler } from '../../../functions/triggers/sqs-trigger-handler.ts';
 import type {
   DeployedMachine,
   DeployRequest,

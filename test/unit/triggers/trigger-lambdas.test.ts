@@ -14,13 +14,17 @@ describe('trigger Lambda entry points', () => {
     const sqs = await import('../../../functions/triggers/sqs.ts');
     const schedule = await import('../../../functions/triggers/schedule.ts');
     expect(await sqs.handler({ Records: [] })).toEqual({ batchItemFailures: [] });
-    await expect(schedule.handler({ flowId: 'x' })).rejects.toMatchObject({ name: 'InvalidTriggerEventError' });
+    await expect(schedule.handler({ flowId: 'x' })).rejects.toMatchObject({
+      name: 'InvalidTriggerEventError',
+    });
   });
 
   it('refuse anything beyond starting executions', async () => {
     const { triggerDeps } = await import('../../../functions/triggers/trigger-deps.ts');
     const deps = triggerDeps();
-    expect(() => deps.compile({ name: 'x', nodes: [] } as never, deps.compileContext)).toThrow(/do not compile/);
+    expect(() => deps.compile({ name: 'x', nodes: [] } as never, deps.compileContext)).toThrow(
+      /do not compile/,
+    );
     expect(() => deps.resolveWebhookSecrets('ssm:/x')).toThrow(/do not verify webhooks/);
   });
 });

@@ -2,15 +2,13 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
 import { flowLookup } from '../../lib/service/flow-lookup.ts';
 import { startExecution } from '../../lib/service/start-execution.ts';
-import { fireScheduledTrigger } from '../../lib/triggers/schedule-trigger.ts';
 import { processQueueBatch, type QueueBinding } from '../../lib/triggers/sqs-trigger.ts';
-
-type GetDeps = () => Deps | Promise<Deps>;
 
 const errorFacts = (error: unknown) =>
   error instanceof Error
     ? { error: error.name, message: error.message, ...('issues' in error ? { issues: error.issues } : {}) }
     : { error: String(error) };
+type GetDeps = () => Deps | Promise<Deps>;
 
 /**
  * The SQS trigger Lambda (event source mapping with `ReportBatchItemFailures`): each record goes
@@ -32,21 +30,4 @@ export const createSqsTriggerHandler =
       (record, error) =>
         log.warn('trigger message refused', { messageId: record.messageId, ...errorFacts(error) }),
     );
-  };
-
-/**
- * The schedule trigger Lambda, EventBridge Scheduler's target: its event is the schedule's Input
- * (`{ tenantId, flowId, triggerId, version, input, scheduledTime }`). One execution per scheduled
- * instant (idempotency key `schedule:<triggerId>:<scheduledTime>`); an error propagates so the
- * invocation is retried and then dead-lettered.
- */
-export const createScheduleTriggerHandler =
-  (getDeps: GetDeps, log: ServiceLogger) =>
-  async (event: unknown): Promise<{ executionId: string; alreadyStarted: boolean }> => {
-    const deps = await getDeps();
-    const started = await fireScheduledTrigger(event, {
-      startExecution: (request) => startExecution(deps, request),
-    });
-    log.info('schedule fired', { ...started });
-    return { executionId: started.executionId, alreadyStarted: started.alreadyStarted };
   };
