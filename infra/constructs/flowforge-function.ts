@@ -84,11 +84,14 @@ export class FlowForgeFunction extends Construct {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly functionName: string;
+  /** The handler file, relative to the repository root. */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: FlowForgeFunctionProps) {
     super(scope, id);
     const { settings } = props;
     this.functionName = props.functionName;
+    this.entry = props.entry;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/lambda/${props.functionName}`,
@@ -119,7 +122,7 @@ export class FlowForgeFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
         ...props.environment,
       },
-    } satisfies lambda.FunctionProps | Omit<lambda.FunctionProps, 'code' | 'handler'>;
+    } satisfies Omit<lambda.FunctionProps, 'code' | 'handler'>;
 
     this.function = bundlingEnabled(this)
       ? new NodejsFunction(this, 'Function', {
