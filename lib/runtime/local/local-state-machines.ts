@@ -9,6 +9,7 @@ import {
   type StartResult,
   type StateMachines,
 } from '../state-machines.ts';
+import { checkMachineStructure } from './check-machine-structure.ts';
 import {
   type ExecutionJournal,
   InMemoryExecutionJournal,
@@ -39,6 +40,12 @@ export interface LocalStateMachinesOptions {
   onFinished?: (executionArn: string, record: ExecutionRecord) => void | Promise<void>;
   /** Called when a background journal write or `onFinished` fails (default: ignored). */
   onError?: (error: unknown) => void;
+  /**
+   * Check each deployed ASL with asl-validator (`validateLocalMachine`, ~0.5 s per new document)
+   * instead of the fast structural check (`checkMachineStructure`). Default false: compiled
+   * machines are checked with asl-validator by the compiler's tests.
+   */
+  validateOnDeploy?: boolean;
   /** Least time between two journal writes of one running execution (default 200 ms). */
   persistIntervalMs?: number;
 }
@@ -63,6 +70,8 @@ interface Slot {
  * - ARNs: `arn:aws:states:local:000000000000:stateMachine:<tenant>-<flow>`, versions `…:<version>`,
  *   executions `arn:aws:states:local:000000000000:execution:<tenant>-<flow>:<name>`.
  * - `start` with a name already used answers that execution with `alreadyStarted: true`.
+ * - `deploy` refuses (InvalidDefinitionError) an ASL whose structure is broken (or, with
+ *   `validateOnDeploy`, that asl-validator refuses); redeploying a version replaces it.
  * - `describe` answers the live record (status `RUNNING`, nodes so far) or the final one.
  * - `stop` aborts a running execution (→ `ABORTED`, the reason as its error); a finished one is left as is.
  * - `redrive` runs a `FAILED`, `ABORTED`, `TIMED_OUT` or `INTERRUPTED` execution again under the
@@ -98,7 +107,8 @@ export class LocalStateMachines implements StateMachines {
 
   async deploy(request: DeployRequest): Promise<DeployedMachine> {
     await this.ready;
-    validateLocalMachine(request.asl);
+    if (this.options.validateOnDeploy) validateLocalMachine(request.asl);
+    else checkMachineStructure(request.asl);
     const stateMachineArn = `${ARN_PREFIX}:stateMachine:${request.tenantId}-${request.flowId}`;
     const machine: PersistedMachine = {
       stateMachineArn,
@@ -274,7 +284,16 @@ export class LocalStateMachines implements StateMachines {
   }
 
   private currentRecord(slot: Slot): ExecutionRecord {
-    return slot.run ? this.withReplayedTiming(slot, slot.run.snapshot()) : slot.entry.record;
+    if (!slot.run) return slot.entry.record;
+    const live = this.withReplayedTiming(slot, slot.run.snapshot());
+    if (!slot.replayed) return live;
+    // While a redrive replays, the nodes it has not reached yet still show their earlier result.
+    const earlier = Object.entries(slot.replayed).filter(
+      ([id, node]) => node.status === 'succeeded' && !(id in live.nodes),
+    );
+    return earlier.length === 0
+      ? live
+      : { ...live, nodes: { ...Object.fromEntries(earlier), ...live.nodes } };
   }
 
   /** A redriven run keeps the original start of the execution and the timing of the replayed nodes. */

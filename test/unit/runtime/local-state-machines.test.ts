@@ -76,6 +76,37 @@ describe('LocalStateMachines', () => {
     ).rejects.toBeInstanceOf(InvalidDefinitionError);
   });
 
+  it('checks deployed ASL with asl-validator when asked to', async () => {
+    const instance = await open({ validateOnDeploy: true });
+    const noResource = machine('a', { a: { Type: 'Task', End: true } });
+    await expect(
+      instance.deploy({ tenantId: 'acme', flowId: 'v', version: 1, asl: noResource, type: 'STANDARD' }),
+    ).rejects.toThrow(/State machine definition is invalid/);
+  });
+
+  it('journals a run at start, at the end and at most every persistIntervalMs in between', async () => {
+    const journal = new InMemoryExecutionJournal();
+    const save = vi.spyOn(journal, 'saveExecution');
+    const states: Record<string, Record<string, unknown>> = {};
+    for (let i = 0; i < 30; i++) states[`n${i}`] = actionTask(`n${i}`, i < 29 ? { next: `n${i + 1}` } : {});
+    const instance = await open({ journal, invokeAction: echo, persistIntervalMs: 60_000 });
+    const machineIds = await deployed(instance, machine('n0', states));
+    const { executionArn } = await instance.start({
+      machine: machineIds,
+      name: 'many',
+      input: machineInput(),
+    });
+    const record = await finished(instance, executionArn);
+    expect(Object.keys(record.nodes)).toHaveLength(30);
+    await vi.waitFor(async () => {
+      const [saved] = await journal.loadExecutions();
+      expect(saved?.record.status).toBe('SUCCEEDED');
+    });
+    // start, one throttled progress write (the next would be due in a minute), the final one.
+    expect(save.mock.calls.length).toBeLessThanOrEqual(3);
+    expect(save.mock.calls.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('starts in the background, describes it RUNNING with the nodes so far, then SUCCEEDED', async () => {
     const onFinished = vi.fn();
     const instance = await open({ invokeAction: echo, onFinished, timeScale: 0.005 });

@@ -1,0 +1,73 @@
+import type { AslDefinition } from '../../compiler/types.ts';
+import { InvalidDefinitionError } from '../state-machines.ts';
+
+const STATE_TYPES: ReadonlySet<string> = new Set([
+  'Task',
+  'Parallel',
+  'Map',
+  'Pass',
+  'Wait',
+  'Choice',
+  'Succeed',
+  'Fail',
+]);
+
+type States = Record<string, Record<string, unknown>>;
+
+/**
+ * A fast structural check of an ASL document (microseconds, where asl-validator takes ~0.5 s):
+ * `StartAt` and every transition (`Next`, `Default`, each Choice rule's and Catcher's `Next`) name
+ * a state of the same `States` map, every state has a known `Type`, and nested Parallel branches and
+ * Map processors hold the same. Throws {@link InvalidDefinitionError} naming the first problem.
+ * It does not check fields, paths or ARNs (see `validateLocalMachine` for the full check).
+ */
+export function checkMachineStructure(asl: AslDefinition): void {
+  checkStates(asl as { StartAt?: unknown; States?: unknown }, '');
+}
+
+function checkStates(machine: { StartAt?: unknown; States?: unknown }, where: string): void {
+  const states = machine.States;
+  if (typeof states !== 'object' || states === null || Array.isArray(states)) {
+    throw new InvalidDefinitionError(`${where}States must be an object`);
+  }
+  const map = states as States;
+  const target = (name: unknown, from: string): void => {
+    if (typeof name !== 'string' || !Object.hasOwn(map, name)) {
+      throw new InvalidDefinitionError(`${where}${from} names a missing state ${JSON.stringify(name)}`);
+    }
+  };
+  target(machine.StartAt, 'StartAt');
+  for (const [name, state] of Object.entries(map)) {
+    const at = `state ${JSON.stringify(name)}`;
+    if (typeof state !== 'object' || state === null || !STATE_TYPES.has(String(state.Type))) {
+      throw new InvalidDefinitionError(`${where}${at} has no valid Type`);
+    }
+    if ('Next' in state) target(state.Next, `${at} Next`);
+    if ('Default' in state) target(state.Default, `${at} Default`);
+    const terminal = state.End === true || ['Choice', 'Succeed', 'Fail'].includes(String(state.Type));
+    if (!terminal && !('Next' in state))
+      throw new InvalidDefinitionError(`${where}${at} has neither Next nor End`);
+    for (const key of ['Choices', 'Catch'] as const) {
+      const rules = state[key];
+      if (rules === undefined) continue;
+      if (!Array.isArray(rules)) throw new InvalidDefinitionError(`${where}${at} ${key} must be an array`);
+      for (const rule of rules as Array<Record<string, unknown>>) target(rule?.Next, `${at} ${key} rule`);
+    }
+    if (state.Type === 'Parallel') {
+      const branches = state.Branches;
+      if (!Array.isArray(branches) || branches.length === 0) {
+        throw new InvalidDefinitionError(`${where}${at} needs Branches`);
+      }
+      branches.forEach((branch, i) => {
+        checkStates(branch as { StartAt?: unknown; States?: unknown }, `${where}${at} branch ${i}: `);
+      });
+    }
+    if (state.Type === 'Map') {
+      const processor = (state.ItemProcessor ?? state.Iterator) as
+        | { StartAt?: unknown; States?: unknown }
+        | undefined;
+      if (!processor) throw new InvalidDefinitionError(`${where}${at} needs an ItemProcessor`);
+      checkStates(processor, `${where}${at} processor: `);
+    }
+  }
+}
