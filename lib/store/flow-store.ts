@@ -189,13 +189,23 @@ export class FlowStore implements FlowStorePort {
   }
 
   async getVersion(tenant: string, flowId: string, version?: number): Promise<FlowVersion> {
-    const head = await this.liveHead(tenant, flowId);
-    const latest = head.latestVersion as number;
-    const wanted = version ?? latest;
-    if (!Number.isInteger(wanted) || wanted < 1 || wanted > latest) {
-      throw new NotFoundError(`flow ${flowId} has no version ${wanted}`);
+    this.checkIds(tenant, flowId, 'flow');
+    if (version !== undefined && (!Number.isInteger(version) || version < 1)) {
+      throw new NotFoundError(`flow ${flowId} has no version ${version}`);
     }
-    const item = await this.get({ pk: keys.flow(tenant, flowId), sk: keys.versionSk(wanted) }, true);
+    // Head and version are read in parallel (one round trip): for the latest version, the two
+    // newest version items (an unacknowledged orphan can sit one above the head).
+    const pk = keys.flow(tenant, flowId);
+    const [head, candidates] = await Promise.all([
+      this.readHead(tenant, flowId),
+      version === undefined
+        ? this.newestVersionItems(pk)
+        : this.get({ pk, sk: keys.versionSk(version) }, true).then((item) => (item ? [item] : [])),
+    ]);
+    if (!head || head.deleted === true) throw new NotFoundError(`flow ${flowId} not found`);
+    const wanted = version ?? (head.latestVersion as number);
+    const item =
+      wanted <= (head.latestVersion as number) ? candidates.find((c) => c.version === wanted) : undefined;
     if (!item) throw new NotFoundError(`flow ${flowId} has no version ${wanted}`);
     const body = (await this.readBody(tenant, flowId, item)) as Pick<
       FlowVersion,
@@ -284,6 +294,24 @@ export class FlowStore implements FlowStorePort {
       return result.Item;
     } catch (error) {
       throw translateSdkError(error, 'reading a flow');
+    }
+  }
+
+  private async newestVersionItems(pk: string): Promise<Item[]> {
+    try {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': 'V#' },
+          ScanIndexForward: false,
+          Limit: 2,
+          ConsistentRead: true,
+        }),
+      );
+      return result.Items ?? [];
+    } catch (error) {
+      throw translateSdkError(error, 'reading a flow version');
     }
   }
 

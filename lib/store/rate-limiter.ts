@@ -16,6 +16,9 @@ export const DEFAULT_RATE_LIMIT: RateLimit = { capacity: 20, refillPerSecond: 10
  * `retryAfterSeconds`. Concurrent takers never both spend the same token.
  */
 export class RateLimiter implements RateLimiterPort {
+  /** Keys whose bucket was last seen in use (try the `tat + interval` update first). */
+  private readonly busyKeys = new Set<string>();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -30,33 +33,26 @@ export class RateLimiter implements RateLimiterPort {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.clock().getTime();
       const expiresAt = Math.ceil((now + burst + interval) / 1000) + 60;
-      if (
-        await this.tryUpdate(
-          key,
-          'SET tat = :next, expiresAt = :exp',
-          'attribute_not_exists(tat) OR tat < :now',
-          {
-            ':next': now + interval,
-            ':now': now,
-            ':exp': expiresAt,
-          },
-        )
-      ) {
-        return { allowed: true };
-      }
-      if (
-        await this.tryUpdate(
-          key,
-          'SET tat = tat + :interval, expiresAt = :exp',
-          'tat BETWEEN :now AND :limit',
-          {
-            ':interval': interval,
-            ':now': now,
-            ':limit': now + burst,
-            ':exp': expiresAt,
-          },
-        )
-      ) {
+      const idle = () =>
+        this.tryUpdate(key, 'SET tat = :next, expiresAt = :exp', 'attribute_not_exists(tat) OR tat < :now', {
+          ':next': now + interval,
+          ':now': now,
+          ':exp': expiresAt,
+        });
+      const busy = () =>
+        this.tryUpdate(key, 'SET tat = tat + :interval, expiresAt = :exp', 'tat BETWEEN :now AND :limit', {
+          ':interval': interval,
+          ':now': now,
+          ':limit': now + burst,
+          ':exp': expiresAt,
+        });
+      // Try first the side that succeeded last time for this key: one write in the steady state.
+      const busyFirst = this.busyKeys.has(keyId);
+      const first = busyFirst ? busy : idle;
+      const second = busyFirst ? idle : busy;
+      if (await first()) return { allowed: true };
+      if (await second()) {
+        this.remember(keyId, !busyFirst);
         return { allowed: true };
       }
       let tat: unknown;
@@ -74,6 +70,15 @@ export class RateLimiter implements RateLimiterPort {
       // The bucket moved between our writes and the read: try again.
     }
     return { allowed: false, retryAfterSeconds: 1 };
+  }
+
+  private remember(keyId: string, busy: boolean): void {
+    if (!busy) {
+      this.busyKeys.delete(keyId);
+      return;
+    }
+    if (this.busyKeys.size >= 10_000) this.busyKeys.clear();
+    this.busyKeys.add(keyId);
   }
 
   private async tryUpdate(

@@ -31,7 +31,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from './errors.ts';
+import { StoreUnavailableError, translateSdkError } from './errors.ts';
 
 /** Partition key attribute of the base table. */
 export const PARTITION_KEY = 'pk';
@@ -130,7 +130,7 @@ export async function createTable(
     await raw.send(new CreateTableCommand(tableDefinition(tableName)));
   } catch (error) {
     if (!(error instanceof ResourceInUseException) && (error as Error)?.name !== 'ResourceInUseException') {
-      throw new StoreUnavailableError(`creating table ${tableName} failed`, { cause: error });
+      throw translateSdkError(error, `creating table ${tableName}`);
     }
   }
   const deadline = Date.now() + timeoutMs;
@@ -143,7 +143,7 @@ export async function createTable(
       if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) {
-        throw new StoreUnavailableError(`describing table ${tableName} failed`, { cause: error });
+        throw translateSdkError(error, `describing table ${tableName}`);
       }
     }
     if (Date.now() > deadline) throw new StoreUnavailableError(`table ${tableName} did not become ACTIVE`);

@@ -114,6 +114,7 @@ describe('FlowStore', () => {
     );
     expect((await flows.getFlow('crash', flowId)).latestVersion).toBe(1);
     await expect(flows.getVersion('crash', flowId, 2)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await flows.getVersion('crash', flowId)).definition.name).toBe('v1');
     expect((await flows.listVersions('crash', flowId)).items.map((v) => v.version)).toEqual([1]);
     // The next saver with the same expected version finds the orphan, rolls forward, and conflicts.
     await expect(flows.saveVersion('crash', flowId, 1, versionInput('late'))).rejects.toBeInstanceOf(
