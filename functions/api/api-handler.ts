@@ -4,7 +4,7 @@ import type { Caller } from '../../lib/service/caller.ts';
 import { hasScope } from '../../lib/service/caller.ts';
 import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../../lib/service/errors.ts';
-import { API_SCOPES, type ApiScope } from '../../lib/store/types.ts';
+import { API_SCOPES, type ApiScope, type RateLimit } from '../../lib/store/types.ts';
 import { type ApiEvent, type ApiResult, jsonResult } from '../shared/http/api-event.ts';
 import { HttpProblem } from '../shared/http/http-problem.ts';
 import { problemResponses, requestIdHeader, requestIdOf } from '../shared/http/middlewares.ts';
@@ -40,6 +40,16 @@ const callerOf = (event: ApiEvent): Caller => {
   };
 };
 
+/** A key's own rate limit from the authorizer context (`<capacity>/<refillPerSecond>`), if any. */
+const rateLimitOf = (event: ApiEvent): RateLimit | undefined => {
+  const text = event.requestContext.authorizer?.lambda?.rateLimit;
+  const match = typeof text === 'string' ? /^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(text) : null;
+  if (!match) return undefined;
+  const capacity = Number(match[1]);
+  const refillPerSecond = Number(match[2]);
+  return capacity >= 1 && refillPerSecond > 0 ? { capacity, refillPerSecond } : undefined;
+};
+
 const lowerCaseHeaders = (headers: ApiEvent['headers']): Record<string, string | undefined> => {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
@@ -69,7 +79,7 @@ export async function dispatch(deps: Deps, event: ApiEvent): Promise<ApiResult> 
     if (!hasScope(caller, route.scope)) {
       throw new ForbiddenError(`this key lacks the scope ${route.scope}`);
     }
-    const token = await deps.stores.rateLimiter.takeToken(caller.keyId);
+    const token = await deps.stores.rateLimiter.takeToken(caller.keyId, rateLimitOf(event));
     if (!token.allowed) {
       throw new TooManyRequestsError('rate limit exceeded for this key', token.retryAfterSeconds);
     }

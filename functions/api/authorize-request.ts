@@ -17,7 +17,8 @@ export const denialReason = (header: string | undefined): string =>
 
 /**
  * The Lambda authorizer's logic (HTTP API, simple responses): looks the bearer key up by its hash
- * and answers `{ isAuthorized, context: { tenant, keyId, scopes } }` (`scopes` space-separated).
+ * and answers `{ isAuthorized, context: { tenant, keyId, scopes, rateLimit? } }` (`scopes` space-separated,
+ * `rateLimit` `<capacity>/<refillPerSecond>` when the key has its own).
  * A missing, malformed, unknown or revoked key is `isAuthorized: false`.
  */
 export async function authorizeRequest(
@@ -34,5 +35,7 @@ export async function authorizeRequest(
     keyId: record.keyId,
     scopes: record.scopes.join(' '),
   };
+  if (record.rateLimit)
+    context.rateLimit = `${record.rateLimit.capacity}/${record.rateLimit.refillPerSecond}`;
   return { isAuthorized: true, context };
 }

@@ -1,4 +1,5 @@
 import '../runtime/polyfills.ts';
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +25,7 @@ import { createLocalDocumentClient } from '../store/client.ts';
 import { createStores, type StoreSet } from '../store/index.ts';
 import { startLocalDynalite } from '../store/local-dynalite.ts';
 import { createTable } from '../store/table.ts';
-import { API_SCOPES } from '../store/types.ts';
+import { API_SCOPES, type RateLimit } from '../store/types.ts';
 import { createLocalScheduler, type SchedulerClock, systemClock } from '../triggers/local-scheduler.ts';
 import { createLocalSqsPoller, startLocalSqs } from '../triggers/local-sqs-poller.ts';
 import { scheduleTriggersOf } from '../triggers/schedules.ts';
@@ -50,6 +51,8 @@ export interface LocalServerOptions {
   /** Multiplies every Wait, retry interval and schedule interval (tests: 0.001). Default 1. */
   timeScale?: number;
   log?: LocalLog;
+  /** The per-key token bucket of keys without their own limit (default 100 requests, 50 per second). */
+  rateLimit?: RateLimit;
 }
 
 export interface LocalServer {
@@ -110,7 +113,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const client = createLocalDocumentClient(dynamo.endpoint);
     cleanups.push(() => client.destroy());
     await createTable(client, LOCAL_TABLE_NAME);
-    const stores = createStores(client, LOCAL_TABLE_NAME);
+    const stores = createStores(client, LOCAL_TABLE_NAME, {
+      rateLimit: options.rateLimit ?? { capacity: 100, refillPerSecond: 50 },
+    });
 
     const sqs = await startLocalSqs({ port: options.sqsPort ?? 9324 });
     cleanups.push(() => sqs.stop());
@@ -175,6 +180,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       });
     });
     server.keepAliveTimeout = 65_000;
+    // Requests Node cannot even parse (API Gateway would refuse them too): a 400 problem, no internals.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
+      const requestId = randomUUID();
+      const body = JSON.stringify({
+        type: 'https://flowforge.dev/problems/bad-request',
+        title: 'Bad request',
+        status: 400,
+        detail: 'the HTTP request could not be parsed',
+        instance: '/',
+        requestId,
+      });
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json\r\nx-request-id: ${requestId}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
     await listen(server, options.port, host);
     cleanups.push(() => closeServer(server));
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;

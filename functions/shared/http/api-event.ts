@@ -13,6 +13,8 @@ export interface AuthorizerContext {
   tenant: string;
   keyId: string;
   scopes: string;
+  /** The key's own token bucket, `<capacity>/<refillPerSecond>`, when it overrides the default. */
+  rateLimit?: string;
 }
 
 /** An API Gateway HTTP API (payload 2.0) request, possibly authorized by the Lambda authorizer. */

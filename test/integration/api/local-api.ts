@@ -70,6 +70,10 @@ export async function startTestApi(options: { timeScale?: number } = {}): Promis
       const deadline = Date.now() + 15_000;
       for (;;) {
         const response = await request('GET', `/api/v1/executions/${executionId}`, { key });
+        if (response.status === 429) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          continue;
+        }
         if (response.status !== 200)
           throw new Error(`GET execution answered ${response.status}: ${response.text}`);
         if (done(response.body.status)) return response.body;
