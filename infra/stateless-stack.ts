@@ -43,7 +43,6 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const { settings, stateful } = props;
     const { prefix } = settings;
-    const machinePrefix = `${prefix}-`;
 
     // --- Actions: one function per catalog kind; rights by kind, the table for all (idempotency) ---
     const actionFunctions = new Map<string, FlowForgeFunction>();
@@ -81,7 +80,7 @@ export class StatelessStack extends Stack {
     });
     this.sqsTriggerFunction
       .bindTable(stateful.tableName, 'readWrite')
-      .bindStateMachines(machinePrefix, { kind: 'start' })
+      .bindStateMachines(prefix, { kind: 'start' })
       .bindQueue('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue, 'consume');
     this.sqsTriggerFunction.function.addEventSource(
       new SqsEventSource(stateful.triggerQueue, {
@@ -101,7 +100,7 @@ export class StatelessStack extends Stack {
     });
     this.scheduleTriggerFunction
       .bindTable(stateful.tableName, 'readWrite')
-      .bindStateMachines(machinePrefix, { kind: 'start' });
+      .bindStateMachines(prefix, { kind: 'start' });
 
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
@@ -140,7 +139,7 @@ export class StatelessStack extends Stack {
     });
     this.apiFunction
       .bindTable(stateful.tableName, 'readWrite')
-      .bindStateMachines(machinePrefix, { kind: 'manage', executionRole: this.stateMachineRole })
+      .bindStateMachines(prefix, { kind: 'manage', executionRole: this.stateMachineRole })
       .bindSchedules({
         groupName: prefix,
         schedulerRole: this.schedulerRole,

@@ -153,7 +153,7 @@ export class FlowForgeFunction extends Construct {
     acknowledgeWildcard(
       this.role,
       '*',
-      'Only for actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, on the API function, scheduler:ListSchedules.',
+      'Only for actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, on the API function, scheduler:ListSchedules and states:ValidateStateMachineDefinition.',
     );
   }
 
@@ -197,33 +197,23 @@ export class FlowForgeFunction extends Construct {
   }
 
   /**
-   * `FLOWFORGE_STATE_MACHINE_PREFIX` and rights on this deployment's state machines (those named
-   * `<prefix>*`, created at run time per flow) and their executions. `start` may start executions only;
-   * `manage` may also create, update, publish, delete and describe machines, read, stop and redrive
-   * executions, and pass `executionRole` (only to Step Functions; `FLOWFORGE_STATE_MACHINE_ROLE_ARN`).
+   * `FLOWFORGE_STATE_MACHINE_PREFIX` = `prefix` (machines are named `<prefix>-<tenant>-<flowId>`, created
+   * at run time per flow) and rights on exactly those machines and their executions. `start` may start
+   * executions and describe them (an idempotent start reads the existing one); `manage` may also
+   * validate, create, update, publish, delete and describe machines, list, stop and redrive executions,
+   * read their history, and pass `executionRole` (only to Step Functions; `FLOWFORGE_STATE_MACHINE_ROLE_ARN`).
    */
   bindStateMachines(
     prefix: string,
     access: { kind: 'start' } | { kind: 'manage'; executionRole: iam.IRole },
   ): this {
-    const machines = `stateMachine:${prefix}*`;
+    const machines = `stateMachine:${prefix}-*`;
+    const executions = [`execution:${prefix}-*:*`, `express:${prefix}-*:*:*`];
     acknowledgeWildcard(
       this.role,
       nagArn('states', machines),
       'State machines are created at run time, one per flow, named with this deployment’s prefix; the grant covers only those (and their versions).',
     );
-    this.bindEnvironment('FLOWFORGE_STATE_MACHINE_PREFIX', prefix);
-    if (access.kind === 'start') {
-      return this.grant(
-        new iam.PolicyStatement({
-          sid: 'StartExecutions',
-          actions: ['states:StartExecution'],
-          resources: [deploymentArn('states', machines)],
-        }),
-      );
-    }
-    this.bindEnvironment('FLOWFORGE_STATE_MACHINE_ROLE_ARN', access.executionRole.roleArn);
-    const executions = [`execution:${prefix}*:*`, `express:${prefix}*:*:*`];
     for (const resource of executions) {
       acknowledgeWildcard(
         this.role,
@@ -231,7 +221,30 @@ export class FlowForgeFunction extends Construct {
         'Executions of this deployment’s run-time state machines (prefix-scoped; execution names are generated per run).',
       );
     }
+    this.bindEnvironment('FLOWFORGE_STATE_MACHINE_PREFIX', prefix);
+    const executionArns = executions.map((resource) => deploymentArn('states', resource));
+    if (access.kind === 'start') {
+      return this.grant(
+        new iam.PolicyStatement({
+          sid: 'StartExecutions',
+          actions: ['states:StartExecution'],
+          resources: [deploymentArn('states', machines)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DescribeExecutions',
+          actions: ['states:DescribeExecution'],
+          resources: executionArns,
+        }),
+      );
+    }
+    this.bindEnvironment('FLOWFORGE_STATE_MACHINE_ROLE_ARN', access.executionRole.roleArn);
     return this.grant(
+      // ValidateStateMachineDefinition checks a definition before any machine exists: no resource type.
+      new iam.PolicyStatement({
+        sid: 'ValidateDefinitions',
+        actions: ['states:ValidateStateMachineDefinition'],
+        resources: ['*'],
+      }),
       new iam.PolicyStatement({
         sid: 'ManageStateMachines',
         actions: [
@@ -257,7 +270,7 @@ export class FlowForgeFunction extends Construct {
           'states:StopExecution',
           'states:RedriveExecution',
         ],
-        resources: executions.map((resource) => deploymentArn('states', resource)),
+        resources: executionArns,
       }),
       new iam.PolicyStatement({
         sid: 'PassStateMachineRole',
@@ -316,7 +329,7 @@ export class FlowForgeFunction extends Construct {
   }
 
   /**
-   * `FLOWFORGE_WEBHOOK_PARAMETER_PREFIX` = `parameterPrefix` (e.g. `/flowforge/dev/webhooks`): the API
+   * `FLOWFORGE_WEBHOOK_SECRET_PREFIX` = `parameterPrefix` (e.g. `/flowforge/dev/webhooks`): the API
    * writes, reads and deletes the webhook signing secrets (SSM SecureString under the AWS-managed key)
    * there, and may read user-managed Secrets Manager secrets named `flowforge/*`.
    */
@@ -333,7 +346,7 @@ export class FlowForgeFunction extends Construct {
       nagArn('secretsmanager', secrets),
       'Webhook secrets an operator manages in Secrets Manager, limited to names under flowforge/ (ARNs carry a random suffix).',
     );
-    this.bindEnvironment('FLOWFORGE_WEBHOOK_PARAMETER_PREFIX', parameterPrefix);
+    this.bindEnvironment('FLOWFORGE_WEBHOOK_SECRET_PREFIX', parameterPrefix);
     return this.grant(
       new iam.PolicyStatement({
         sid: 'WebhookSecretParameters',

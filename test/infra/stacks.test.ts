@@ -259,7 +259,8 @@ describe('FlowForge dev stacks', () => {
     const resources = JSON.stringify(states.map((s) => s.Resource));
     expect(resources).toContain(':stateMachine:flowforge-dev-*');
     expect(resources).toContain(':execution:flowforge-dev-*:*');
-    expect(resources).not.toMatch(/"\*"/);
+    const unscoped = states.filter((s) => s.Resource === '*').flatMap((s) => actionsOf(s));
+    expect(unscoped).toEqual(['states:ValidateStateMachineDefinition']);
     const schedules = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
     expect(JSON.stringify(schedules?.Resource)).toContain(':schedule/flowforge-dev/*');
   });
@@ -332,11 +333,11 @@ describe('FlowForge dev stacks', () => {
       'FLOWFORGE_SCHEDULER_DLQ_ARN',
       'FLOWFORGE_SCHEDULE_TARGET_ARN',
       'FLOWFORGE_API_BASE_URL',
-      'FLOWFORGE_WEBHOOK_PARAMETER_PREFIX',
+      'FLOWFORGE_WEBHOOK_SECRET_PREFIX',
     ]) {
       expect(env[name], name).toBeDefined();
     }
-    expect(env.FLOWFORGE_STATE_MACHINE_PREFIX).toBe('flowforge-dev-');
+    expect(env.FLOWFORGE_STATE_MACHINE_PREFIX).toBe('flowforge-dev');
     const arns = JSON.stringify(env.FLOWFORGE_ACTION_ARNS);
     for (const kind of Object.keys(actionCatalog))
       expect(arns).toContain(`:function:flowforge-dev-action-${kind}`);
