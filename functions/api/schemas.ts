@@ -88,7 +88,7 @@ export const versionViewSchema = z.object({
   name: z.string(),
   createdAt: z.string(),
   createdBy: z.string().optional(),
-  report: z.record(z.string(), z.unknown()).optional(),
+  triggers: z.array(z.object({ id: z.string(), type: z.string() })),
 });
 
 const nodeErrorSchema = z.object({ error: z.string(), cause: z.string().optional() });
