@@ -87,9 +87,11 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
 
   /** Arms the entry's timer for its first instant strictly after `after`. */
   function arm(key: string, entry: Entry, after: Date): void {
-    const next = entry.trigger.enabled
-      ? (nextFireTimes(entry.trigger.spec, after, 1, bounds(entry.trigger))[0] ?? null)
-      : null;
+    const next = entry.trigger.enabled ? nextInstant(entry.trigger, after) : null;
+    armAt(key, entry, next);
+  }
+
+  function armAt(key: string, entry: Entry, next: Date | null): void {
     entry.next = next;
     if (!next) return;
     const wait = (): void => {
@@ -108,9 +110,16 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
 
   function onDue(key: string, entry: Entry, due: Date): void {
     const now = clock.now();
+    const following = nextInstant(entry.trigger, due);
+    if (!following || following.getTime() > now.getTime()) {
+      // On time (the usual case): fire `due`, wait for the following instant.
+      armAt(key, entry, following);
+      track(fire(entry, due));
+      return;
+    }
     // Late (sleep, blocked loop): fire only the most recent instant that is due.
     const instant = latestInstant(entry.trigger, new Date(due.getTime() - 1), now) ?? due;
-    arm(key, entry, instant.getTime() > now.getTime() ? instant : now);
+    arm(key, entry, now);
     track(fire(entry, instant));
   }
 
@@ -189,6 +198,10 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
       entries.clear();
     },
   };
+}
+
+function nextInstant(trigger: ScheduleTrigger, after: Date): Date | null {
+  return nextFireTimes(trigger.spec, after, 1, bounds(trigger))[0] ?? null;
 }
 
 function bounds(trigger: ScheduleTrigger): { startDate?: Date; endDate?: Date } {
