@@ -82,12 +82,12 @@ function fan(branches: number): AslDefinition {
 const noop = async (): Promise<unknown> => ({ ok: true });
 
 async function measure(label: string, asl: AslDefinition, runs: number, nodes: number): Promise<void> {
-  await runLocally(asl, machineInput, { validate: false, invokeAction: noop }).promise; // warm-up
+  await runLocally(asl, machineInput, { validate: 'none', invokeAction: noop }).promise; // warm-up
   const times: number[] = [];
   let transitions = 0;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const run = runLocally(asl, machineInput, { validate: false, invokeAction: noop });
+    const run = runLocally(asl, machineInput, { validate: 'none', invokeAction: noop });
     const record = await run.promise;
     times.push(performance.now() - started);
     if (record.status !== 'SUCCEEDED') throw new Error(`${label}: ${record.status}`);

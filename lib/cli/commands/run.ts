@@ -51,7 +51,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       trigger: { id: null, type: 'cli' },
     },
   };
-  const execution = runLocally(compiled.result.asl, machineInput, { validate: false });
+  const execution = runLocally(compiled.result.asl, machineInput, { validate: 'none' });
   const onSigint = (): void =>
     execution.abort({ error: 'ExecutionAborted', cause: 'Interrupted with Ctrl-C' });
   process.once('SIGINT', onSigint);

@@ -241,7 +241,7 @@ export class LocalStateMachines implements StateMachines {
 
   private launch(slot: Slot, machine: PersistedMachine, replay?: Record<string, NodeRecord>): void {
     const run = runLocally(machine.asl, slot.entry.input, {
-      validate: false,
+      validate: 'none',
       invokeAction: this.options.invokeAction,
       timeScale: this.options.timeScale,
       scaleTimeouts: this.options.scaleTimeouts,

@@ -13,6 +13,7 @@ import { actionRegistry } from '../../actions/registry.ts';
 import type { AslDefinition } from '../../compiler/types.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
 import { InvalidDefinitionError, type MachineInput, RuntimeError } from '../state-machines.ts';
+import { checkMachineStructure } from './check-machine-structure.ts';
 import { actionKindOfFunction } from './local-action-arns.ts';
 import type { LocalExecutionEvent } from './local-execution-event.ts';
 import { LocalRecordBuilder, type RunOutcome } from './local-record-builder.ts';
@@ -62,10 +63,11 @@ export interface RunLocallyOptions {
    */
   replay?: Readonly<Record<string, NodeRecord>>;
   /**
-   * Validate the ASL first (default true; see {@link validateLocalMachine} for its cost). Pass false
-   * for a definition validated before (deployed, or straight from the compiler).
+   * How the ASL is checked before it runs: `'structure'` (default: transitions and types, see
+   * `checkMachineStructure`, microseconds), `'full'` (asl-validator, as the interpreter would;
+   * ~0.5 s per new document, see {@link validateLocalMachine}) or `'none'` (checked before).
    */
-  validate?: boolean;
+  validate?: 'structure' | 'full' | 'none';
 }
 
 /** A run in progress. */
@@ -162,14 +164,16 @@ export function validateLocalMachine(asl: AslDefinition): void {
  * Waits and retry intervals can be scaled (see {@link prepareLocalMachine}). The record is built
  * from the event log (see {@link LocalRecordBuilder} for the rules).
  *
- * Throws {@link InvalidDefinitionError} synchronously when the ASL does not validate.
+ * Throws {@link InvalidDefinitionError} synchronously when the ASL fails the chosen check.
  */
 export function runLocally(
   asl: AslDefinition,
   machineInput: MachineInput,
   options: RunLocallyOptions = {},
 ): LocalRun {
-  if (options.validate !== false) validateLocalMachine(asl);
+  const validation = options.validate ?? 'structure';
+  if (validation === 'full') validateLocalMachine(asl);
+  else if (validation === 'structure') checkMachineStructure(asl);
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale >= 0) || !Number.isFinite(timeScale)) {
     throw new RangeError(`timeScale must be a finite number ≥ 0, got ${timeScale}`);

@@ -12,7 +12,7 @@ import {
 import type { MachineInput } from '../../../lib/runtime/state-machines.ts';
 import { validateDefinition } from '../../../lib/workflow/validate-definition.ts';
 
-/** Validates and compiles a definition for local mode (the compiler's output is not re-validated). */
+/** Validates and compiles a definition for local mode. */
 function compiled(raw: unknown): AslDefinition {
   const validation = validateDefinition(raw);
   if (!validation.definition) throw new Error(JSON.stringify(validation.errors));
@@ -33,7 +33,7 @@ function input(value: unknown = {}): MachineInput {
 }
 
 function run(asl: AslDefinition, value: unknown, options: RunLocallyOptions) {
-  return runLocally(asl, input(value), { validate: false, ...options });
+  return runLocally(asl, input(value), { ...options });
 }
 
 function named(name: string, message: string): Error {
@@ -181,7 +181,7 @@ describe('compiled definitions run locally', () => {
         }),
       ],
     });
-    const record = await runLocally(asl, input({ n: 7 }), { validate: false }).promise;
+    const record = await runLocally(asl, input({ n: 7 }), { validate: 'none' }).promise;
     expect(record.status).toBe('SUCCEEDED');
     expect(record.output).toEqual({
       start: { n: 7 },

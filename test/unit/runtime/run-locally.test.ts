@@ -26,7 +26,7 @@ import {
 const fixtures: AslDefinition[] = [];
 const runLocally = (asl: AslDefinition, input: MachineInput, options: RunLocallyOptions = {}) => {
   fixtures.push(asl);
-  return runValidated(asl, input, { validate: false, ...options });
+  return runValidated(asl, input, { validate: 'none', ...options });
 };
 
 const echo: InvokeAction = async (payload) => ({ node: payload.nodeId, config: payload.config });
@@ -374,6 +374,10 @@ describe('runLocally', () => {
   // Last: it checks every fixture the tests above ran.
   it('refuses ASL that does not validate, and every fixture above validates (unchanged)', () => {
     expect(() => runValidated({ StartAt: 'missing', States: {} }, machineInput())).toThrow(
+      InvalidDefinitionError,
+    );
+    const noResource = machine('a', { a: { Type: 'Task', End: true } });
+    expect(() => runValidated(noResource, machineInput(), { validate: 'full' })).toThrow(
       InvalidDefinitionError,
     );
     expect(fixtures.length).toBeGreaterThan(10);
