@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { emailConfigSchema } from './email/schema.ts';
 import { httpConfigSchema } from './http/schema.ts';
 import { logConfigSchema } from './log/schema.ts';
+import { queueConfigSchema } from './queue/schema.ts';
 import { transformConfigSchema } from './transform/schema.ts';
 
 // Action schemas are zod/mini (small Lambda bundles); the validator works with classic schemas,
@@ -14,8 +16,10 @@ const classic = <T>(schema: z.core.$ZodType<T>): z.ZodType<T> => z.lazy(() => sc
  * line here and in `registry.ts`.
  */
 export const actionCatalog: Readonly<Record<string, z.ZodType>> = {
+  email: classic(emailConfigSchema),
   http: classic(httpConfigSchema),
   log: classic(logConfigSchema),
+  queue: classic(queueConfigSchema),
   transform: classic(transformConfigSchema),
 };
 
