@@ -7,7 +7,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { generateWebhookSecret } from '../security/webhook-signature.ts';
-import { TriggerRegistrationError } from './errors.ts';
+import { TriggerConfigurationError, TriggerRegistrationError } from './errors.ts';
 
 /**
  * Where webhook signing secrets live. A trigger registration stores only a `secretRef`:
@@ -25,7 +25,7 @@ const SECRETS_MANAGER = 'secretsmanager:';
 function splitSecrets(value: string, secretRef: string): string[] {
   const secrets = value.split(/[\s,]+/).filter(Boolean);
   if (secrets.length === 0)
-    throw new TriggerRegistrationError(`webhook secret ${redact(secretRef)} is empty`);
+    throw new TriggerConfigurationError(`webhook secret ${redact(secretRef)} is empty`);
   return secrets;
 }
 
@@ -40,11 +40,11 @@ export function redact(secretRef: string): string {
 
 /**
  * Local mode: the secrets of an inline reference (`whsec_…`, several for a rotation, optionally
- * prefixed `plain:`). `ssm:`/`secretsmanager:` references need AWS and throw `TriggerRegistrationError`.
+ * prefixed `plain:`). `ssm:`/`secretsmanager:` references need AWS and throw `TriggerConfigurationError`.
  */
 export async function resolveLocalWebhookSecrets(secretRef: string): Promise<string[]> {
   if (isReference(secretRef)) {
-    throw new TriggerRegistrationError(
+    throw new TriggerConfigurationError(
       `webhook secret ${secretRef} needs AWS; local mode keeps secrets inline`,
     );
   }
@@ -125,16 +125,16 @@ export function createAwsWebhookSecrets(options: AwsWebhookSecretsOptions): Webh
           secretsProvider ??= new SecretsProvider();
           value = await secretsProvider.get(secretRef.slice(SECRETS_MANAGER.length), { maxAge });
         } else {
-          throw new TriggerRegistrationError(
+          throw new TriggerConfigurationError(
             `webhook secret reference ${redact(secretRef)} must be ssm:<name> or secretsmanager:<id> in AWS`,
           );
         }
       } catch (error) {
-        if (error instanceof TriggerRegistrationError) throw error;
-        throw new TriggerRegistrationError(`could not read webhook secret ${secretRef}`, { cause: error });
+        if (error instanceof TriggerConfigurationError) throw error;
+        throw new TriggerConfigurationError(`could not read webhook secret ${secretRef}`, { cause: error });
       }
       if (typeof value !== 'string') {
-        throw new TriggerRegistrationError(`webhook secret ${secretRef} is missing or not a string`);
+        throw new TriggerConfigurationError(`webhook secret ${secretRef} is missing or not a string`);
       }
       return splitSecrets(value, secretRef);
     },

@@ -4,7 +4,7 @@ import {
   type WebhookHeaders,
 } from '../security/webhook-signature.ts';
 import type { TriggerStateStorePort, WebhookReplayGuardPort } from '../store/types.ts';
-import { TriggerNotFoundError, TriggerRegistrationError, WebhookAuthError } from './errors.ts';
+import { TriggerConfigurationError, TriggerNotFoundError, WebhookAuthError } from './errors.ts';
 import type { FlowLookup, StartExecutionFn } from './start-execution-port.ts';
 
 /** A webhook request as the HTTP layer received it: the body exactly as sent, never re-serialised. */
@@ -70,7 +70,7 @@ export async function handleWebhook(
   );
   if (!flow || !node) throw new TriggerNotFoundError(`flow ${flowId} has no webhook trigger ${triggerId}`);
   if (!registration.secretRef) {
-    throw new TriggerRegistrationError(
+    throw new TriggerConfigurationError(
       `webhook trigger ${triggerId} of flow ${flowId} has no signing secret`,
     );
   }

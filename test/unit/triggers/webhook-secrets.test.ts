@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { TriggerRegistrationError } from '../../../lib/triggers/errors.ts';
+import { TriggerConfigurationError } from '../../../lib/triggers/errors.ts';
 import {
   createAwsWebhookSecrets,
   createLocalWebhookSecrets,
@@ -24,7 +24,7 @@ describe('local webhook secrets', () => {
     expect(secret).toMatch(/^whsec_/);
     expect(await secrets.resolve(secretRef)).toEqual([secret]);
     expect(await resolveLocalWebhookSecrets('whsec_a whsec_b')).toEqual(['whsec_a', 'whsec_b']);
-    await expect(resolveLocalWebhookSecrets('ssm:/x')).rejects.toThrow(TriggerRegistrationError);
+    await expect(resolveLocalWebhookSecrets('ssm:/x')).rejects.toThrow(TriggerConfigurationError);
   });
 });
 
