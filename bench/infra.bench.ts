@@ -24,7 +24,11 @@ const targets: Array<{ pattern: RegExp; limitKb: number }> = [
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'flowforge-bench-cdk-'));
 const started = performance.now();
-const app = new App({ outdir, builtinCloudFormationValidation: false, context: { stage: 'dev' } });
+const app = new App({
+  outdir,
+  builtinCloudFormationValidation: false,
+  context: { stage: 'dev', 'aws:cdk:enable-asset-metadata': true },
+});
 const { stateless } = buildFlowForge(app);
 app.synth();
 const synthSeconds = (performance.now() - started) / 1000;

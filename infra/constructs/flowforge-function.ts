@@ -120,6 +120,8 @@ export class FlowForgeFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'FlowForge',
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
+        // Stack traces through the bundled source maps (aws-cdk-lib no longer sets this itself).
+        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
     } satisfies Omit<lambda.FunctionProps, 'code' | 'handler'>;

@@ -36,6 +36,8 @@ export function synthFlowForge(options: SynthOptions = {}): Synthesized {
     builtinCloudFormationValidation: false,
     context: {
       stage: options.stage ?? 'dev',
+      // As the CLI does: each function records its asset directory (`aws:asset:path`).
+      'aws:cdk:enable-asset-metadata': true,
       [bundleContextKey]: String(options.bundle ?? false),
       ...options.context,
     },
