@@ -60,7 +60,8 @@ export interface RunOutcome {
  *   `running`. A node with no map entry takes its status from its own states: `running` while its
  *   state `<id>` is entered (or being retried), `failed` (with the state's error) after a failure
  *   (caught or not), `succeeded` after a normal exit. When the run has ended, a node still
- *   `running` becomes `failed` with error `Interrupted` and a cause that says how the run ended.
+ *   `running` becomes `failed` with error `Interrupted`, a cause that says how the run ended, and
+ *   the run's end as its `finishedAt`.
  * - Timing: `startedAt` is the first `StateEntered` of a state named `<id>` or `<id>:skip`,
  *   `finishedAt` the last `StateExited`/`StateFailed` of those (ISO 8601). A node that has no such
  *   state gets, for both, the time of the event in which it first appeared in a `nodes` map.
@@ -207,15 +208,18 @@ function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord
   } else {
     status = 'running';
   }
+  let interruptedAt: number | undefined;
   if (status === 'running' && outcome) {
     status = 'failed';
     error = { error: 'Interrupted', cause: interruptedCause(outcome.status) };
+    interruptedAt = outcome.finishedAt;
   }
   const node: NodeRecord = { status };
   if (status === 'succeeded' && view.entry?.hasOutput) node.output = view.entry.output;
   if (error && status === 'failed') node.error = error;
   const startedAt = view.startedAt ?? view.firstSeenAt;
-  const finishedAt = view.finishedAt ?? (view.startedAt === undefined ? view.firstSeenAt : undefined);
+  const finishedAt =
+    interruptedAt ?? view.finishedAt ?? (view.startedAt === undefined ? view.firstSeenAt : undefined);
   if (startedAt !== undefined) node.startedAt = iso(startedAt);
   if (finishedAt !== undefined && status !== 'running') node.finishedAt = iso(finishedAt);
   return node;

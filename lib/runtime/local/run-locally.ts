@@ -310,7 +310,7 @@ async function runTask(call: TaskCall): Promise<unknown> {
     );
   }
   if (call.replay && isObject(request.Payload) && request.Payload.nodeId === name) {
-    return lambdaResult(call.replay.output);
+    return lambdaResult(call.replay.output, name);
   }
   const timeoutSeconds = typeof state?.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
   const scale = call.options.scaleTimeouts ? (call.options.timeScale ?? 1) : 1;
@@ -318,22 +318,48 @@ async function runTask(call: TaskCall): Promise<unknown> {
   if (timeoutSeconds !== undefined && timeoutSeconds < MAX_LOCAL_TIMEOUT_SECONDS) {
     signals.push(AbortSignal.timeout(Math.max(1, Math.round(timeoutSeconds * 1000 * scale))));
   }
+  let output: unknown;
   try {
-    const output = await call.invokeAction(request.Payload as TaskPayload, {
+    output = await call.invokeAction(request.Payload as TaskPayload, {
       kind,
       stateName: name,
       signal: AbortSignal.any(signals),
     });
-    return lambdaResult(output);
   } catch (error) {
     if (error instanceof Error) throw new TaskFailure(error.name, error.message);
     throw new TaskFailure('Error', String(error));
   }
+  return lambdaResult(output, name);
 }
 
-/** The result of a synchronous Lambda invoke through `lambda:invoke`, with the output serialised as Lambda does. */
-function lambdaResult(output: unknown): unknown {
-  const payload = output === undefined ? null : JSON.parse(JSON.stringify(output));
+/** The most a Step Functions state may carry (256 KiB of UTF-8 JSON). */
+export const MAX_STATE_BYTES = 256 * 1024;
+
+/**
+ * Step Functions' terminal `States.DataLimitExceeded`: not retried, and not caught (as in AWS,
+ * `States.ALL` does not match it; the interpreter reads `isCatchable`/`isRetryable`).
+ */
+class DataLimitExceeded extends TaskFailure {
+  readonly isCatchable = false;
+  readonly isRetryable = false;
+  constructor(message: string) {
+    super('States.DataLimitExceeded', message);
+  }
+}
+
+/**
+ * The result of a synchronous Lambda invoke through `lambda:invoke`, the output serialised as
+ * Lambda does; an output over {@link MAX_STATE_BYTES} fails the Task with `States.DataLimitExceeded`.
+ */
+function lambdaResult(output: unknown, stateName: string): unknown {
+  const text = output === undefined ? 'null' : JSON.stringify(output);
+  const bytes = text === undefined ? 4 : Buffer.byteLength(text);
+  if (bytes > MAX_STATE_BYTES) {
+    throw new DataLimitExceeded(
+      `Task "${stateName}": the output is ${bytes} bytes, over the ${MAX_STATE_BYTES} bytes a state may carry`,
+    );
+  }
+  const payload = text === undefined ? null : JSON.parse(text);
   return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
 }
 

@@ -279,6 +279,7 @@ describe('runLocally', () => {
     expect(record.error).toEqual({ error: 'UserStop', cause: 'stopped by test' });
     expect(record.nodes.a?.status).toBe('failed');
     expect(record.nodes.a?.error?.error).toBe('Interrupted');
+    expect(record.nodes.a?.finishedAt).toBe(record.finishedAt);
     expect(record.nodes.b).toBeUndefined();
     expect(signal?.aborted).toBe(true);
     expect(run.events().at(-1)?.type).toBe('ExecutionAborted');
@@ -355,6 +356,20 @@ describe('runLocally', () => {
     expect(seen[0]).toBe('ExecutionStarted');
     expect(seen.at(-1)).toBe('ExecutionSucceeded');
     expect(changes).toBeGreaterThan(0);
+  });
+
+  it('fails the run with States.DataLimitExceeded when an output exceeds 256 KiB, past any Catch', async () => {
+    const asl = machine('big', {
+      big: actionTask('big', {
+        extra: { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.nodes.big', Next: 'big:failed' }] },
+      }),
+      'big:failed': failedState('big'),
+    });
+    const record = await runLocally(asl, machineInput(), { invokeAction: async () => 'x'.repeat(300 * 1024) })
+      .promise;
+    expect(record.status).toBe('FAILED');
+    expect(record.error?.error).toBe('States.DataLimitExceeded');
+    expect(record.error?.cause).toMatch(/over the 262144 bytes/);
   });
 
   it('fails a Task whose function is not a FlowForge action', async () => {
