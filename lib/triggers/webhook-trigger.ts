@@ -85,7 +85,8 @@ export async function handleWebhook(
     toleranceSeconds: tolerance,
     scheme,
   });
-  if (!verified.ok) throw new WebhookAuthError(verified.reason, verified.message);
+  // The reason leads the message, so the 401 problem's `detail` names it.
+  if (!verified.ok) throw new WebhookAuthError(verified.reason, `${verified.reason}: ${verified.message}`);
 
   const firstDelivery = await deps.webhookReplay.remember(
     tenantId,
