@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiHandler, apiRouter, createApiHandler } from '../../functions/api/api-handler.ts';
 import { authorizeRequest, denialReason } from '../../functions/api/authorize-request.ts';
-import type { ApiResult } from '../../functions/shared/http/api-event.ts';
+import type { ApiResult, AuthorizerResult } from '../../functions/shared/http/api-event.ts';
 import { HttpProblem } from '../../functions/shared/http/http-problem.ts';
 import { MAX_BODY_BYTES } from '../../functions/shared/http/parse.ts';
 import { toProblem } from '../../functions/shared/http/problem.ts';
@@ -23,7 +23,6 @@ import { startExecution } from '../service/start-execution.ts';
 import { createTriggerRegistrar } from '../service/trigger-registrar.ts';
 import { createLocalDocumentClient } from '../store/client.ts';
 import { createStores, type StoreSet } from '../store/index.ts';
-import { startLocalDynalite } from '../store/local-dynalite.ts';
 import { createTable } from '../store/table.ts';
 import { API_SCOPES, type RateLimit } from '../store/types.ts';
 import { createLocalScheduler, type SchedulerClock, systemClock } from '../triggers/local-scheduler.ts';
@@ -31,6 +30,7 @@ import { createLocalSqsPoller, startLocalSqs } from '../triggers/local-sqs-polle
 import { scheduleTriggersOf } from '../triggers/schedules.ts';
 import { createLocalWebhookSecrets } from '../triggers/webhook-secrets.ts';
 import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
+import { startDynaliteThread } from './dynalite-thread.ts';
 import { consoleLog, type LocalLog } from './local-log.ts';
 
 /** The table of local mode. */
@@ -108,7 +108,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   };
 
   try {
-    const dynamo = await startLocalDynalite({ path: join(dataDir, 'dynamodb') });
+    const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'));
     cleanups.push(() => dynamo.close());
     const client = createLocalDocumentClient(dynamo.endpoint);
     cleanups.push(() => client.destroy());
@@ -172,8 +172,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const adminKey = await ensureAdminKey(stores, options.apiKey);
 
     const api = createApiHandler(() => readyDeps, log);
+    const authorizerCache = new AuthorizerCache();
     const server = createServer((req, res) => {
-      handleRequest(req, res, { api, stores, log }).catch((error: unknown) => {
+      handleRequest(req, res, { api, stores, log, authorizerCache }).catch((error: unknown) => {
         log.error('request handling failed', { error: String(error) });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
         res.end();
@@ -373,7 +374,7 @@ const readBody = (req: IncomingMessage): Promise<string | null> =>
 async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  context: { api: ApiHandler; stores: StoreSet; log: LocalLog },
+  context: { api: ApiHandler; stores: StoreSet; log: LocalLog; authorizerCache: AuthorizerCache },
 ): Promise<void> {
   const started = performance.now();
   const body = await readBody(req);
@@ -412,7 +413,9 @@ async function handleRequest(
     const needsKey = match.kind === 'found' && match.route.scope !== null && !PUBLIC.has(event.rawPath);
     let denied: string | undefined;
     if (needsKey) {
-      const authorization = await authorizeRequest(context.stores.apiKeys, toAuthorizerEvent(event));
+      const authorization = await context.authorizerCache.authorize(event.headers.authorization, () =>
+        authorizeRequest(context.stores.apiKeys, toAuthorizerEvent(event)),
+      );
       if (authorization.isAuthorized && 'tenant' in authorization.context) {
         event.requestContext.authorizer = {
           lambda: authorization.context,
@@ -426,6 +429,13 @@ async function handleRequest(
         ? problemResult(new UnauthorizedError(denied))
         : await context.api(event, lambdaContext(event));
   }
+  if (
+    result.statusCode === 204 &&
+    event.requestContext.http.method === 'DELETE' &&
+    event.rawPath.startsWith('/api/v1/keys/')
+  ) {
+    context.authorizerCache.clear();
+  }
   const headers: Record<string, string> = { ...result.headers };
   if (result.statusCode === 401) headers['www-authenticate'] = 'Bearer';
   res.writeHead(result.statusCode, headers);
@@ -436,6 +446,35 @@ async function handleRequest(
     result.statusCode,
     performance.now() - started,
   );
+}
+
+/**
+ * The local stand-in for API Gateway's authorizer cache (keyed on the Authorization header, like the
+ * deployed authorizer's identity source). Allowed answers are kept `ttlMs`; denials are not cached.
+ * Revoking a key clears it, so a revoked key stops working at once.
+ */
+class AuthorizerCache {
+  private readonly entries = new Map<string, { result: AuthorizerResult; expires: number }>();
+  constructor(private readonly ttlMs = 300_000) {}
+
+  async authorize(
+    header: string | undefined,
+    authorize: () => Promise<AuthorizerResult>,
+  ): Promise<AuthorizerResult> {
+    if (header === undefined) return authorize();
+    const cached = this.entries.get(header);
+    if (cached && cached.expires > Date.now()) return cached.result;
+    const result = await authorize();
+    if (result.isAuthorized) {
+      if (this.entries.size >= 10_000) this.entries.clear();
+      this.entries.set(header, { result, expires: Date.now() + this.ttlMs });
+    }
+    return result;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 /** A Lambda context good enough for middy. */

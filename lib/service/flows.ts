@@ -13,6 +13,7 @@ import {
   RequestValidationError,
   UnprocessableError,
 } from './errors.ts';
+import { loadFlowVersion } from './flow-versions.ts';
 import {
   type FlowView,
   flowSummaryView,
@@ -138,10 +139,7 @@ export async function updateFlow(
 
 /** `GET /flows/{flowId}`: the latest version (another tenant's flow is the store's `NotFoundError`). */
 export async function getFlow(deps: Deps, caller: Caller, flowId: string): Promise<FlowView> {
-  const [head, version] = await Promise.all([
-    deps.stores.flows.getFlow(caller.tenantId, flowId),
-    deps.stores.flows.getVersion(caller.tenantId, flowId),
-  ]);
+  const { head, version } = await loadFlowVersion(deps.stores.flows, caller.tenantId, flowId);
   const triggers = triggerViews(version.triggers, { flowId, apiBaseUrl: deps.apiBaseUrl, now: deps.clock() });
   return flowView(version, head, triggers);
 }
@@ -164,7 +162,7 @@ export async function listTriggers(
   caller: Caller,
   flowId: string,
 ): Promise<{ items: TriggerView[] }> {
-  const version = await deps.stores.flows.getVersion(caller.tenantId, flowId);
+  const { version } = await loadFlowVersion(deps.stores.flows, caller.tenantId, flowId);
   return {
     items: triggerViews(version.triggers, { flowId, apiBaseUrl: deps.apiBaseUrl, now: deps.clock() }),
   };

@@ -7,6 +7,7 @@ import { checkInputSchema } from '../triggers/check-input-schema.ts';
 import type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
 import type { Deps } from './deps.ts';
 import { RequestValidationError } from './errors.ts';
+import { loadFlowVersion } from './flow-versions.ts';
 
 export type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
 
@@ -30,7 +31,7 @@ export async function startExecution(
   const { executions, flows } = deps.stores;
   const { tenantId, flowId } = request;
 
-  const flow = await flows.getVersion(tenantId, flowId, request.version);
+  const { version: flow } = await loadFlowVersion(flows, tenantId, flowId, request.version);
   const input = request.input === undefined ? {} : request.input;
   if (flow.definition.inputSchema) {
     const issues = checkInputSchema(flow.definition.inputSchema, input);
