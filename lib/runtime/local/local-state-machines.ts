@@ -240,13 +240,18 @@ export class LocalStateMachines implements StateMachines {
   }
 
   private launch(slot: Slot, machine: PersistedMachine, replay?: Record<string, NodeRecord>): void {
+    const compensated = new Set<string>();
     const run = runLocally(machine.asl, slot.entry.input, {
       validate: 'none',
       invokeAction: this.options.invokeAction,
       timeScale: this.options.timeScale,
       scaleTimeouts: this.options.scaleTimeouts,
       replay,
-      onEvent: (_event, progress) => {
+      keepEvents: false,
+      onEvent: (event, progress) => {
+        if (event.type === 'StateExited' && event.state.name.endsWith(':compensate')) {
+          compensated.add(event.state.name.slice(0, -':compensate'.length));
+        }
         if (progress.nodesChanged) slot.writer.schedule();
       },
     });
@@ -255,7 +260,7 @@ export class LocalStateMachines implements StateMachines {
       let record = this.withReplayedTiming(slot, finalRecord);
       if (slot.interruptOnEnd) record = interrupted(record, record.finishedAt ?? new Date().toISOString());
       slot.entry.record = record;
-      slot.entry.compensated = compensatedNodes(run);
+      slot.entry.compensated = [...compensated];
       slot.run = undefined;
       await slot.writer.flush();
       if (this.options.onFinished && !slot.interruptOnEnd) {
@@ -332,17 +337,6 @@ export class LocalStateMachines implements StateMachines {
       }
     }
   }
-}
-
-/** Nodes whose `<id>:compensate` state completed in a run. */
-function compensatedNodes(run: LocalRun): string[] {
-  const ids = new Set<string>();
-  for (const event of run.events()) {
-    if (event.type === 'StateExited' && event.state.name.endsWith(':compensate')) {
-      ids.add(event.state.name.slice(0, -':compensate'.length));
-    }
-  }
-  return [...ids];
 }
 
 /** The record of a run that stopped with its process: `INTERRUPTED`, its running nodes failed. */

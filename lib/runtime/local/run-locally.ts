@@ -52,6 +52,11 @@ export interface RunLocallyOptions {
   timeScale?: number;
   /** Also scale Task and machine `TimeoutSeconds` by `timeScale` (default false). */
   scaleTimeouts?: boolean;
+  /**
+   * Keep the event log for `events()` (default true). Each event holds a state's whole input or
+   * output, so long-lived runs that do not need the log (the service) turn it off.
+   */
+  keepEvents?: boolean;
   /** Called for every event of the log, in arrival order; `nodesChanged` says a node's status changed. */
   onEvent?: (event: LocalExecutionEvent, progress: { nodesChanged: boolean }) => void;
   /** Aborting it aborts the run (as `abort()` does). */
@@ -76,7 +81,7 @@ export interface LocalRun {
   promise: Promise<ExecutionRecord>;
   /** Aborts the run: the record ends `ABORTED` with `reason` (default `ExecutionAborted`) as its error. */
   abort(reason?: NodeError): void;
-  /** The event log so far (a live, read-only view). */
+  /** The event log so far (a live, read-only view; empty with `keepEvents: false`). */
   events(): readonly LocalExecutionEvent[];
   /** The record as of now (status `RUNNING` until the run has ended, then the final record). */
   snapshot(): ExecutionRecord;
@@ -184,6 +189,7 @@ export function runLocally(
   const controller = new AbortController();
   const builder = new LocalRecordBuilder();
   const events: LocalExecutionEvent[] = [];
+  const keepEvents = options.keepEvents ?? true;
   let abortReason: NodeError | undefined;
   let finalRecord: ExecutionRecord | undefined;
 
@@ -221,7 +227,7 @@ export function runLocally(
 
   const drained = (async () => {
     for await (const event of execution.eventLogs) {
-      events.push(event);
+      if (keepEvents) events.push(event);
       const nodesChanged = builder.observe(event);
       try {
         options.onEvent?.(event, { nodesChanged });

@@ -343,19 +343,23 @@ describe('runLocally', () => {
     expect(record.output).toEqual({ a: { from: 'before' }, b: { node: 'b', config: { message: 'b' } } });
   });
 
-  it('reports progress through onEvent', async () => {
+  it('reports progress through onEvent, and keeps the log only when asked to', async () => {
     const seen: string[] = [];
     let changes = 0;
-    await runLocally(machine('a', { a: actionTask('a') }), machineInput(), {
+    const run = runLocally(machine('a', { a: actionTask('a') }), machineInput(), {
       invokeAction: echo,
+      keepEvents: false,
       onEvent: (event, progress) => {
         seen.push(event.type);
         if (progress.nodesChanged) changes++;
       },
-    }).promise;
+    });
+    const record = await run.promise;
     expect(seen[0]).toBe('ExecutionStarted');
     expect(seen.at(-1)).toBe('ExecutionSucceeded');
     expect(changes).toBeGreaterThan(0);
+    expect(run.events()).toEqual([]);
+    expect(record.nodes.a?.status).toBe('succeeded');
   });
 
   it('fails the run with States.DataLimitExceeded when an output exceeds 256 KiB, past any Catch', async () => {
