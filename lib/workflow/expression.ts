@@ -32,19 +32,30 @@ type Token =
   | { type: 'literal'; value: Literal; start: number }
   | { type: 'end'; start: number };
 
-const OPERATORS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '(', ')', ','];
+const OPERATOR = /==|!=|<=|>=|&&|\|\||[<>!(),]/y;
+const NUMBER = /-?(?:\d+(?:\.\d+)?)(?:[eE][+-]?\d+)?/y;
+const WORD = /[A-Za-z_$][A-Za-z0-9_$]*/y;
+const SPACE = /\s+/y;
+const OPEN_PAREN_AHEAD = /\s*\(/y;
 const MAX_LENGTH = 4096;
+
+/** Runs a sticky regex at `at`; the match or null (no copies of the rest of the source). */
+function matchAt(pattern: RegExp, source: string, at: number): string | null {
+  pattern.lastIndex = at;
+  return pattern.exec(source)?.[0] ?? null;
+}
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {
-    const c = source.charAt(i);
-    if (/\s/.test(c)) {
-      i++;
+    const space = matchAt(SPACE, source, i);
+    if (space) {
+      i += space.length;
       continue;
     }
-    const op = OPERATORS.find((o) => source.startsWith(o, i));
+    const c = source.charAt(i);
+    const op = matchAt(OPERATOR, source, i);
     if (op) {
       tokens.push({ type: 'op', value: op, start: i });
       i += op.length;
@@ -57,23 +68,22 @@ function tokenize(source: string): Token[] {
       i = end;
       continue;
     }
-    const number = /^-?(?:\d+(?:\.\d+)?)(?:[eE][+-]?\d+)?/.exec(source.slice(i));
+    const number = matchAt(NUMBER, source, i);
     if (number) {
-      tokens.push({ type: 'literal', value: Number(number[0]), start: i });
-      i += number[0].length;
+      tokens.push({ type: 'literal', value: Number(number), start: i });
+      i += number.length;
       continue;
     }
-    const word = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(source.slice(i));
-    if (word) {
-      const w = word[0];
-      const after = source.slice(i + w.length).trimStart();
+    const w = matchAt(WORD, source, i);
+    if (w) {
+      const call = matchAt(OPEN_PAREN_AHEAD, source, i + w.length) !== null;
       if (w === 'true' || w === 'false' || w === 'null') {
         tokens.push({ type: 'literal', value: w === 'null' ? null : w === 'true', start: i });
         i += w.length;
-      } else if (after.startsWith('(') && (w === 'exists' || w === 'matches')) {
+      } else if (call && (w === 'exists' || w === 'matches')) {
         tokens.push({ type: 'fn', name: w, start: i });
         i += w.length;
-      } else if (after.startsWith('(')) {
+      } else if (call) {
         throw new ExpressionSyntaxError(`unknown function "${w}" (known: exists, matches)`, i);
       } else {
         const { ref, end } = scanPath(source, i);

@@ -1,7 +1,7 @@
 import { ExpressionSyntaxError, type PathRef, type PathSegment, toPathRef } from './path-ref.ts';
 
 const IDENT_START = /[A-Za-z_$]/;
-const SEGMENT_CHAR = /[A-Za-z0-9_$-]/;
+const SEGMENT = /[A-Za-z0-9_$-]+/y;
 
 /**
  * Scans a path starting at `start` in `source`: `root(.segment | [index] | ["key"])*`.
@@ -11,10 +11,11 @@ export function scanPath(source: string, start: number): { ref: PathRef; end: nu
   let i = start;
   const segments: PathSegment[] = [];
   const readWord = (): string => {
-    const from = i;
-    while (i < source.length && SEGMENT_CHAR.test(source.charAt(i))) i++;
-    if (i === from) throw new ExpressionSyntaxError('expected a name in the path', i);
-    return source.slice(from, i);
+    SEGMENT.lastIndex = i;
+    const word = SEGMENT.exec(source)?.[0];
+    if (word === undefined) throw new ExpressionSyntaxError('expected a name in the path', i);
+    i += word.length;
+    return word;
   };
   if (!IDENT_START.test(source.charAt(i))) throw new ExpressionSyntaxError('expected a path', i);
   segments.push(readWord());

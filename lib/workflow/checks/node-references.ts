@@ -1,5 +1,5 @@
 import type { PathRef } from '../path-ref.ts';
-import { buildUpstreamIndex } from './upstream-index.ts';
+import { answerUpstreamQueries } from './upstream-index.ts';
 import type { ValidationContext } from './validation-context.ts';
 
 /** A `nodes.<id>…` path read by a template or a condition, and who reads it. */
@@ -24,24 +24,25 @@ export function nodeRefs(refs: Iterable<PathRef>): Array<PathRef & { nodeId: str
 
 /**
  * Every `nodes.<id>` path names an existing node that is upstream of its reader (so its data is
- * there when the path is read). Referenced nodes are indexed once (see `buildUpstreamIndex`).
+ * there when the path is read). All the questions are answered in one bulk pass (see `answerUpstreamQueries`).
  */
 export function checkNodeReferences(ctx: ValidationContext, references: readonly NodeReference[]): void {
-  const index = buildUpstreamIndex(
+  const upstream = answerUpstreamQueries(
     ctx.graph,
-    references.map((r) => r.ref.nodeId),
+    ctx.order,
+    references.map((r) => ({ ancestor: r.ref.nodeId, node: r.reader })),
   );
-  for (const r of references) {
+  references.forEach((r, i) => {
     const id = r.ref.nodeId;
     if (!ctx.byId.has(id)) {
       ctx.error(r.pointer, `${r.where} path "${r.ref.text}" reads node "${id}", which does not exist`);
-      continue;
+      return;
     }
-    if (id === r.reader ? r.selfAllowed : index.isUpstream(id, r.reader)) continue;
+    if (id === r.reader ? r.selfAllowed : upstream[i]) return;
     const why =
       id === r.reader
         ? `node "${id}" cannot read its own ${r.where === 'template' ? 'result in its config' : 'result'}`
         : `node "${id}" is not upstream of "${r.reader}", so its data may not exist yet`;
     ctx.error(r.pointer, `${r.where} path "${r.ref.text}": ${why}`);
-  }
+  });
 }

@@ -1,5 +1,5 @@
 import { ExpressionSyntaxError } from '../path-ref.ts';
-import { hasTemplate, parseTemplate, stringsIn } from '../template.ts';
+import { escapePointer, parseTemplate } from '../template.ts';
 import { describe } from './conditions.ts';
 import { type NodeReference, nodeRefs } from './node-references.ts';
 import { isRecord, type ValidationContext } from './validation-context.ts';
@@ -37,8 +37,11 @@ function scan(
   references: NodeReference[],
 ): void {
   if (config === undefined) return;
-  for (const { value, pointer } of stringsIn(config, base)) {
-    if (!hasTemplate(value)) continue;
+  templateStrings(config, base, [], (value, pointer) => {
+    if (value === undefined) {
+      ctx.error(pointer, `config is nested more than ${MAX_DEPTH} levels deep`);
+      return;
+    }
     let parts: ReturnType<typeof parseTemplate>['parts'];
     try {
       parts = parseTemplate(value).parts;
@@ -47,10 +50,46 @@ function scan(
         pointer,
         `template does not parse: ${error instanceof ExpressionSyntaxError ? error.message : describe(error)}`,
       );
-      continue;
+      return;
     }
-    if (!collect) continue;
+    if (!collect) return;
     const refs = nodeRefs(parts.flatMap((part) => (part.kind === 'path' ? [part.ref] : [])));
     for (const ref of refs) references.push({ ref, pointer, reader, selfAllowed, where: 'template' });
+  });
+}
+
+/** Deeper configs are refused rather than walked (no stack overflow on hostile input). */
+const MAX_DEPTH = 128;
+
+/**
+ * Calls `visit` for every string holding `{{` inside `value`, with its JSON pointer (and with
+ * `undefined` at the first value nested deeper than `MAX_DEPTH`). Like
+ * `stringsIn`, but builds a pointer only for the strings it reports (most config strings are plain).
+ */
+function templateStrings(
+  value: unknown,
+  base: string,
+  tokens: string[],
+  visit: (text: string | undefined, pointer: string) => void,
+): void {
+  if (tokens.length > MAX_DEPTH && typeof value === 'object' && value !== null) {
+    visit(undefined, `${base}/${tokens.join('/')}`);
+    return;
+  }
+  if (typeof value === 'string') {
+    if (value.includes('{{')) visit(value, tokens.length === 0 ? base : `${base}/${tokens.join('/')}`);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      tokens.push(String(i));
+      templateStrings(value[i], base, tokens, visit);
+      tokens.pop();
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      tokens.push(escapePointer(key));
+      templateStrings((value as Record<string, unknown>)[key], base, tokens, visit);
+      tokens.pop();
+    }
   }
 }

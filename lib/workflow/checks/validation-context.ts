@@ -1,6 +1,6 @@
 import { NODE_ID_PATTERN } from '../definition-schema.ts';
 import type { Edge } from '../edges.ts';
-import { buildGraph, type Graph } from '../graph/index.ts';
+import { buildGraph, type Graph, topologicalOrder } from '../graph/index.ts';
 import { escapePointer } from '../template.ts';
 
 /** One finding of the validator: a JSON pointer into the input ("" for the root) and a message. */
@@ -45,9 +45,14 @@ export interface ValidationContext {
   /** The first node of each id. */
   byId: ReadonlyMap<string, NodeView>;
   declarations: EdgeDeclaration[];
-  /** Edges between existing, distinct nodes; a dependency and a connection between the same pair are one edge (the connection's). */
+  /**
+   * Edges between existing, distinct nodes; a dependency and a connection between the same pair are
+   * one edge (the connection's). Dependencies come first, then connections.
+   */
   edges: Edge[];
   graph: Graph;
+  /** The nodes in topological order (Kahn, declaration order on ties), or undefined when the graph has a cycle. */
+  order: string[] | undefined;
   error(path: string, message: string): void;
   warn(path: string, message: string): void;
 }
@@ -125,17 +130,35 @@ export function createContext(
   });
 
   // Same merge rule as collectEdges(): one edge per (from, to), a connection overrides a dependency.
+  // Only connections need a pair index; dependencies are deduplicated within their own list.
+  const usable = (d: EdgeDeclaration): d is EdgeDeclaration & { from: string; to: string } =>
+    typeof d.from === 'string' &&
+    typeof d.to === 'string' &&
+    d.from !== d.to &&
+    byId.has(d.from) &&
+    byId.has(d.to);
   const byPair = new Map<string, Edge>();
   for (const d of declarations) {
-    if (typeof d.from !== 'string' || typeof d.to !== 'string') continue;
-    if (d.from === d.to || !byId.has(d.from) || !byId.has(d.to)) continue;
-    const key = `${d.from}\u0000${d.to}`;
-    if (d.kind === 'dependency' && byPair.has(key)) continue;
+    if (d.kind !== 'connection' || !usable(d)) continue;
     const edge: Edge = { from: d.from, to: d.to, on: d.on, pointer: d.pointer };
     if (typeof d.condition === 'string') edge.condition = d.condition;
-    byPair.set(key, edge);
+    byPair.set(`${d.from}\u0000${d.to}`, edge);
   }
-  const edges = [...byPair.values()];
+  const edges: Edge[] = [];
+  let seenFrom = new Set<unknown>();
+  let seenFor: unknown;
+  for (const d of declarations) {
+    if (d.kind !== 'dependency' || !usable(d)) continue;
+    if (seenFor !== d.to) {
+      seenFor = d.to;
+      seenFrom = new Set();
+    }
+    if (seenFrom.has(d.from)) continue;
+    seenFrom.add(d.from);
+    if (byPair.size > 0 && byPair.has(`${d.from}\u0000${d.to}`)) continue;
+    edges.push({ from: d.from, to: d.to, on: 'success', pointer: d.pointer });
+  }
+  for (const edge of byPair.values()) edges.push(edge);
   const graph = buildGraph([...byId.keys()], edges);
   return {
     raw,
@@ -144,6 +167,7 @@ export function createContext(
     declarations,
     edges,
     graph,
+    order: topologicalOrder(graph),
     error: (path, message) => sinks.errors.push({ path, message }),
     warn: (path, message) => sinks.warnings.push({ path, message }),
   };

@@ -271,6 +271,18 @@ describe('validateDefinition: templates', () => {
   });
 });
 
+describe('validateDefinition: hostile input', () => {
+  it('reports a config nested too deeply instead of overflowing the stack', () => {
+    let deep: unknown = '{{ input.x }}';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const raw = definition([log('a', ['start'], { config: { message: 'x', level: deep as never } })]);
+    const result = validateDefinition(raw);
+    expect(result.valid).toBe(false);
+    expect(result.errors.some((e) => e.message === 'config is nested more than 128 levels deep')).toBe(true);
+    expect(result.errors.every((e) => !e.message.startsWith('internal'))).toBe(true);
+  });
+});
+
 describe('validateDefinition: retry', () => {
   it('errors when maxDelaySeconds is below delaySeconds', () => {
     const retry = { strategy: 'exponential', maxAttempts: 3, delaySeconds: 10, maxDelaySeconds: 5 };
