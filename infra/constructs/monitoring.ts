@@ -18,7 +18,7 @@ import type { FlowForgeFunction } from './flowforge-function.ts';
  * `action` = the kind). The dashboard finds them by name with a SEARCH, whatever other dimensions
  * (Powertools adds `service`) they carry.
  */
-export const actionMetricNames = { duration: 'ActionDuration', failures: 'ActionFailed' } as const;
+export const actionMetricNames = { duration: 'ActionDuration', failures: 'ActionFailures' } as const;
 
 /** Execution status (EventBridge `detail.status`) → the metric counted for it. */
 export const executionStatusMetrics = {

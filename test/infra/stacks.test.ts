@@ -210,6 +210,10 @@ describe('FlowForge dev stacks', () => {
       ],
     });
     synth.statelessTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    // Action duration and failures by kind: the EMF metrics functions/shared/action-handler.ts publishes.
+    const dashboard = JSON.stringify(resourcesOf(synth.statelessTemplate, 'AWS::CloudWatch::Dashboard'));
+    expect(dashboard).toContain('SEARCH(');
+    for (const metricName of ['ActionDuration', 'ActionFailures']) expect(dashboard).toContain(metricName);
   });
 
   it('writes no Allow statement with the action "*" or a service-wide "service:*"', () => {
