@@ -297,6 +297,18 @@ export const routes: readonly RouteDef[] = [
   }),
   route({
     method: 'GET',
+    path: `${BASE}/executions`,
+    operationId: 'listExecutions',
+    summary: "The tenant's executions of every flow, newest first, each with the trigger that started it",
+    tag: 'executions',
+    scope: 'executions:read',
+    query: listQuerySchema,
+    responses: { 200: { description: 'a page of executions', schema: listOf(executionViewSchema) } },
+    handle: async (request) =>
+      ok(await executions.listTenantExecutions(request.deps, who(request), request.query)),
+  }),
+  route({
+    method: 'GET',
     path: `${BASE}/executions/{executionId}`,
     operationId: 'getExecution',
     summary: 'An execution with per-node status, output, error and timing',

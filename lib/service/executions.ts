@@ -96,6 +96,12 @@ export async function listExecutions(deps: Deps, caller: Caller, flowId: string,
   return pageOf(result, executionView);
 }
 
+/** `GET /executions`: the tenant's executions of every flow, newest first. */
+export async function listTenantExecutions(deps: Deps, caller: Caller, page: PageRequest) {
+  const result = await deps.stores.executions.listByTenant(caller.tenantId, page);
+  return pageOf(result, executionView);
+}
+
 const STOPPABLE: ExecutionStatus[] = ['RUNNING', 'PENDING_REDRIVE'];
 const REDRIVABLE: ExecutionStatus[] = ['FAILED', 'TIMED_OUT', 'ABORTED', 'INTERRUPTED'];
 

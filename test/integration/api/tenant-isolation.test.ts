@@ -85,6 +85,8 @@ describe('tenant isolation', () => {
       }
       const listed = await api.request('GET', '/api/v1/flows', { key: mine.key });
       expect(listed.body.items.map((f: { flowId: string }) => f.flowId)).toEqual([mine.flowId]);
+      const runs = await api.request('GET', '/api/v1/executions', { key: mine.key });
+      expect(runs.body.items.map((e: { executionId: string }) => e.executionId)).toEqual([mine.executionId]);
       const audit = await api.request('GET', '/api/v1/audit?limit=100', { key: mine.key });
       expect(audit.text).not.toContain(theirs.flowId);
     }

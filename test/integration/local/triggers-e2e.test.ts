@@ -142,5 +142,10 @@ describe('triggers end to end on the local server', () => {
       input: { from: 'schedule' },
     });
     expect(new Set(items.map((e) => e.trigger.type))).toEqual(new Set(['webhook', 'queue', 'schedule']));
+    const everything = await api.request('GET', '/api/v1/executions?limit=100');
+    expect(everything.status).toBe(200);
+    expect(new Set(everything.body.items.map((e: { trigger: { type: string } }) => e.trigger.type))).toEqual(
+      new Set(['webhook', 'queue', 'schedule']),
+    );
   });
 });
