@@ -54,7 +54,11 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
       new iam.PolicyStatement({
         sid: 'SendFromConfiguredIdentity',
         actions: ['ses:SendEmail'],
-        resources: [deploymentArn('ses', `identity/${settings.sesIdentity}`)],
+        // The verified identity (a domain covers its addresses) and the sender address itself, which SES
+        // checks instead when that address is verified on its own.
+        resources: [...new Set([settings.sesIdentity, settings.emailFrom ?? settings.sesIdentity])].map(
+          (identity) => deploymentArn('ses', `identity/${identity}`),
+        ),
       }),
     );
   },
