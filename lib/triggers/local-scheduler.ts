@@ -64,7 +64,11 @@ const CATCH_UP_WINDOWS_MS = [3_600_000, 86_400_000, 8 * 86_400_000, 32 * 86_400_
  * or a timer fires late, the scheduler fires at most ONE missed instant — the most recent one
  * after the last fired instant — and then goes on with the future ones. A schedule that never
  * fired before has nothing to catch up. This is anacron's policy: a nightly job runs once
- * after a week of downtime, not seven times.
+ * after a week of downtime, not seven times. The store keeps fired marks 14 days, so after a
+ * longer downtime there is nothing to catch up either.
+ *
+ * A `rate` schedule without `startDate` counts from its last fired instant (from its
+ * registration when it never fired), so a restart does not shift its phase.
  */
 export function createLocalScheduler(options: LocalSchedulerOptions): LocalScheduler {
   const clock = options.clock ?? systemClock;
@@ -142,9 +146,17 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
     }
   }
 
-  async function catchUp(entry: Entry, now: Date): Promise<void> {
+  /** Reads the last fired instant, anchors a rate schedule on it, arms the timer, fires one missed instant. */
+  async function start(key: string, entry: Entry, now: Date): Promise<void> {
     const { tenantId, flowId } = entry.flow;
     const last = await options.firedMarks.lastScheduleFired(tenantId, flowId, entry.trigger.id);
+    if (entries.get(key) !== entry) return; // replaced or removed meanwhile
+    if (entry.trigger.spec.kind === 'rate' && !entry.trigger.startDate) {
+      // EventBridge counts a rate from the schedule's creation; keep that phase across restarts by
+      // counting from the last fired instant (from now when it never fired).
+      entry.trigger = { ...entry.trigger, startDate: last ? new Date(last) : now };
+    }
+    arm(key, entry, now);
     if (!last || !entry.trigger.enabled) return;
     const missed = latestInstant(entry.trigger, new Date(last), now);
     if (missed) await fire(entry, missed);
@@ -160,17 +172,16 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
         }
       }
       const now = clock.now();
-      const catchUps: Promise<void>[] = [];
+      const starts: Promise<void>[] = [];
       for (const trigger of triggers) {
         const key = keyOf(flow.tenantId, flow.flowId, trigger.id);
         const previous = entries.get(key);
         if (previous) cancel(previous);
         const entry: Entry = { flow, trigger, next: null };
         entries.set(key, entry);
-        arm(key, entry, now);
-        catchUps.push(catchUp(entry, now));
+        starts.push(start(key, entry, now));
       }
-      const work = Promise.all(catchUps).then(() => undefined);
+      const work = Promise.all(starts).then(() => undefined);
       track(work);
       await work;
     },

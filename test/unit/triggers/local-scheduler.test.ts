@@ -212,3 +212,25 @@ describe('local scheduler: registration', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('local scheduler: rate schedules across restarts', () => {
+  it('keep their phase: counted from the last fired instant, with the one missed instant caught up', async () => {
+    const marks = fakeFiredMarks();
+    const fake = fakeStartExecution();
+    const every = [toScheduleTrigger('every', { rate: 'rate(1 hour)' })];
+    const before = setup('2026-06-01T10:17:00Z', marks, fake);
+    await before.scheduler.register(flow, every);
+    await before.advanceTo('2026-06-01T12:20:00Z');
+    before.scheduler.stop();
+    const after = setup('2026-06-01T13:30:00Z', marks, fake);
+    await after.scheduler.register(flow, every);
+    await after.scheduler.idle();
+    await after.advanceTo('2026-06-01T14:20:00Z');
+    expect(after.firedAt()).toEqual([
+      '2026-06-01T11:17:00.000Z',
+      '2026-06-01T12:17:00.000Z',
+      '2026-06-01T13:17:00.000Z', // missed while down, caught up at 13:30
+      '2026-06-01T14:17:00.000Z', // same phase as before the restart
+    ]);
+  });
+});
