@@ -7,10 +7,10 @@
  *   components, which are totally ordered;
  * - else S contains an "N" (a<c, b<c, b<d, a∥d) and is not series-parallel: we add ordering edges
  *   by cutting S into A;B (A downward closed, every a before every b), choosing the cut that adds
- *   the least to the critical path first and then the fewest new ordering pairs.
+ *   the least to the critical path first and then the fewest added (covering) ordering edges.
  * Every set the recursion visits is convex in the DAG, so its order is the reachability of its
  * induced subgraph: components and series cuts are found in O(|S| + E_S) without the closure.
- * The closure (bitsets) is built lazily and used only to count new pairs at an N.
+ * No transitive closure is needed anywhere.
  */
 
 /** The shape of the machine: a node, a sequence, or branches that run side by side. */
@@ -52,17 +52,21 @@ class Decomposer {
   private readonly n: number;
   /** Node id of each topological position. */
   private readonly ids: string[];
-  private readonly parents: number[][];
-  private readonly children: number[][];
+  /** CSR adjacency by topological position: parents of v are pList[pStart[v] … pStart[v+1]). */
+  private readonly pStart: Int32Array;
+  private readonly pList: Int32Array;
+  private readonly cStart: Int32Array;
+  private readonly cList: Int32Array;
   private readonly weights: Float64Array;
   private readonly mark: Int32Array;
   private readonly uf: Int32Array;
-  private readonly scratch: Int32Array;
+  private readonly remaining: Int32Array;
   private readonly flags: Uint8Array;
+  private readonly inA: Uint8Array;
+  private readonly es: Float64Array;
+  private readonly tail: Float64Array;
+  private covers: Int32Array;
   private stamp = 0;
-  private words = 0;
-  private anc: Uint32Array | undefined;
-  private desc: Uint32Array | undefined;
   readonly added: Array<{ from: number; to: number }> = [];
 
   constructor(input: StructureInput) {
@@ -82,14 +86,14 @@ class Decomposer {
       if (seen.has(key)) continue;
       seen.add(key);
       (out[from] as number[]).push(to);
-      indegree[to] = (indegree[to] ?? 0) + 1;
+      indegree[to] = (indegree[to] as number) + 1;
     }
     // Kahn's algorithm with declaration-order ties, then relabel nodes by topological position.
     const order: number[] = [];
     for (let i = 0; i < n; i++) if (indegree[i] === 0) order.push(i);
     for (let k = 0; k < order.length; k++) {
       for (const to of out[order[k] as number] as number[]) {
-        indegree[to] = (indegree[to] ?? 0) - 1;
+        indegree[to] = (indegree[to] as number) - 1;
         if (indegree[to] === 0) order.push(to);
       }
     }
@@ -100,24 +104,39 @@ class Decomposer {
     });
     this.n = n;
     this.ids = order.map((declared) => input.nodes[declared] as string);
-    this.parents = Array.from({ length: n }, () => []);
-    this.children = Array.from({ length: n }, () => []);
+    const children: number[][] = Array.from({ length: n }, () => []);
+    const parents: number[][] = Array.from({ length: n }, () => []);
     this.weights = new Float64Array(n);
     for (let pos = 0; pos < n; pos++) {
       const declared = order[pos] as number;
       this.weights[pos] = input.weight(this.ids[pos] as string);
       for (const to of out[declared] as number[]) {
         const toPos = position[to] as number;
-        (this.children[pos] as number[]).push(toPos);
-        (this.parents[toPos] as number[]).push(pos);
+        (children[pos] as number[]).push(toPos);
+        (parents[toPos] as number[]).push(pos);
       }
     }
-    for (const list of this.children) list.sort((a, b) => a - b);
-    for (const list of this.parents) list.sort((a, b) => a - b);
+    const csr = (lists: number[][]): [Int32Array, Int32Array] => {
+      const start = new Int32Array(n + 1);
+      for (let v = 0; v < n; v++) start[v + 1] = (start[v] as number) + (lists[v] as number[]).length;
+      const list = new Int32Array(start[n] as number);
+      for (let v = 0; v < n; v++)
+        list.set(
+          (lists[v] as number[]).sort((a, b) => a - b),
+          start[v] as number,
+        );
+      return [start, list];
+    };
+    [this.pStart, this.pList] = csr(parents);
+    [this.cStart, this.cList] = csr(children);
     this.mark = new Int32Array(n);
     this.uf = new Int32Array(n);
-    this.scratch = new Int32Array(n);
+    this.remaining = new Int32Array(n);
     this.flags = new Uint8Array(n);
+    this.inA = new Uint8Array(n);
+    this.es = new Float64Array(n);
+    this.tail = new Float64Array(n);
+    this.covers = new Int32Array(n);
   }
 
   run(): StructureResult {
@@ -139,10 +158,9 @@ class Decomposer {
     }
     const parts = this.seriesParts(set);
     if (parts.length > 1) return { kind: 'series', items: parts.map((p) => this.decompose(p)) };
-    const cut = this.chooseCut(set);
     const items: Structure[] = [];
-    for (const half of [cut.a, cut.b]) {
-      const sub = this.decompose(half);
+    for (const part of this.chooseCuts(set)) {
+      const sub = this.decompose(part);
       if (sub.kind === 'series') items.push(...sub.items);
       else items.push(sub);
     }
@@ -151,17 +169,19 @@ class Decomposer {
 
   private beginSet(set: number[]): number {
     this.stamp++;
-    for (const v of set) this.mark[v] = this.stamp;
+    const mark = this.mark;
+    for (let i = 0; i < set.length; i++) mark[set[i] as number] = this.stamp;
     return this.stamp;
   }
 
   private find(v: number): number {
+    const uf = this.uf;
     let root = v;
-    while (this.uf[root] !== root) root = this.uf[root] as number;
+    while (uf[root] !== root) root = uf[root] as number;
     let x = v;
-    while (this.uf[x] !== root) {
-      const next = this.uf[x] as number;
-      this.uf[x] = root;
+    while (uf[x] !== root) {
+      const next = uf[x] as number;
+      uf[x] = root;
       x = next;
     }
     return root;
@@ -170,18 +190,24 @@ class Decomposer {
   /** Components of the comparability graph: weakly connected components of the induced subgraph. */
   private parallelComponents(set: number[]): number[][] {
     const stamp = this.beginSet(set);
-    for (const v of set) this.uf[v] = v;
-    for (const v of set) {
-      for (const c of this.children[v] as number[]) {
-        if (this.mark[c] !== stamp) continue;
+    const { mark, uf, cStart, cList } = this;
+    for (let i = 0; i < set.length; i++) uf[set[i] as number] = set[i] as number;
+    let merges = 0;
+    for (let i = 0; i < set.length; i++) {
+      const v = set[i] as number;
+      for (let k = cStart[v] as number; k < (cStart[v + 1] as number); k++) {
+        const c = cList[k] as number;
+        if (mark[c] !== stamp) continue;
         const a = this.find(v);
         const b = this.find(c);
         if (a !== b) {
-          if (a < b) this.uf[b] = a;
-          else this.uf[a] = b;
+          merges++;
+          if (a < b) uf[b] = a;
+          else uf[a] = b;
         }
       }
     }
+    if (merges === set.length - 1) return [set];
     const groups = new Map<number, number[]>();
     for (const v of set) {
       const root = this.find(v);
@@ -199,191 +225,197 @@ class Decomposer {
    * Series components, by sweeping the topological order: the cut after position i (P | Q) is
    * a series cut iff every maximal element of P has an edge to every minimal element of Q
    * (any path between them would pass a node above the maximal one or below the minimal one).
-   * The number of such edges is maintained incrementally: O(|S| + E_S).
    */
   private seriesParts(set: number[]): number[][] {
     const stamp = this.beginSet(set);
-    const remaining = this.scratch;
-    const flags = this.flags; // 1 = maximal in P, 2 = minimal in Q
-    for (const v of set) {
-      let count = 0;
-      for (const p of this.parents[v] as number[]) if (this.mark[p] === stamp) count++;
-      remaining[v] = count;
-      flags[v] = count === 0 ? 2 : 0;
-    }
-    let minQ = 0;
-    for (const v of set) if (flags[v] === 2) minQ++;
-    let maxP = 0;
-    let crossing = 0;
+    const covers = this.sweep(set, stamp);
     const parts: number[][] = [];
     let start = 0;
     for (let i = 0; i < set.length - 1; i++) {
-      const v = set[i] as number;
-      flags[v] = 0;
-      minQ--;
-      for (const p of this.parents[v] as number[]) {
-        if (this.mark[p] === stamp && flags[p] === 1) crossing--;
-      }
-      for (const p of this.parents[v] as number[]) {
-        if (this.mark[p] !== stamp || flags[p] !== 1) continue;
-        flags[p] = 0;
-        maxP--;
-        for (const c of this.children[p] as number[]) {
-          if (this.mark[c] === stamp && flags[c] === 2) crossing--;
-        }
-      }
-      flags[v] = 1;
-      maxP++;
-      for (const c of this.children[v] as number[]) {
-        if (this.mark[c] !== stamp) continue;
-        remaining[c] = (remaining[c] as number) - 1;
-        if (remaining[c] !== 0) continue;
-        flags[c] = 2;
-        minQ++;
-        for (const p of this.parents[c] as number[]) {
-          if (this.mark[p] === stamp && flags[p] === 1) crossing++;
-        }
-      }
-      if (crossing === maxP * minQ) {
-        parts.push(set.slice(start, i + 1));
-        start = i + 1;
-      }
+      if (covers[i] !== 0) continue;
+      parts.push(set.slice(start, i + 1));
+      start = i + 1;
     }
-    for (const v of set) flags[v] = 0;
     parts.push(set.slice(start));
     return parts;
   }
 
-  private ensureClosure(): void {
-    if (this.anc) return;
-    const n = this.n;
-    const words = (n + 31) >>> 5;
-    this.words = words;
-    const anc = new Uint32Array(n * words);
-    const desc = new Uint32Array(n * words);
-    for (let v = 0; v < n; v++) {
-      const base = v * words;
-      for (const p of this.parents[v] as number[]) {
-        const pBase = p * words;
-        const last = p >>> 5;
-        for (let w = 0; w <= last; w++)
-          anc[base + w] = (anc[base + w] as number) | (anc[pBase + w] as number);
-        anc[base + last] = (anc[base + last] as number) | (1 << (p & 31));
-      }
-    }
-    for (let v = n - 1; v >= 0; v--) {
-      const base = v * words;
-      for (const c of this.children[v] as number[]) {
-        const cBase = c * words;
-        const first = c >>> 5;
-        for (let w = first; w < words; w++)
-          desc[base + w] = (desc[base + w] as number) | (desc[cBase + w] as number);
-        desc[base + first] = (desc[base + first] as number) | (1 << (c & 31));
-      }
-    }
-    this.anc = anc;
-    this.desc = desc;
-  }
-
-  private isAncestor(a: number, b: number): boolean {
-    const anc = this.anc as Uint32Array;
-    return ((anc[b * this.words + (a >>> 5)] as number) & (1 << (a & 31))) !== 0;
-  }
-
-  /** Chooses A;B for a set that is neither parallel nor series decomposable. */
-  private chooseCut(set: number[]): { a: number[]; b: number[] } {
-    this.ensureClosure();
+  /**
+   * Chooses A;B for a set that is neither parallel nor series decomposable. Candidates are the
+   * prefixes of two linear extensions (by earliest start, by latest start); a cut's makespan is
+   * the longest path ending in A plus the longest path starting in B. Among the cuts that add
+   * least to the critical path, the one that adds the fewest covering edges wins: pairs (a, b)
+   * with a maximal in A, b minimal in B and no edge a→b (such a pair is ordered only by a direct
+   * edge, so these are exactly the edges to add and none is implied by the others). Both are
+   * computed along each order in O(|S| log |S| + E_S), without the transitive closure.
+   * Returns [A, B].
+   */
+  private chooseCuts(set: number[]): number[][] {
     const stamp = this.beginSet(set);
+    const { mark, es, tail, pStart, pList, cStart, cList } = this;
+    const w = this.weights;
     const m = set.length;
-    const anc = this.anc as Uint32Array;
-    const desc = this.desc as Uint32Array;
-    const words = this.words;
-    // The set as a bitmask over its word range.
-    const lo = (set[0] as number) >>> 5;
-    const hi = (set[m - 1] as number) >>> 5;
-    const mask = new Uint32Array(hi - lo + 1);
-    for (const v of set) mask[(v >>> 5) - lo] = (mask[(v >>> 5) - lo] as number) | (1 << (v & 31));
-
-    const es = new Map<number, number>();
-    const tail = new Map<number, number>();
-    const gain = new Map<number, number>(); // descendants − ancestors inside the set
-    for (const v of set) {
+    for (let i = 0; i < m; i++) {
+      const v = set[i] as number;
       let start = 0;
-      for (const p of this.parents[v] as number[]) {
-        if (this.mark[p] !== stamp) continue;
-        start = Math.max(start, (es.get(p) as number) + (this.weights[p] as number));
+      for (let k = pStart[v] as number; k < (pStart[v + 1] as number); k++) {
+        const p = pList[k] as number;
+        if (mark[p] === stamp) start = Math.max(start, (es[p] as number) + (w[p] as number));
       }
-      es.set(v, start);
-      let ancCount = 0;
-      let descCount = 0;
-      const base = v * words;
-      const vw = v >>> 5;
-      for (let w = lo; w <= vw; w++)
-        ancCount += popcount((anc[base + w] as number) & (mask[w - lo] as number));
-      for (let w = vw; w <= hi; w++)
-        descCount += popcount((desc[base + w] as number) & (mask[w - lo] as number));
-      gain.set(v, descCount - ancCount);
+      es[v] = start;
     }
-    let critical = 0;
     for (let i = m - 1; i >= 0; i--) {
       const v = set[i] as number;
       let after = 0;
-      for (const c of this.children[v] as number[]) {
-        if (this.mark[c] === stamp) after = Math.max(after, tail.get(c) as number);
+      for (let k = cStart[v] as number; k < (cStart[v + 1] as number); k++) {
+        const c = cList[k] as number;
+        if (mark[c] === stamp) after = Math.max(after, tail[c] as number);
       }
-      const t = (this.weights[v] as number) + after;
-      tail.set(v, t);
-      critical = Math.max(critical, (es.get(v) as number) + t);
+      tail[v] = (w[v] as number) + after;
     }
-    const byKey = (key: (v: number) => number) => [...set].sort((x, y) => key(x) - key(y) || x - y);
-    const orders = [
-      byKey((v) => es.get(v) as number),
-      byKey((v) => critical - (tail.get(v) as number)),
-      byKey((v) => (es.get(v) as number) + (this.weights[v] as number)),
-      set,
-    ];
-    let best: { makespan: number; pairs: number; order: number[]; size: number } | undefined;
-    for (const order of orders) {
+    const byEarliest = sortByKey(set, es, 1);
+    const byLatest = sortByKey(set, tail, -1);
+    let best: { makespan: Float64Array; covers: Int32Array; order: number[]; at: number } | undefined;
+    for (const order of [byEarliest, byLatest]) {
       const suffixTail = new Float64Array(m + 1);
       for (let i = m - 1; i >= 0; i--) {
-        suffixTail[i] = Math.max(suffixTail[i + 1] as number, tail.get(order[i] as number) as number);
+        suffixTail[i] = Math.max(suffixTail[i + 1] as number, tail[order[i] as number] as number);
       }
+      const covers = this.sweep(order, stamp).slice(0, m);
+      const makespan = new Float64Array(m);
       let prefixFinish = 0;
-      let comparable = 0;
       for (let i = 0; i < m - 1; i++) {
         const v = order[i] as number;
-        prefixFinish = Math.max(prefixFinish, (es.get(v) as number) + (this.weights[v] as number));
-        comparable += gain.get(v) as number;
-        const makespan = prefixFinish + (suffixTail[i + 1] as number);
-        const pairs = (i + 1) * (m - i - 1) - comparable;
+        prefixFinish = Math.max(prefixFinish, (es[v] as number) + (w[v] as number));
+        makespan[i] = prefixFinish + (suffixTail[i + 1] as number);
+        const bestMakespan = best ? (best.makespan[best.at] as number) : Number.POSITIVE_INFINITY;
         if (
           !best ||
-          makespan < best.makespan - EPSILON ||
-          (Math.abs(makespan - best.makespan) <= EPSILON && pairs < best.pairs)
+          (makespan[i] as number) < bestMakespan - EPSILON ||
+          (Math.abs((makespan[i] as number) - bestMakespan) <= EPSILON &&
+            (covers[i] as number) < (best.covers[best.at] as number))
         ) {
-          best = { makespan, pairs, order, size: i + 1 };
+          best = { makespan, covers, order, at: i };
         }
       }
     }
-    const chosen = best as { order: number[]; size: number };
-    const inA = new Set(chosen.order.slice(0, chosen.size));
-    const a = set.filter((v) => inA.has(v));
-    const b = set.filter((v) => !inA.has(v));
-    const maximalA = a.filter((v) => !(this.children[v] as number[]).some((c) => inA.has(c)));
-    const minimalB = b.filter(
-      (v) => !(this.parents[v] as number[]).some((p) => this.mark[p] === stamp && !inA.has(p)),
-    );
-    for (const from of maximalA) {
-      for (const to of minimalB) if (!this.isAncestor(from, to)) this.added.push({ from, to });
+    const chosen = best as NonNullable<typeof best>;
+    const partOf = this.remaining;
+    for (let i = 0; i < m; i++) partOf[chosen.order[i] as number] = i <= chosen.at ? 0 : 1;
+    const parts: number[][] = [[], []];
+    for (const v of set) (parts[partOf[v] as number] as number[]).push(v);
+    for (let k = 0; k + 1 < parts.length; k++) {
+      const upper = parts[k] as number[];
+      const lower = parts[k + 1] as number[];
+      const maximal = upper.filter((v) => {
+        for (let j = cStart[v] as number; j < (cStart[v + 1] as number); j++) {
+          const c = cList[j] as number;
+          if (mark[c] === stamp && partOf[c] === k) return false;
+        }
+        return true;
+      });
+      const minimal = lower.filter((v) => {
+        for (let j = pStart[v] as number; j < (pStart[v + 1] as number); j++) {
+          const p = pList[j] as number;
+          if (mark[p] === stamp && partOf[p] === k + 1) return false;
+        }
+        return true;
+      });
+      for (const from of maximal) {
+        for (const to of minimal) {
+          let direct = false;
+          for (let j = cStart[from] as number; j < (cStart[from + 1] as number); j++)
+            if (cList[j] === to) direct = true;
+          if (!direct) this.added.push({ from, to });
+        }
+      }
     }
-    return { a, b };
+    return parts;
+  }
+
+  /**
+   * Walks a linear extension of the (marked) set; `result[i]` is the number of covering pairs
+   * the cut after position i lacks: |max P|·|min Q| minus the edges between them. It is 0
+   * exactly at series cuts. Maintained incrementally: O(|S| + E_S).
+   */
+  private sweep(order: number[], stamp: number): Int32Array {
+    const { mark, remaining, flags, pStart, pList, cStart, cList } = this;
+    const m = order.length;
+    if (this.covers.length < m) this.covers = new Int32Array(m);
+    const result = this.covers;
+    // flags: 1 = maximal in P, 2 = minimal in Q
+    let minQ = 0;
+    for (let i = 0; i < m; i++) {
+      const v = order[i] as number;
+      let count = 0;
+      for (let k = pStart[v] as number; k < (pStart[v + 1] as number); k++) {
+        if (mark[pList[k] as number] === stamp) count++;
+      }
+      remaining[v] = count;
+      flags[v] = count === 0 ? 2 : 0;
+      if (count === 0) minQ++;
+    }
+    let maxP = 0;
+    let crossing = 0;
+    for (let i = 0; i < m - 1; i++) {
+      const v = order[i] as number;
+      flags[v] = 0;
+      minQ--;
+      for (let k = pStart[v] as number; k < (pStart[v + 1] as number); k++) {
+        const p = pList[k] as number;
+        if (mark[p] === stamp && flags[p] === 1) crossing--;
+      }
+      for (let k = pStart[v] as number; k < (pStart[v + 1] as number); k++) {
+        const p = pList[k] as number;
+        if (mark[p] !== stamp || flags[p] !== 1) continue;
+        flags[p] = 0;
+        maxP--;
+        for (let j = cStart[p] as number; j < (cStart[p + 1] as number); j++) {
+          const c = cList[j] as number;
+          if (mark[c] === stamp && flags[c] === 2) crossing--;
+        }
+      }
+      flags[v] = 1;
+      maxP++;
+      for (let k = cStart[v] as number; k < (cStart[v + 1] as number); k++) {
+        const c = cList[k] as number;
+        if (mark[c] !== stamp) continue;
+        remaining[c] = (remaining[c] as number) - 1;
+        if (remaining[c] !== 0) continue;
+        flags[c] = 2;
+        minQ++;
+        for (let j = pStart[c] as number; j < (pStart[c + 1] as number); j++) {
+          const p = pList[j] as number;
+          if (mark[p] === stamp && flags[p] === 1) crossing++;
+        }
+      }
+      result[i] = maxP * minQ - crossing;
+    }
+    for (let i = 0; i < m; i++) flags[order[i] as number] = 0;
+    return result;
   }
 }
 
-function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+/**
+ * `set` (ascending positions) sorted by `key[v]` (ascending, or descending with sign -1), ties
+ * by position — with native numeric sorts only: keys are ranked, then (rank, position) pairs are
+ * packed into one float each. A comparator sort costs ~1 µs per element here.
+ */
+function sortByKey(set: readonly number[], key: Float64Array, sign: 1 | -1): number[] {
+  const m = set.length;
+  const values = new Float64Array(m);
+  for (let i = 0; i < m; i++) values[i] = sign * (key[set[i] as number] as number);
+  const distinct = Float64Array.from(new Set(values)).sort();
+  const rank = new Map<number, number>();
+  distinct.forEach((value, i) => {
+    rank.set(value, i);
+  });
+  const packed = new Float64Array(m);
+  for (let i = 0; i < m; i++) packed[i] = (rank.get(values[i] as number) as number) * m + i;
+  packed.sort();
+  const out = new Array<number>(m);
+  for (let i = 0; i < m; i++) out[i] = set[(packed[i] as number) % m] as number;
+  return out;
 }
 
 /** Every node id of a structure, in the order the machine lists them (a linear extension). */

@@ -1,0 +1,239 @@
+/**
+ * Compiler benchmark (run: node --import tsx bench/compiler.bench.ts [--quick]).
+ * Prints: compile time of 100 / 1,000 / 5,000-node DAGs (median), definitionBytes and state
+ * transitions per action node (chain and DAG), and makespan fidelity: random non-series-parallel
+ * DAGs of 30 nodes run locally with handlers sleeping 10–100 ms, makespan / ideal critical path
+ * (median), for the exact series-parallel structure and for a level-by-level barrier structure,
+ * side by side; and series-parallel DAGs with the exact structure.
+ */
+import '../lib/runtime/polyfills.ts';
+import { buildMachine } from '../lib/compiler/compile.ts';
+import type { Structure, StructureFn, StructureInput } from '../lib/compiler/structure.ts';
+import type { CompileContext } from '../lib/compiler/types.ts';
+import {
+  definitionSchema,
+  type WorkflowDefinition,
+  type WorkflowDefinitionInput,
+} from '../lib/workflow/definition-schema.ts';
+import { runAsl } from '../test/unit/compiler/run-asl.ts';
+
+const quick = process.argv.includes('--quick');
+const context: CompileContext = {
+  actionArns: { log: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-log' },
+};
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Edge = { from: string; to: string };
+
+function toDefinition(ids: string[], edges: Edge[], name: string): WorkflowDefinition {
+  const deps = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const e of edges) deps.get(e.to)?.push(e.from);
+  const nodes: WorkflowDefinitionInput['nodes'] = ids.map((id) => ({
+    id,
+    type: 'action',
+    action: 'log',
+    config: { message: `${id} {{ input.x }}` },
+    dependencies: deps.get(id) ?? [],
+  }));
+  return definitionSchema.parse({ name, nodes });
+}
+
+/** A random DAG: node i depends on 1–3 of the `window` nodes before it. */
+function randomDag(n: number, seed: number, window = 8): { ids: string[]; edges: Edge[] } {
+  const random = prng(seed);
+  const ids = Array.from({ length: n }, (_, i) => `n${i}`);
+  const edges: Edge[] = [];
+  for (let i = 1; i < n; i++) {
+    const sources = new Set<number>();
+    const count = 1 + Math.floor(random() * 3);
+    for (let k = 0; k < count; k++) sources.add(i - 1 - Math.floor(random() * Math.min(i, window)));
+    for (const s of sources) edges.push({ from: `n${s}`, to: `n${i}` });
+  }
+  return { ids, edges };
+}
+
+/** A random series-parallel DAG of n nodes. */
+function randomSpDag(n: number, seed: number): { ids: string[]; edges: Edge[] } {
+  const random = prng(seed);
+  let next = 0;
+  const edges: Edge[] = [];
+  const build = (k: number): { sources: string[]; sinks: string[] } => {
+    if (k === 1) {
+      const id = `n${next++}`;
+      return { sources: [id], sinks: [id] };
+    }
+    const left = 1 + Math.floor(random() * (k - 1));
+    const a = build(left);
+    const b = build(k - left);
+    if (random() < 0.5) {
+      for (const from of a.sinks) for (const to of b.sources) edges.push({ from, to });
+      return { sources: a.sources, sinks: b.sinks };
+    }
+    return { sources: [...a.sources, ...b.sources], sinks: [...a.sinks, ...b.sinks] };
+  };
+  build(n);
+  return { ids: Array.from({ length: n }, (_, i) => `n${i}`), edges };
+}
+
+/** Level-by-level barriers: level = longest path from a root; a series of parallel levels. */
+const barrierStructure: StructureFn = (input: StructureInput) => {
+  const level = new Map<string, number>();
+  const parents = new Map<string, string[]>(input.nodes.map((id) => [id, []]));
+  for (const e of input.edges) parents.get(e.to)?.push(e.from);
+  const depth = (id: string): number => {
+    const known = level.get(id);
+    if (known !== undefined) return known;
+    const d = Math.max(-1, ...(parents.get(id) ?? []).map(depth)) + 1;
+    level.set(id, d);
+    return d;
+  };
+  const levels: string[][] = [];
+  for (const id of input.nodes) (levels[depth(id)] ??= []).push(id);
+  const items: Structure[] = levels.map((ids) =>
+    ids.length === 1
+      ? { kind: 'node', id: ids[0] as string }
+      : { kind: 'parallel', branches: ids.map((id) => ({ kind: 'node' as const, id })) },
+  );
+  return { tree: { kind: 'series', items }, addedEdges: [] };
+};
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+function timeCompile(
+  def: WorkflowDefinition,
+  runs: number,
+): { ms: number; bytes: number; states: number; transitions: number } {
+  const times: number[] = [];
+  let last = buildMachine(def, context);
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    last = buildMachine(def, context);
+    times.push(performance.now() - start);
+  }
+  return {
+    ms: median(times),
+    bytes: last.report.definitionBytes,
+    states: last.report.states,
+    transitions: last.report.estimatedTransitions,
+  };
+}
+
+function criticalPath(ids: string[], edges: Edge[], duration: (id: string) => number): number {
+  const parents = new Map<string, string[]>(ids.map((id) => [id, []]));
+  for (const e of edges) parents.get(e.to)?.push(e.from);
+  const finish = new Map<string, number>();
+  const f = (id: string): number => {
+    const known = finish.get(id);
+    if (known !== undefined) return known;
+    const value = Math.max(0, ...(parents.get(id) ?? []).map(f)) + duration(id);
+    finish.set(id, value);
+    return value;
+  };
+  return Math.max(...ids.map(f));
+}
+
+async function makespan(
+  def: WorkflowDefinition,
+  structure: StructureFn | undefined,
+  duration: (id: string) => number,
+) {
+  const { asl } = buildMachine(def, context, structure ? { structure } : {});
+  const result = await runAsl(asl, {
+    input: { x: 1 },
+    handlers: {
+      log: (p) => new Promise((resolve) => setTimeout(() => resolve({ ok: p.nodeId }), duration(p.nodeId))),
+    },
+  });
+  if (result.status !== 'SUCCEEDED') throw new Error(`run failed: ${JSON.stringify(result.error)}`);
+  const started = result.events.find((e) => e.type === 'ExecutionStarted')?.at ?? 0;
+  const ended = result.events.find((e) => e.type === 'ExecutionSucceeded')?.at ?? 0;
+  const entered = result.events.filter((e) => e.type === 'StateEntered').length;
+  return { ms: ended - started, entered };
+}
+
+async function main(): Promise<void> {
+  console.log('== compile time (median) ==');
+  for (const n of [100, 1_000, 5_000]) {
+    const dag = randomDag(n, n);
+    const def = toDefinition(dag.ids, dag.edges, `dag-${n}`);
+    const r = timeCompile(def, n >= 5_000 ? 5 : 15);
+    const chain = toDefinition(
+      dag.ids,
+      dag.ids.slice(1).map((id, i) => ({ from: `n${i}`, to: id })),
+      `chain-${n}`,
+    );
+    const c = timeCompile(chain, n >= 5_000 ? 5 : 15);
+    console.log(
+      `${String(n).padStart(5)} nodes: random DAG ${r.ms.toFixed(1)} ms (${(r.bytes / n).toFixed(0)} B/action node, ${r.states} states, worst-case transitions ${(r.transitions / n).toFixed(2)}/node) | chain ${c.ms.toFixed(1)} ms (${(c.bytes / n).toFixed(0)} B/action node)`,
+    );
+  }
+
+  console.log('== state transitions per action node (run locally, all succeed) ==');
+  for (const [label, dag] of [
+    [
+      'chain of 100',
+      {
+        ids: Array.from({ length: 100 }, (_, i) => `n${i}`),
+        edges: Array.from({ length: 99 }, (_, i) => ({ from: `n${i}`, to: `n${i + 1}` })),
+      },
+    ],
+    ['random DAG of 100', randomDag(100, 7)],
+  ] as const) {
+    const def = toDefinition([...dag.ids], [...dag.edges], label);
+    const { entered } = await makespan(def, undefined, () => 0);
+    console.log(`${label}: ${(entered / dag.ids.length).toFixed(2)} states entered per action node`);
+  }
+
+  console.log('== makespan fidelity (makespan / ideal critical path, median) ==');
+  const count = quick ? 10 : 50;
+  const exact: number[] = [];
+  const barrier: number[] = [];
+  const added: number[] = [];
+  let seed = 1;
+  while (exact.length < count) {
+    const dag = randomDag(30, 1000 + seed++, 6);
+    const def = toDefinition(dag.ids, dag.edges, 'fidelity');
+    const compiled = buildMachine(def, context);
+    if (compiled.report.addedEdges.length === 0) continue;
+    added.push(compiled.report.addedEdges.length);
+    const random = prng(seed * 7919);
+    const durations = new Map(dag.ids.map((id) => [id, 10 + Math.floor(random() * 91)]));
+    const duration = (id: string) => durations.get(id) as number;
+    const ideal = criticalPath(dag.ids, dag.edges, duration);
+    exact.push((await makespan(def, undefined, duration)).ms / ideal);
+    barrier.push((await makespan(def, barrierStructure, duration)).ms / ideal);
+  }
+  const sp: number[] = [];
+  for (let i = 0; i < (quick ? 5 : 20); i++) {
+    const dag = randomSpDag(30, 5000 + i);
+    const def = toDefinition(dag.ids, dag.edges, 'sp');
+    const random = prng(i * 104729 + 1);
+    const durations = new Map(dag.ids.map((id) => [id, 10 + Math.floor(random() * 91)]));
+    const duration = (id: string) => durations.get(id) as number;
+    sp.push((await makespan(def, undefined, duration)).ms / criticalPath(dag.ids, dag.edges, duration));
+  }
+  console.log(
+    `non-series-parallel DAGs (${count} × 30 nodes): exact ${median(exact).toFixed(3)} (max ${Math.max(...exact).toFixed(3)}), level barriers ${median(barrier).toFixed(3)} (max ${Math.max(...barrier).toFixed(3)}); added edges per DAG median ${median(added)}`,
+  );
+  console.log(
+    `series-parallel DAGs (${sp.length} × 30 nodes): exact ${median(sp).toFixed(3)} (max ${Math.max(...sp).toFixed(3)})`,
+  );
+}
+
+await main();
