@@ -39,7 +39,16 @@ const log = consoleLog({ requests: process.env.FLOWFORGE_LOG_REQUESTS !== '0' })
 const started = performance.now();
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 try {
-  server = await startLocalServer({ port, dataDir, sqsPort, timeScale, log, ...(apiKey ? { apiKey } : {}) });
+  const httpAllow = process.env.FLOWFORGE_HTTP_ALLOW;
+  server = await startLocalServer({
+    port,
+    dataDir,
+    sqsPort,
+    timeScale,
+    log,
+    ...(apiKey ? { apiKey } : {}),
+    ...(httpAllow ? { httpAllow } : {}),
+  });
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {

@@ -31,6 +31,7 @@ import { scheduleTriggersOf } from '../triggers/schedules.ts';
 import { createLocalWebhookSecrets } from '../triggers/webhook-secrets.ts';
 import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
+import { createLocalActions } from './local-actions.ts';
 import { consoleLog, type LocalLog } from './local-log.ts';
 
 /** The table of local mode. */
@@ -51,6 +52,8 @@ export interface LocalServerOptions {
   /** Multiplies every Wait, retry interval and schedule interval (tests: 0.001). Default 1. */
   timeScale?: number;
   log?: LocalLog;
+  /** Hosts or CIDRs the http action may reach although private (FLOWFORGE_HTTP_ALLOW). */
+  httpAllow?: string;
   /** The per-key token bucket of keys without their own limit (default 100 requests, 50 per second). */
   rateLimit?: RateLimit;
 }
@@ -120,7 +123,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const sqs = await startLocalSqs({ port: options.sqsPort ?? 9324 });
     cleanups.push(() => sqs.stop());
 
+    const actions = createLocalActions({
+      dataDir,
+      sqsEndpoint: sqs.endpoint,
+      ...(options.httpAllow === undefined ? {} : { httpAllow: options.httpAllow }),
+    });
+    cleanups.push(() => actions.close());
     const stateMachines = new LocalStateMachines({
+      invokeAction: actions.invoke,
       journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
       timeScale,
       onFinished: (executionArn: string, record: ExecutionRecord) =>

@@ -1,3 +1,7 @@
+import { readdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logFlow, startTestApi, type TestApi } from './local-api.ts';
 
@@ -188,39 +192,59 @@ describe('HTTP API end to end on the local server', () => {
     expect(again.status).toBe(409);
   });
 
-  it('redrives a failed execution', async () => {
-    const failing = await api.request('POST', '/api/v1/flows', {
-      key,
-      body: {
-        name: 'failing',
-        nodes: [
-          { id: 'first', type: 'action', action: 'log', config: { message: 'before' } },
-          {
-            id: 'boom',
-            type: 'operation',
-            operation: 'fail',
-            config: { error: 'Boom', cause: 'always' },
-            dependencies: ['first'],
-          },
-        ],
-      },
+  it('redrives a failed execution: the failed node runs again, the succeeded one is kept', async () => {
+    let calls = 0;
+    const target = createServer((_req, res) => {
+      calls++;
+      res.writeHead(calls === 1 ? 400 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ call: calls }));
     });
-    expect(failing.status).toBe(201);
-    const started = await api.request('POST', `/api/v1/flows/${failing.body.flowId}/execute`, {
-      key,
-      body: {},
-    });
-    const failed = await api.waitForExecution(started.body.executionId, key);
-    expect(failed.status).toBe('FAILED');
-    expect(failed.error).toMatchObject({ error: expect.any(String) });
-    const redriven = await api.request('POST', `/api/v1/executions/${started.body.executionId}/redrive`, {
-      key,
-    });
-    expect(redriven.status).toBe(202);
-    expect(redriven.body).toEqual({ executionId: started.body.executionId, status: 'RUNNING' });
-    const after = await api.waitForExecution(started.body.executionId, key);
-    expect(after.status).toBe('FAILED');
-    expect(after.nodes.first.status).toBe('succeeded');
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (target.address() as AddressInfo).port;
+      const failing = await api.request('POST', '/api/v1/flows', {
+        key,
+        body: {
+          name: 'flaky',
+          nodes: [
+            { id: 'first', type: 'action', action: 'log', config: { message: 'before' } },
+            {
+              id: 'call',
+              type: 'action',
+              action: 'http',
+              config: { method: 'GET', url: `http://127.0.0.1:${port}/status` },
+              retry: { strategy: 'fixed', maxAttempts: 1 },
+              dependencies: ['first'],
+            },
+          ],
+        },
+      });
+      expect(failing.status).toBe(201);
+      const started = await api.request('POST', `/api/v1/flows/${failing.body.flowId}/execute`, {
+        key,
+        body: {},
+      });
+      const failed = await api.waitForExecution(started.body.executionId, key);
+      expect(failed.status).toBe('FAILED');
+      expect(failed.nodes.first.status).toBe('succeeded');
+      expect(failed.nodes.call).toMatchObject({ status: 'failed', error: { error: expect.any(String) } });
+      expect(failed.error).toMatchObject({ error: expect.any(String) });
+
+      const redriven = await api.request('POST', `/api/v1/executions/${started.body.executionId}/redrive`, {
+        key,
+      });
+      expect(redriven.status).toBe(202);
+      expect(redriven.body).toEqual({ executionId: started.body.executionId, status: 'RUNNING' });
+      const after = await api.waitForExecution(started.body.executionId, key);
+      expect(after.status).toBe('SUCCEEDED');
+      expect(after.nodes.call).toMatchObject({
+        status: 'succeeded',
+        output: { status: 200, body: { call: 2 } },
+      });
+      expect(calls).toBe(2);
+    } finally {
+      target.close();
+    }
 
     const succeeded = await api.request('POST', `/api/v1/flows/${flowId}/execute`, {
       key,
@@ -231,6 +255,40 @@ describe('HTTP API end to end on the local server', () => {
       key,
     });
     expect(refused.status).toBe(409);
+  });
+
+  it('runs the local actions: email into the outbox under the data dir, queue to the local SQS endpoint', async () => {
+    const flow = await api.request('POST', '/api/v1/flows', {
+      key,
+      body: {
+        name: 'notify',
+        nodes: [
+          {
+            id: 'mail',
+            type: 'action',
+            action: 'email',
+            config: { to: 'ops@example.com', subject: 'Order {{ input.id }}', text: 'shipped' },
+          },
+          {
+            id: 'enqueue',
+            type: 'action',
+            action: 'queue',
+            config: { queue: 'flowforge-triggers-dlq', body: { order: '{{ input.id }}' } },
+          },
+        ],
+      },
+    });
+    expect(flow.status).toBe(201);
+    const run = await api.request('POST', `/api/v1/flows/${flow.body.flowId}/execute`, {
+      key,
+      body: { input: { id: 'A7' } },
+    });
+    const done = await api.waitForExecution(run.body.executionId, key);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.nodes.mail.output).toEqual({ messageId: expect.any(String) });
+    expect(done.nodes.enqueue.output).toEqual({ messageId: expect.any(String) });
+    const outbox = await readdir(join(api.dataDir, 'outbox'));
+    expect(outbox.length).toBeGreaterThan(0);
   });
 
   it('answers 401 without a key, 403 without the scope, 404/405 for unknown routes, 400/413 for bad bodies', async () => {

@@ -35,6 +35,7 @@ export async function startTestApi(options: { timeScale?: number } = {}): Promis
     sqsPort: 0,
     timeScale: options.timeScale ?? 0.001,
     log: silentLog,
+    httpAllow: '127.0.0.1',
   });
   const adminKey = server.adminKey;
   if (!adminKey) throw new Error('a fresh data dir must print an admin key');
