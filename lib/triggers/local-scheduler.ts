@@ -139,7 +139,7 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
         version,
         input: entry.trigger.input,
         trigger: { id: triggerId, type: 'schedule' },
-        idempotencyKey: scheduleIdempotencyKey(triggerId, instant),
+        idempotencyKey: scheduleIdempotencyKey(flowId, triggerId, instant),
       });
     } catch (error) {
       options.onError?.(error, { tenantId, flowId, triggerId, instant: iso });

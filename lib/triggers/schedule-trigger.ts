@@ -19,7 +19,7 @@ export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
 
 /**
  * Starts the run of one scheduled instant. The idempotency key is
- * `schedule:<triggerId>:<scheduledTime>`, so a repeated delivery of the same instant (Scheduler
+ * `schedule:<flowId>:<triggerId>:<scheduledTime>`, so a repeated delivery of the same instant (Scheduler
  * delivers at least once, and retries) is one execution. A payload outside the contract throws
  * `InvalidTriggerEventError`; errors of the start propagate (Scheduler retries, then dead-letters).
  */
@@ -44,18 +44,23 @@ export async function fireScheduledTrigger(
     ...(version === undefined ? {} : { version }),
     input: input ?? {},
     trigger: { id: triggerId, type: 'schedule' },
-    idempotencyKey: scheduleIdempotencyKey(triggerId, scheduledTime),
+    idempotencyKey: scheduleIdempotencyKey(flowId, triggerId, scheduledTime),
   });
 }
 
 /**
- * The idempotency key of a scheduled run: `schedule:<triggerId>:<instant as ISO 8601 UTC with ms>`.
+ * The idempotency key of a scheduled run: `schedule:<flowId>:<triggerId>:<instant as ISO 8601 UTC with ms>`.
+ * The flow id is part of it because keys are unique per tenant and two flows may share trigger ids.
  * AWS (`<aws.scheduler.scheduled-time>`, `2026-03-30T00:00:00Z`) and the local scheduler give the
  * same key for the same instant, so a repeated delivery is one execution.
  */
-export function scheduleIdempotencyKey(triggerId: string, scheduledTime: Date | string): string {
+export function scheduleIdempotencyKey(
+  flowId: string,
+  triggerId: string,
+  scheduledTime: Date | string,
+): string {
   const instant = typeof scheduledTime === 'string' ? new Date(scheduledTime) : scheduledTime;
   if (Number.isNaN(instant.getTime()))
     throw new InvalidTriggerEventError(`scheduled time "${String(scheduledTime)}" is not a date-time`);
-  return `schedule:${triggerId}:${instant.toISOString()}`;
+  return `schedule:${flowId}:${triggerId}:${instant.toISOString()}`;
 }

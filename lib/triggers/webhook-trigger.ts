@@ -48,7 +48,7 @@ const GITHUB_REPLAY_TTL_SECONDS = 7 * 86_400;
  *    `WebhookAuthError` with `reason` (`missing-headers` | `bad-timestamp` | `stale-timestamp` |
  *    `bad-signature`) → 401 naming it.
  * 3. Remembers the `webhook-id` in the replay guard (twice the timestamp tolerance; 7 days for
- *    GitHub, which signs no timestamp) and starts with idempotency key `webhook:<triggerId>:<webhook-id>`:
+ *    GitHub, which signs no timestamp) and starts with idempotency key `webhook:<flowId>:<triggerId>:<webhook-id>`:
  *    a delivery seen before answers the execution it started and starts nothing.
  * 4. The input is the body parsed as JSON; a body that is not JSON becomes `{ "raw": "<body text>" }`
  *    and an empty body `{}`.
@@ -99,7 +99,8 @@ export async function handleWebhook(
     version: flow.version,
     input: webhookInput(request.rawBody),
     trigger: { id: triggerId, type: 'webhook' },
-    idempotencyKey: `webhook:${triggerId}:${verified.webhookId}`,
+    // Keys are unique per tenant: the flow id keeps two flows' webhooks apart.
+    idempotencyKey: `webhook:${flowId}:${triggerId}:${verified.webhookId}`,
   });
   return {
     tenantId,

@@ -226,11 +226,34 @@ describe('triggers through the real startExecution use case and the DynamoDB sto
       (execution) => (execution.input as { orderId?: string }).orderId === 'local',
     );
     expect(scheduled.map((execution) => execution.idempotencyKey).sort()).toEqual([
-      'schedule:nightly:2026-10-24T00:00:00.000Z',
-      'schedule:nightly:2026-10-25T00:00:00.000Z',
-      'schedule:nightly:2026-10-26T01:00:00.000Z',
+      'schedule:orders:nightly:2026-10-24T00:00:00.000Z',
+      'schedule:orders:nightly:2026-10-25T00:00:00.000Z',
+      'schedule:orders:nightly:2026-10-26T01:00:00.000Z',
     ]);
     expect(await marks.lastScheduleFired('default', 'orders', 'nightly')).toBe('2026-10-26T01:00:00.000Z');
+  });
+
+  it('two flows with the same trigger id firing the same instant are two executions', async () => {
+    const base = await stores.flows.getVersion('default', 'orders');
+    await stores.flows.createFlow('default', {
+      flowId: 'orders-copy',
+      definition: base.definition,
+      compiled: base.compiled,
+      report: base.report,
+      triggers: base.triggers,
+    });
+    const event = (flowId: string) => ({
+      tenantId: 'default',
+      flowId,
+      triggerId: 'nightly',
+      input: { orderId: 'twin' },
+      scheduledTime: '2026-12-24T01:00:00Z',
+    });
+    const a = await fireScheduledTrigger(event('orders'), { startExecution: start });
+    const b = await fireScheduledTrigger(event('orders-copy'), { startExecution: start });
+    expect(a.alreadyStarted).toBe(false);
+    expect(b.alreadyStarted).toBe(false);
+    expect(b.executionId).not.toBe(a.executionId);
   });
 
   it('the Lambda handlers: SQS answers batchItemFailures, schedule starts once per instant', async () => {

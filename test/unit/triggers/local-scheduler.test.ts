@@ -15,7 +15,7 @@ function setup(start: string, marks = fakeFiredMarks(), fake = fakeStartExecutio
     onError: (error) => errors.push(error),
   });
   const advanceTo = (target: string) => clock.advanceTo(target, () => scheduler.idle());
-  const firedAt = () => fake.calls.map((call) => call.idempotencyKey.split(':').slice(2).join(':'));
+  const firedAt = () => fake.calls.map((call) => call.idempotencyKey.split(':').slice(3).join(':'));
   return { clock, scheduler, marks, fake, errors, advanceTo, firedAt };
 }
 
@@ -32,14 +32,14 @@ describe('local scheduler: cron in Europe/Berlin across DST', () => {
     const byTrigger = (id: string) =>
       fake.calls.filter((call) => call.trigger.id === id).map((call) => call.idempotencyKey);
     expect(byTrigger('at0200')).toEqual([
-      'schedule:at0200:2026-03-28T01:00:00.000Z', // 02:00 CET
-      'schedule:at0200:2026-03-30T00:00:00.000Z', // 02:00 CEST
-      'schedule:at0200:2026-03-31T00:00:00.000Z',
+      'schedule:nightly-flow:at0200:2026-03-28T01:00:00.000Z', // 02:00 CET
+      'schedule:nightly-flow:at0200:2026-03-30T00:00:00.000Z', // 02:00 CEST
+      'schedule:nightly-flow:at0200:2026-03-31T00:00:00.000Z',
     ]);
     expect(byTrigger('at0230')).toEqual([
-      'schedule:at0230:2026-03-28T01:30:00.000Z',
-      'schedule:at0230:2026-03-30T00:30:00.000Z',
-      'schedule:at0230:2026-03-31T00:30:00.000Z',
+      'schedule:nightly-flow:at0230:2026-03-28T01:30:00.000Z',
+      'schedule:nightly-flow:at0230:2026-03-30T00:30:00.000Z',
+      'schedule:nightly-flow:at0230:2026-03-31T00:30:00.000Z',
     ]);
     expect(fake.calls[1]).toEqual({
       tenantId: 'default',
@@ -47,7 +47,7 @@ describe('local scheduler: cron in Europe/Berlin across DST', () => {
       version: 2,
       input: { kind: 'late' },
       trigger: { id: 'at0230', type: 'schedule' },
-      idempotencyKey: 'schedule:at0230:2026-03-28T01:30:00.000Z',
+      idempotencyKey: 'schedule:nightly-flow:at0230:2026-03-28T01:30:00.000Z',
     });
   });
 
@@ -56,12 +56,12 @@ describe('local scheduler: cron in Europe/Berlin across DST', () => {
     await scheduler.register(flow, triggers);
     await advanceTo('2026-10-26T12:00:00Z');
     expect(fake.calls.map((call) => call.idempotencyKey)).toEqual([
-      'schedule:at0200:2026-10-24T00:00:00.000Z', // 02:00 CEST
-      'schedule:at0230:2026-10-24T00:30:00.000Z',
-      'schedule:at0200:2026-10-25T00:00:00.000Z', // 02:00 CEST, first of the two 02:00s
-      'schedule:at0230:2026-10-25T00:30:00.000Z',
-      'schedule:at0200:2026-10-26T01:00:00.000Z', // 02:00 CET
-      'schedule:at0230:2026-10-26T01:30:00.000Z',
+      'schedule:nightly-flow:at0200:2026-10-24T00:00:00.000Z', // 02:00 CEST
+      'schedule:nightly-flow:at0230:2026-10-24T00:30:00.000Z',
+      'schedule:nightly-flow:at0200:2026-10-25T00:00:00.000Z', // 02:00 CEST, first of the two 02:00s
+      'schedule:nightly-flow:at0230:2026-10-25T00:30:00.000Z',
+      'schedule:nightly-flow:at0200:2026-10-26T01:00:00.000Z', // 02:00 CET
+      'schedule:nightly-flow:at0230:2026-10-26T01:30:00.000Z',
     ]);
   });
 });
@@ -83,8 +83,8 @@ describe('local scheduler: restarts and exactly-once', () => {
     expect(fake.calls).toHaveLength(1);
     await second.advanceTo('2026-06-01T11:05:00Z');
     expect(fake.calls.map((call) => call.idempotencyKey)).toEqual([
-      'schedule:hourly:2026-06-01T10:00:00.000Z',
-      'schedule:hourly:2026-06-01T11:00:00.000Z',
+      'schedule:nightly-flow:hourly:2026-06-01T10:00:00.000Z',
+      'schedule:nightly-flow:hourly:2026-06-01T11:00:00.000Z',
     ]);
   });
 
@@ -102,7 +102,7 @@ describe('local scheduler: restarts and exactly-once', () => {
     await c.scheduler.register(flow, hourly);
     await c.scheduler.idle();
     expect(fake.calls.map((call) => call.idempotencyKey)).toEqual([
-      'schedule:hourly:2026-06-01T10:00:00.000Z',
+      'schedule:nightly-flow:hourly:2026-06-01T10:00:00.000Z',
     ]);
   });
 
@@ -186,8 +186,8 @@ describe('local scheduler: registration', () => {
     await scheduler.register(flow, triggers);
     await advanceTo('2026-06-01T14:00:00Z');
     expect(fake.calls.map((call) => call.idempotencyKey)).toEqual([
-      'schedule:ends:2026-06-01T10:00:00.000Z',
-      'schedule:ends:2026-06-01T11:00:00.000Z',
+      'schedule:nightly-flow:ends:2026-06-01T10:00:00.000Z',
+      'schedule:nightly-flow:ends:2026-06-01T11:00:00.000Z',
     ]);
   });
 

@@ -102,7 +102,7 @@ describe('handleWebhook', () => {
         version: 4,
         input: { orderId: 'o-42', amount: 12 },
         trigger: { id: 'hook', type: 'webhook' },
-        idempotencyKey: 'webhook:hook:msg_1',
+        idempotencyKey: 'webhook:orders:hook:msg_1',
       },
     ]);
   });
@@ -181,7 +181,7 @@ describe('handleWebhook', () => {
     await handleWebhook({ flowId: 'gh', triggerId: 'push', rawBody: Buffer.from(payload), headers }, deps);
     expect(fake.calls[0]).toMatchObject({
       input: { ref: 'refs/heads/main' },
-      idempotencyKey: 'webhook:push:d-7',
+      idempotencyKey: 'webhook:gh:push:d-7',
     });
     // A Standard Webhooks signature is not accepted on a GitHub trigger.
     const standard = signWebhook({
