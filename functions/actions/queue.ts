@@ -1,5 +1,6 @@
+import { idempotencyStoreFromEnv } from '../../lib/actions/idempotency.ts';
 import { queueAction } from '../../lib/actions/queue/index.ts';
 import { createActionHandler } from '../shared/action-handler.ts';
 
-/** Lambda of the `queue` action (Task payload in, node output out). */
-export const handler = createActionHandler(queueAction);
+/** Lambda of the `queue` action; its side effect runs at most once per Task (table `FLOWFORGE_TABLE_NAME`). */
+export const handler = createActionHandler(queueAction, { idempotency: idempotencyStoreFromEnv() });

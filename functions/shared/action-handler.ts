@@ -5,7 +5,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ActionDefinition } from '../../lib/actions/action.ts';
-import { type IdempotencyStore, idempotencyStoreFromEnv } from '../../lib/actions/idempotency.ts';
+import type { IdempotencyStore } from '../../lib/actions/idempotency.ts';
 import { parseTaskPayload, runAction } from '../../lib/actions/run-action.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
@@ -17,16 +17,17 @@ const DEADLINE_MARGIN_MS = 500;
  * parses the Task payload (bad → `InvalidConfig`), appends `flowId`, `executionId`, `nodeId`,
  * `attempt` to every log line, records `ActionDuration` (ms) and `ActionFailures` with dimension
  * `action`, traces with X-Ray, runs the action through {@link runAction} (config parse, output size
- * limit, idempotency on `execution.id + nodeId + attempt` when `FLOWFORGE_TABLE_NAME` is set) and
+ * limit, and with `options.idempotency` — actions with side effects pass `idempotencyStoreFromEnv()` —
+ * at most once per `execution.id + nodeId + attempt`; pure actions leave it out and their bundles
+ * carry no DynamoDB client) and
  * rethrows errors as they are, so Step Functions sees their stable `name` as the error type.
  */
 export function createActionHandler(
   // biome-ignore lint/suspicious/noExplicitAny: any action's config type
   action: ActionDefinition<any, unknown>,
-  options: { idempotency?: IdempotencyStore | null } = {},
+  options: { idempotency?: IdempotencyStore } = {},
 ) {
-  const idempotency =
-    options.idempotency === undefined ? idempotencyStoreFromEnv() : (options.idempotency ?? undefined);
+  const { idempotency } = options;
   metrics.setDefaultDimensions({ action: action.kind });
 
   const run = async (event: unknown, context: Context): Promise<unknown> => {

@@ -176,7 +176,7 @@ describe('createActionHandler (middy + Powertools) with idempotency on dynalite'
   });
 
   it('the log action writes its message at its level with the Task keys on the line', async () => {
-    const h = createActionHandler(logAction, { idempotency: null });
+    const h = createActionHandler(logAction);
     const out = await h(
       payload({ message: 'order o-1 failed', level: 'warn' }, { action: 'log', nodeId: 'alert', attempt: 2 }),
       lambdaContext,
