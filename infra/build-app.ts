@@ -29,7 +29,8 @@ const contextString = (app: App, key: string): string | undefined => {
 
 /**
  * Adds FlowForge to `app`: the stage comes from the context (`-c stage=dev|prod`, default `dev`),
- * settings overrides from `-c alarmEmail=… -c sesIdentity=… -c emailFrom=… -c corsOrigins=a,b -c httpAllow=…`.
+ * settings overrides from `-c alarmEmail=… -c sesIdentity=… -c emailFrom=… -c corsOrigins=a,b -c httpAllow=…
+ * -c queues=a,b -c queueBindings={…}`.
  * Stacks are `FlowForge-<stage>-Stateful` and `FlowForge-<stage>-Stateless`, in the account/region of
  * the CLI's credentials when there are any, environment-agnostic otherwise (offline synth).
  */
@@ -40,6 +41,8 @@ export function buildFlowForge(app: App, options: BuildOptions = {}): FlowForgeS
     emailFrom: contextString(app, 'emailFrom'),
     corsOrigins: contextString(app, 'corsOrigins'),
     httpAllow: contextString(app, 'httpAllow'),
+    queues: contextString(app, 'queues'),
+    queueBindings: contextString(app, 'queueBindings'),
   };
   // Cross-stack references stay CloudFormation exports (says so explicitly, which also silences CDK's warning).
   if (app.node.tryGetContext(crossStackReferencesFlag) === undefined)

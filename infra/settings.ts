@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { parseQueueBindings, type QueueBinding } from '../lib/triggers/sqs-trigger.ts';
 
 /** The deployment stages the CDK app knows. */
 export type StageName = 'dev' | 'prod';
@@ -46,6 +47,13 @@ export interface StageSettings {
   triggerFunctionTimeout: Duration;
   /** Queues the queue action may send to: this account's queues whose name starts with this. */
   queueActionNamePrefix: string;
+  /**
+   * Extra named queues (short names): each becomes the queue `<prefix>-<name>` (DLQ shared) and an
+   * event source of the SQS trigger; a flow's queue trigger names it, or a binding does.
+   */
+  extraQueues: string[];
+  /** Deploy-time bindings, by short queue name: messages of that queue start that flow with the body as input. */
+  queueBindings: Record<string, QueueBinding>;
   /** `POWERTOOLS_LOG_LEVEL`. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** The API 5xx alarm fires above this percentage of requests. */
@@ -59,6 +67,8 @@ const base = {
   triggerQueueMaxReceiveCount: 5,
   triggerFunctionTimeout: Duration.seconds(30),
   queueActionNamePrefix: 'flowforge-',
+  extraQueues: [] as string[],
+  queueBindings: {} as Record<string, QueueBinding>,
   api5xxRatePercent: 5,
 };
 
@@ -95,7 +105,21 @@ export interface SettingsOverrides {
   emailFrom?: string;
   corsOrigins?: string;
   httpAllow?: string;
+  /** Extra queue short names, comma-separated. */
+  queues?: string;
+  /** JSON `{ "<short name>": { flowId, tenantId?, version?, triggerId? } }`. */
+  queueBindings?: string;
 }
+
+/** Thrown for settings that cannot be deployed (a malformed override). */
+export class InvalidSettingsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidSettingsError';
+  }
+}
+
+const queueNamePattern = /^[a-zA-Z0-9_-]{1,40}$/;
 
 /** Thrown for a stage name the app does not know. */
 export class UnknownStageError extends Error {
@@ -132,5 +156,26 @@ export function loadSettings(stage: string, overrides: SettingsOverrides = {}): 
   }
   settings.corsOrigins = list(overrides.corsOrigins) ?? settings.corsOrigins;
   settings.httpAllowList = list(overrides.httpAllow) ?? settings.httpAllowList;
+  settings.extraQueues = list(overrides.queues) ?? settings.extraQueues;
+  for (const name of settings.extraQueues) {
+    if (!queueNamePattern.test(name)) {
+      throw new InvalidSettingsError(`queue name "${name}" must match ${queueNamePattern}`);
+    }
+  }
+  if (overrides.queueBindings) {
+    try {
+      settings.queueBindings = parseQueueBindings(overrides.queueBindings);
+    } catch (error) {
+      throw new InvalidSettingsError(`queueBindings: ${(error as Error).message}`, { cause: error });
+    }
+    const unknown = Object.keys(settings.queueBindings).filter(
+      (name) => !settings.extraQueues.includes(name),
+    );
+    if (unknown.length > 0) {
+      throw new InvalidSettingsError(
+        `queueBindings name queues that are not in "queues": ${unknown.join(', ')}`,
+      );
+    }
+  }
   return settings;
 }

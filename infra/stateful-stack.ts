@@ -41,6 +41,10 @@ export class StatefulStack extends Stack {
   readonly triggerDlq: sqs.Queue;
   readonly scheduleGroup: scheduler.ScheduleGroup;
   readonly schedulerDlq: sqs.Queue;
+  /** The extra named queues by short name (`<prefix>-<name>`), empty unless the settings name some. */
+  readonly extraQueues: ReadonlyMap<string, sqs.Queue>;
+  /** Their shared DLQ (undefined without extra queues). */
+  readonly extraQueuesDlq?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -73,6 +77,10 @@ export class StatefulStack extends Stack {
       });
     }
 
+    // Messages of every queue the SQS trigger reads stay invisible while one invocation may still run.
+    const visibilityTimeout = Duration.seconds(
+      settings.triggerFunctionTimeout.toSeconds() * visibilityTimeoutFactor,
+    );
     this.triggerDlq = new sqs.Queue(this, 'TriggerDlq', {
       queueName: `${settings.prefix}-triggers-dlq`,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -84,13 +92,38 @@ export class StatefulStack extends Stack {
       queueName: `${settings.prefix}-triggers`,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(
-        settings.triggerFunctionTimeout.toSeconds() * visibilityTimeoutFactor,
-      ),
+      visibilityTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.triggerDlq, maxReceiveCount: settings.triggerQueueMaxReceiveCount },
       removalPolicy: settings.removalPolicy,
     });
+
+    const extraQueues = new Map<string, sqs.Queue>();
+    if (settings.extraQueues.length > 0) {
+      const dlq = new sqs.Queue(this, 'ExtraQueuesDlq', {
+        queueName: `${settings.prefix}-queues-dlq`,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: settings.removalPolicy,
+      });
+      this.extraQueuesDlq = dlq;
+      for (const name of settings.extraQueues) {
+        extraQueues.set(
+          name,
+          new sqs.Queue(this, `Queue-${name}`, {
+            queueName: `${settings.prefix}-${name}`,
+            encryption: sqs.QueueEncryption.SQS_MANAGED,
+            enforceSSL: true,
+            visibilityTimeout,
+            retentionPeriod: Duration.days(4),
+            deadLetterQueue: { queue: dlq, maxReceiveCount: settings.triggerQueueMaxReceiveCount },
+            removalPolicy: settings.removalPolicy,
+          }),
+        );
+      }
+    }
+    this.extraQueues = extraQueues;
 
     this.schedulerDlq = new sqs.Queue(this, 'SchedulerDlq', {
       queueName: `${settings.prefix}-scheduler-dlq`,
@@ -99,7 +132,11 @@ export class StatefulStack extends Stack {
       retentionPeriod: Duration.days(14),
       removalPolicy: settings.removalPolicy,
     });
-    for (const dlq of [this.triggerDlq, this.schedulerDlq]) {
+    for (const dlq of [
+      this.triggerDlq,
+      this.schedulerDlq,
+      ...(this.extraQueuesDlq ? [this.extraQueuesDlq] : []),
+    ]) {
       Validations.of(dlq).acknowledge({
         id: 'AwsSolutions-SQS3',
         reason:

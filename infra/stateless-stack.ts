@@ -82,13 +82,25 @@ export class StatelessStack extends Stack {
       .bindTable(stateful.tableName, 'readWrite')
       .bindStateMachines(prefix, { kind: 'start' })
       .bindQueue('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue, 'consume');
-    this.sqsTriggerFunction.function.addEventSource(
-      new SqsEventSource(stateful.triggerQueue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(1),
-        reportBatchItemFailures: true,
-      }),
-    );
+    for (const queue of [stateful.triggerQueue, ...stateful.extraQueues.values()]) {
+      this.sqsTriggerFunction.function.addEventSource(
+        new SqsEventSource(queue, {
+          batchSize: 10,
+          maxBatchingWindow: Duration.seconds(1),
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
+    if (Object.keys(settings.queueBindings).length > 0) {
+      this.sqsTriggerFunction.bindEnvironment(
+        'FLOWFORGE_QUEUE_BINDINGS',
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(settings.queueBindings).map(([name, binding]) => [`${prefix}-${name}`, binding]),
+          ),
+        ),
+      );
+    }
 
     this.scheduleTriggerFunction = new FlowForgeFunction(this, 'ScheduleTrigger', {
       settings,
@@ -174,6 +186,7 @@ export class StatelessStack extends Stack {
       deadLetterQueues: [
         { label: 'TriggerDlq', queue: stateful.triggerDlq },
         { label: 'SchedulerDlq', queue: stateful.schedulerDlq },
+        ...(stateful.extraQueuesDlq ? [{ label: 'QueuesDlq', queue: stateful.extraQueuesDlq }] : []),
       ],
     });
 

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { publicRoutes } from '../../infra/constructs/flowforge-api.ts';
+import { InvalidSettingsError, loadSettings, UnknownStageError } from '../../infra/settings.ts';
 import { visibilityTimeoutFactor } from '../../infra/stateful-stack.ts';
 import { actionCatalog } from '../../lib/actions/catalog.ts';
 import { GSI1_NAME, GSI2_NAME, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lib/store/table.ts';
@@ -425,5 +426,65 @@ describe('action functions follow the catalog', () => {
     expect(env('http').FLOWFORGE_HTTP_ALLOW).toBe('10.0.0.0/8');
     expect(env('email').FLOWFORGE_EMAIL_FROM).toBe('flowforge@example.com');
     expect(env('log').FLOWFORGE_TABLE_NAME).toBeDefined();
+  });
+});
+
+describe('extra named queues', () => {
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthFlowForge({
+      stage: 'dev',
+      context: { queues: 'orders,invoices', queueBindings: '{"orders":{"flowId":"fulfil","version":2}}' },
+    });
+  });
+
+  it('creates each queue with the shared DLQ and feeds it to the SQS trigger with partial failures', () => {
+    const queues = resourcesOf(synth.statefulTemplate, 'AWS::SQS::Queue');
+    const byName = new Map(
+      Object.entries(queues).map(([id, q]) => [q.Properties?.QueueName, [id, q] as const]),
+    );
+    const dlqId = byName.get('flowforge-dev-queues-dlq')?.[0];
+    for (const name of ['flowforge-dev-orders', 'flowforge-dev-invoices']) {
+      expect(byName.get(name)?.[1].Properties).toMatchObject({
+        VisibilityTimeout: 180,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+      });
+    }
+    const mappings = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(3);
+    for (const mapping of mappings) {
+      expect(mapping.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+    const alarms = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a) => a.Properties?.AlarmName)).toContain('flowforge-dev-queuesdlq-depth');
+  });
+
+  it('passes the bindings by full queue name', () => {
+    expect(JSON.parse(envOf(synth, 'flowforge-dev-trigger-sqs').FLOWFORGE_QUEUE_BINDINGS as string)).toEqual({
+      'flowforge-dev-orders': { tenantId: 'default', flowId: 'fulfil', version: 2 },
+    });
+  });
+});
+
+describe('settings', () => {
+  it('refuses an unknown stage, a malformed queue name and a binding to an undeclared queue', () => {
+    expect(() => loadSettings('staging')).toThrow(UnknownStageError);
+    expect(() => loadSettings('dev', { queues: 'ok,not ok' })).toThrow(InvalidSettingsError);
+    expect(() => loadSettings('dev', { queues: 'a', queueBindings: '{"b":{"flowId":"x"}}' })).toThrow(
+      /not in "queues": b/,
+    );
+    expect(() => loadSettings('dev', { queues: 'a', queueBindings: '{"a":{}}' })).toThrow(
+      InvalidSettingsError,
+    );
+  });
+
+  it('derives the sender from the SES identity and splits lists', () => {
+    const settings = loadSettings('prod', {
+      sesIdentity: 'example.com',
+      corsOrigins: 'https://a.example, https://b.example',
+    });
+    expect(settings.emailFrom).toBe('flowforge@example.com');
+    expect(settings.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(loadSettings('dev', { sesIdentity: 'ops@example.com' }).emailFrom).toBe('ops@example.com');
   });
 });
