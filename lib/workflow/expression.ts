@@ -102,86 +102,117 @@ function tokenize(source: string): Token[] {
 export function parseCondition(source: string): Condition {
   if (source.length > MAX_LENGTH)
     throw new ExpressionSyntaxError(`condition longer than ${MAX_LENGTH} characters`, 0);
-  const tokens = tokenize(source);
-  let pos = 0;
-  const peek = (): Token => tokens[pos] as Token;
-  const next = (): Token => tokens[pos++] as Token;
-  const isOp = (value: string): boolean => {
-    const t = peek();
-    return t.type === 'op' && t.value === value;
-  };
-  const expectOp = (value: string): void => {
-    const t = next();
-    if (t.type !== 'op' || t.value !== value) throw new ExpressionSyntaxError(`expected "${value}"`, t.start);
-  };
-  const describe = (t: Token): string =>
-    t.type === 'end' ? 'end of condition' : `"${source.slice(t.start, t.start + 12)}"`;
+  const parser = new ConditionParser(source, tokenize(source));
+  if (parser.peek().type === 'end') throw new ExpressionSyntaxError('empty condition', 0);
+  const condition = parser.parseOr(0);
+  const rest = parser.peek();
+  if (rest.type !== 'end') throw new ExpressionSyntaxError(`unexpected ${parser.describe(rest)}`, rest.start);
+  return condition;
+}
 
-  const parseOr = (depth: number): Condition => {
-    let left = parseAnd(depth);
-    while (isOp('||')) {
-      const start = next().start;
-      left = { kind: 'or', left, right: parseAnd(depth), start };
+/**
+ * Recursive descent over the tokens: `or := and ("||" and)*`, `and := unary ("&&" unary)*`,
+ * `unary := "!" unary | "(" or ")" | call | comparison`. A class rather than closures, so a parse
+ * allocates no functions.
+ */
+class ConditionParser {
+  private pos = 0;
+  constructor(
+    private readonly source: string,
+    private readonly tokens: Token[],
+  ) {}
+
+  peek(): Token {
+    return this.tokens[this.pos] as Token;
+  }
+
+  private next(): Token {
+    return this.tokens[this.pos++] as Token;
+  }
+
+  private isOp(value: string): boolean {
+    const t = this.peek();
+    return t.type === 'op' && t.value === value;
+  }
+
+  private expectOp(value: string): void {
+    const t = this.next();
+    if (t.type !== 'op' || t.value !== value) throw new ExpressionSyntaxError(`expected "${value}"`, t.start);
+  }
+
+  describe(t: Token): string {
+    return t.type === 'end' ? 'end of condition' : `"${this.source.slice(t.start, t.start + 12)}"`;
+  }
+
+  parseOr(depth: number): Condition {
+    let left = this.parseAnd(depth);
+    while (this.isOp('||')) {
+      const start = this.next().start;
+      left = { kind: 'or', left, right: this.parseAnd(depth), start };
     }
     return left;
-  };
-  const parseAnd = (depth: number): Condition => {
-    let left = parseUnary(depth);
-    while (isOp('&&')) {
-      const start = next().start;
-      left = { kind: 'and', left, right: parseUnary(depth), start };
+  }
+
+  private parseAnd(depth: number): Condition {
+    let left = this.parseUnary(depth);
+    while (this.isOp('&&')) {
+      const start = this.next().start;
+      left = { kind: 'and', left, right: this.parseUnary(depth), start };
     }
     return left;
-  };
-  const parseUnary = (depth: number): Condition => {
-    if (depth > 64) throw new ExpressionSyntaxError('condition nested too deeply', peek().start);
-    if (isOp('!')) {
-      const start = next().start;
-      return { kind: 'not', operand: parseUnary(depth + 1), start };
+  }
+
+  private parseUnary(depth: number): Condition {
+    if (depth > 64) throw new ExpressionSyntaxError('condition nested too deeply', this.peek().start);
+    if (this.isOp('!')) {
+      const start = this.next().start;
+      return { kind: 'not', operand: this.parseUnary(depth + 1), start };
     }
-    if (isOp('(')) {
-      next();
-      const inner = parseOr(depth + 1);
-      expectOp(')');
+    if (this.isOp('(')) {
+      this.next();
+      const inner = this.parseOr(depth + 1);
+      this.expectOp(')');
       return inner;
     }
-    const t = peek();
-    if (t.type === 'fn') return parseCall();
-    return parseComparison();
-  };
-  const parseCall = (): Condition => {
-    const fn = next() as Extract<Token, { type: 'fn' }>;
-    expectOp('(');
-    const target = next();
+    if (this.peek().type === 'fn') return this.parseCall();
+    return this.parseComparison();
+  }
+
+  private parseCall(): Condition {
+    const fn = this.next() as Extract<Token, { type: 'fn' }>;
+    this.expectOp('(');
+    const target = this.next();
     if (target.type !== 'path')
       throw new ExpressionSyntaxError(`${fn.name}() takes a path as its first argument`, target.start);
     if (fn.name === 'exists') {
-      expectOp(')');
+      this.expectOp(')');
       return { kind: 'exists', ref: target.ref, start: fn.start };
     }
-    expectOp(',');
-    const pattern = next();
+    this.expectOp(',');
+    const pattern = this.next();
     if (pattern.type !== 'literal' || typeof pattern.value !== 'string') {
       throw new ExpressionSyntaxError(
         'matches() takes a quoted glob pattern as its second argument',
         pattern.start,
       );
     }
-    expectOp(')');
+    this.expectOp(')');
     return { kind: 'matches', ref: target.ref, pattern: pattern.value, start: fn.start };
-  };
-  const parseOperand = (): Operand => {
-    const t = next();
+  }
+
+  private parseOperand(): Operand {
+    const t = this.next();
     if (t.type === 'path') return { kind: 'path', ref: t.ref, start: t.start };
     if (t.type === 'literal') return { kind: 'literal', value: t.value, start: t.start };
-    throw new ExpressionSyntaxError(`expected a path or a value, found ${describe(t)}`, t.start);
-  };
-  const parseComparison = (): Condition => {
-    const left = parseOperand();
-    const t = peek();
-    if (t.type === 'op' && ['==', '!=', '<', '<=', '>', '>='].includes(t.value)) {
-      next();
-      const right = parseOperand();
+    throw new ExpressionSyntaxError(`expected a path or a value, found ${this.describe(t)}`, t.start);
+  }
+
+  private parseComparison(): Condition {
+    const left = this.parseOperand();
+    const t = this.peek();
+    if (t.type === 'op' && COMPARE_OPS.has(t.value)) {
+      this.next();
+      const right = this.parseOperand();
       return { kind: 'compare', op: t.value as CompareOp, left, right, start: left.start };
     }
     if (left.kind === 'path') return { kind: 'truthy', ref: left.ref, start: left.start };
@@ -190,20 +221,21 @@ export function parseCondition(source: string): Condition {
       'a value alone is not a condition; compare it with == != < <= > >=',
       left.start,
     );
-  };
-
-  if (peek().type === 'end') throw new ExpressionSyntaxError('empty condition', 0);
-  const condition = parseOr(0);
-  const rest = peek();
-  if (rest.type !== 'end') throw new ExpressionSyntaxError(`unexpected ${describe(rest)}`, rest.start);
-  return condition;
+  }
 }
+
+const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 /** Every path a condition reads. */
 export function conditionPaths(condition: Condition): PathRef[] {
   switch (condition.kind) {
     case 'compare':
-      return [condition.left, condition.right].flatMap((o) => (o.kind === 'path' ? [o.ref] : []));
+      if (condition.left.kind === 'path') {
+        return condition.right.kind === 'path'
+          ? [condition.left.ref, condition.right.ref]
+          : [condition.left.ref];
+      }
+      return condition.right.kind === 'path' ? [condition.right.ref] : [];
     case 'and':
     case 'or':
       return [...conditionPaths(condition.left), ...conditionPaths(condition.right)];

@@ -10,20 +10,17 @@ const SEGMENT = /[A-Za-z0-9_$-]+/y;
 export function scanPath(source: string, start: number): { ref: PathRef; end: number } {
   let i = start;
   const segments: PathSegment[] = [];
-  const readWord = (): string => {
-    SEGMENT.lastIndex = i;
-    const word = SEGMENT.exec(source)?.[0];
-    if (word === undefined) throw new ExpressionSyntaxError('expected a name in the path', i);
-    i += word.length;
-    return word;
-  };
   if (!IDENT_START.test(source.charAt(i))) throw new ExpressionSyntaxError('expected a path', i);
-  segments.push(readWord());
+  let word = readWord(source, i);
+  segments.push(word);
+  i += word.length;
   for (;;) {
     const c = source.charAt(i);
     if (c === '.') {
       i++;
-      segments.push(readWord());
+      word = readWord(source, i);
+      segments.push(word);
+      i += word.length;
     } else if (c === '[') {
       i++;
       const q = source.charAt(i);
@@ -42,6 +39,14 @@ export function scanPath(source: string, start: number): { ref: PathRef; end: nu
     } else break;
   }
   return { ref: toPathRef(segments, source.slice(start, i), start), end: i };
+}
+
+/** The path segment name at `at` (a module function, not a closure: scanning allocates no functions). */
+function readWord(source: string, at: number): string {
+  SEGMENT.lastIndex = at;
+  const word = SEGMENT.exec(source)?.[0];
+  if (word === undefined) throw new ExpressionSyntaxError('expected a name in the path', at);
+  return word;
 }
 
 /** Scans a quoted string (single or double quotes, backslash escapes) starting at its opening quote. */

@@ -1,7 +1,7 @@
-import { ExpressionSyntaxError } from '../path-ref.ts';
+import { ExpressionSyntaxError, type PathRef } from '../path-ref.ts';
 import { escapePointer, parseTemplate } from '../template.ts';
 import { describe } from './conditions.ts';
-import { type NodeReference, nodeRefs } from './node-references.ts';
+import type { NodeReference } from './node-references.ts';
 import { isRecord, type ValidationContext } from './validation-context.ts';
 
 /**
@@ -53,8 +53,11 @@ function scan(
       return;
     }
     if (!collect) return;
-    const refs = nodeRefs(parts.flatMap((part) => (part.kind === 'path' ? [part.ref] : [])));
-    for (const ref of refs) references.push({ ref, pointer, reader, selfAllowed, where: 'template' });
+    for (const part of parts) {
+      if (part.kind !== 'path' || part.ref.nodeId === undefined) continue;
+      const ref = part.ref as PathRef & { nodeId: string };
+      references.push({ ref, pointer, reader, selfAllowed, where: 'template' });
+    }
   });
 }
 
