@@ -1,4 +1,4 @@
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Caller } from '../../lib/service/caller.ts';
 import { hasScope } from '../../lib/service/caller.ts';
@@ -61,7 +61,7 @@ const lowerCaseHeaders = (headers: ApiEvent['headers']): Record<string, string |
  * authorizer context and the route's scope, 429 from the per-key token bucket, 413 and 400 from
  * the body, then the route's use case. Every error is thrown and answered by `problemResponses`.
  */
-export async function dispatch(deps: Deps, event: ApiEvent): Promise<ApiResult> {
+export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEvent): Promise<ApiResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const path = event.rawPath;
   const match = apiRouter.match(method, path);
@@ -72,6 +72,8 @@ export async function dispatch(deps: Deps, event: ApiEvent): Promise<ApiResult> 
     });
   }
   const { route, params } = match;
+  // Health and the OpenAPI document answer even when the deployment's configuration is broken.
+  const deps = route.usesDeps === false ? (undefined as unknown as Deps) : await getDeps();
 
   let caller: Caller | null = null;
   if (route.scope !== null) {
@@ -114,10 +116,16 @@ export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResul
 
 /**
  * The API Lambda handler for every route: middy with the request-id header and the one
- * problem+json error handler around `dispatch`. `getDeps` is called per request (cache inside it).
+ * problem+json error handler around `dispatch`. `getDeps` is called per request (cache inside it);
+ * `extraMiddlewares` run outermost (the Lambda adds Powertools' logger context).
  */
-export const createApiHandler = (getDeps: () => Deps | Promise<Deps>, log: ServiceLogger): ApiHandler =>
+export const createApiHandler = (
+  getDeps: () => Deps | Promise<Deps>,
+  log: ServiceLogger,
+  extraMiddlewares: MiddlewareObj<ApiEvent, ApiResult>[] = [],
+): ApiHandler =>
   middy<ApiEvent, ApiResult>()
+    .use(extraMiddlewares)
     .use(requestIdHeader())
     .use(problemResponses(log))
-    .handler(async (event) => dispatch(await getDeps(), event));
+    .handler((event) => dispatch(getDeps, event));

@@ -66,6 +66,8 @@ export interface RouteDef extends Routable {
   scope: ApiScope | null;
   body?: BodySpec;
   query?: z.ZodObject;
+  /** False for routes that answer without any dependency (health, the OpenAPI document). */
+  usesDeps?: false;
   /** Request headers the route reads (documented as parameters). */
   headers?: Array<{ name: string; required: boolean; description: string }>;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
@@ -111,6 +113,7 @@ export const routes: readonly RouteDef[] = [
     summary: 'Liveness check (no key needed)',
     tag: 'meta',
     scope: null,
+    usesDeps: false,
     responses: { 200: { description: 'the service answers', schema: healthSchema } },
     handle: async () => ok({ status: 'ok' }),
   }),
@@ -121,6 +124,7 @@ export const routes: readonly RouteDef[] = [
     summary: 'This OpenAPI 3.1 document (no key needed)',
     tag: 'meta',
     scope: null,
+    usesDeps: false,
     responses: { 200: { description: 'the OpenAPI document' } },
     handle: async () => {
       const { openApiDocument } = await import('./openapi.ts');

@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { silentLog } from '../../../lib/local/local-log.ts';
 import { type LocalServer, startLocalServer } from '../../../lib/local/server.ts';
 
+/** A JSON body as tests read it: loosely, each test asserts the fields it needs. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in the tests
+export type Loose = any;
+
 /** A response as the tests read it. */
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = Loose> {
   status: number;
   headers: Headers;
   body: T;
@@ -17,13 +21,13 @@ export interface TestApi {
   server: LocalServer;
   adminKey: string;
   dataDir: string;
-  request<T = any>(
+  request<T = Loose>(
     method: string,
     path: string,
     options?: { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
   ): Promise<ApiResponse<T>>;
   /** Polls an execution until `done(status)` (default: not RUNNING). */
-  waitForExecution(executionId: string, key: string, done?: (status: string) => boolean): Promise<any>;
+  waitForExecution(executionId: string, key: string, done?: (status: string) => boolean): Promise<Loose>;
   stop(): Promise<void>;
 }
 
