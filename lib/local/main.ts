@@ -78,6 +78,7 @@ console.log(
     keyLine,
     '',
     `  Try:        curl -H "Authorization: Bearer ${server.adminKey ?? (apiKey ? '$FLOWFORGE_API_KEY' : '<key>')}" ${api}/flows`,
+    `              aws --endpoint-url ${server.sqsEndpoint} sqs send-message --queue-url ${server.queueUrl} --message-body '{"flowId":"<id>","input":{}}'`,
     '  Stop:       Ctrl+C',
     '',
   ].join('\n'),

@@ -148,4 +148,15 @@ describe('triggers end to end on the local server', () => {
       new Set(['webhook', 'queue', 'schedule']),
     );
   });
+
+  it('unregisters the triggers of a deleted flow: its webhook answers 404', async () => {
+    expect((await api.request('DELETE', `/api/v1/flows/${flowId}`)).status).toBe(204);
+    const body = '{}';
+    const late = await api.request('POST', `/api/v1/hooks/${flowId}/hook`, {
+      key: null,
+      rawBody: body,
+      headers: signWebhook({ secret, webhookId: 'msg_late', timestamp: new Date(), rawBody: body }),
+    });
+    expect(late.status).toBe(404);
+  });
 });
