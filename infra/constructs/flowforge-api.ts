@@ -70,7 +70,14 @@ export class FlowForgeApi extends Construct {
           ? undefined
           : {
               allowOrigins: settings.corsOrigins,
-              allowMethods: [...authorizedMethods, apigw.CorsHttpMethod.OPTIONS] as apigw.CorsHttpMethod[],
+              allowMethods: [
+                apigw.CorsHttpMethod.GET,
+                apigw.CorsHttpMethod.POST,
+                apigw.CorsHttpMethod.PUT,
+                apigw.CorsHttpMethod.PATCH,
+                apigw.CorsHttpMethod.DELETE,
+                apigw.CorsHttpMethod.OPTIONS,
+              ],
               allowHeaders: ['authorization', 'content-type', 'if-match', 'idempotency-key'],
               exposeHeaders: ['etag', 'location'],
               maxAge: Duration.hours(1),
