@@ -153,7 +153,10 @@ export async function runAsl(asl: AslDefinition, options: RunAslOptions = {}): P
   let nodes: RunAslResult['nodes'] = {};
   if (result === 'SUCCEEDED') nodes = (output as { nodes: RunAslResult['nodes'] }).nodes;
   else {
-    const last = [...events].reverse().find((e) => e.type === 'StateEntered');
+    // Events of nested branches are forwarded late, so take the last top-level state entered.
+    const last = [...events]
+      .reverse()
+      .find((e) => e.type === 'StateEntered' && e.name !== undefined && e.name in asl.States);
     nodes = (last?.input as { nodes?: RunAslResult['nodes'] } | undefined)?.nodes ?? {};
   }
   return { status: result, output, ...(error ? { error } : {}), nodes, events, calls, waits, timing };

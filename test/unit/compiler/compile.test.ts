@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../lib/compiler/compile.ts';
+import type { CompileError } from '../../../lib/compiler/types.ts';
+import type { WorkflowDefinitionInput } from '../../../lib/workflow/definition-schema.ts';
+import { definition, TEST_CONTEXT } from './fixtures.ts';
+
+type Nodes = WorkflowDefinitionInput['nodes'];
+const build = (nodes: Nodes, extra: Partial<WorkflowDefinitionInput> = {}) =>
+  compile(definition({ name: 'test', nodes, ...extra }), TEST_CONTEXT);
+const log = (id: string, deps: string[] = [], extra: Record<string, unknown> = {}) =>
+  ({
+    id,
+    type: 'action',
+    action: 'log',
+    config: { message: id },
+    dependencies: deps,
+    ...extra,
+  }) as Nodes[number];
+
+function allStates(
+  states: Record<string, Record<string, unknown>>,
+): Array<[string, Record<string, unknown>]> {
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, Record<string, unknown>],
+    ...(
+      (state.Branches as Array<{ States: Record<string, Record<string, unknown>> }> | undefined) ?? []
+    ).flatMap((b) => allStates(b.States)),
+  ]);
+}
+
+describe('compile', () => {
+  it('names node states by id and every added state with a ":"', () => {
+    const { asl, report } = build([
+      { id: 't', type: 'trigger', trigger: 'manual' },
+      log('a', ['t'], {
+        retry: { strategy: 'linear', maxAttempts: 3 },
+        compensate: { action: 'log', config: {} },
+      }),
+      log('b', ['t']),
+      log('c', ['a', 'b']),
+    ]);
+    const names = allStates(asl.States).map(([name]) => name);
+    expect(names.filter((n) => !n.includes(':')).sort()).toEqual(['a', 'b', 'c', 't']);
+    for (const name of names.filter(
+      (n) => n.includes(':') && !n.startsWith(':') && !n.startsWith('parallel:'),
+    )) {
+      expect(['t', 'a', 'b', 'c']).toContain(name.slice(0, name.indexOf(':')));
+    }
+    expect(report.states).toBe(names.length);
+    const task = asl.States.c as Record<string, unknown>;
+    expect(task).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-log',
+        Payload: {
+          nodeId: 'c',
+          action: 'log',
+          config: { message: 'c' },
+          'execution.$': '$.execution',
+          attempt: 1,
+        },
+      },
+      ResultSelector: { status: 'succeeded', 'output.$': '$.Payload' },
+      ResultPath: '$.nodes.c',
+    });
+    expect((task.Retry as Array<{ ErrorEquals: string[] }>)[0]?.ErrorEquals).toContain(
+      'Lambda.ServiceException',
+    );
+  });
+
+  it('throws MISSING_ACTION_ARN for an action or compensation without an ARN', () => {
+    const missing = (nodes: Nodes) => {
+      try {
+        build(nodes);
+      } catch (error) {
+        return (error as CompileError).code;
+      }
+      return undefined;
+    };
+    expect(missing([{ id: 'a', type: 'action', action: 'sms' }])).toBe('MISSING_ACTION_ARN');
+    expect(missing([log('a', [], { compensate: { action: 'sms' } })])).toBe('MISSING_ACTION_ARN');
+  });
+
+  it('chooses EXPRESS for short bounded runs and STANDARD otherwise; the definition wins', () => {
+    expect(build([log('a', [], { timeoutSeconds: 20 })]).report.stateMachineType).toBe('EXPRESS');
+    const long = [log('a', [], { retry: { strategy: 'exponential', maxAttempts: 5, delaySeconds: 30 } })];
+    expect(build(long).report.stateMachineType).toBe('STANDARD');
+    expect(
+      build([{ id: 'w', type: 'operation', operation: 'delay', config: { until: '{{ input.at }}' } }]).report
+        .stateMachineType,
+    ).toBe('STANDARD');
+    expect(build([log('a')], { stateMachineType: 'STANDARD' }).report.stateMachineType).toBe('STANDARD');
+    const forced = build(long, { stateMachineType: 'EXPRESS' }).report;
+    expect(forced.stateMachineType).toBe('EXPRESS');
+    expect(forced.warnings.join()).toMatch(/EXPRESS/);
+  });
+
+  it('reports bytes, states and worst-case transitions, and refuses machines over the limits', () => {
+    const { asl, report } = build([log('a'), log('b', ['a'])]);
+    expect(report.definitionBytes).toBe(new TextEncoder().encode(JSON.stringify(asl)).length);
+    expect(report.estimatedTransitions).toBeGreaterThanOrEqual(3);
+    const big = 'x'.repeat(600_000);
+    expect(() => build([log('a', [], { config: { a: big } }), log('b', [], { config: { b: big } })])).toThrow(
+      expect.objectContaining({ code: 'DEFINITION_TOO_LARGE' }),
+    );
+    const retrying = Array.from({ length: 400 }, (_, i) =>
+      log(`n${i}`, i ? [`n${i - 1}`] : [], {
+        retry: { strategy: 'fixed', maxAttempts: 20, delaySeconds: 1 },
+      }),
+    );
+    expect(() => build(retrying)).toThrow(expect.objectContaining({ code: 'TOO_MANY_TRANSITIONS' }));
+  });
+
+  it('refuses a condition the parser rejects with the edge pointer', () => {
+    expect(() =>
+      build([log('a'), log('b')], { connections: [{ from: 'a', to: 'b', condition: 'a ==' }] }),
+    ).toThrow(/\/connections\/0\/condition/);
+  });
+
+  it('lists added edges in the report and warns about them', () => {
+    const { report } = build([log('a'), log('b'), log('c', ['a']), log('d', ['a', 'b'])]);
+    expect(report.addedEdges).toHaveLength(1);
+    expect(report.warnings.join()).toMatch(/not series-parallel/);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_RETRY_ON,
+  LAMBDA_TRANSIENT_ERRORS,
+  retryDelays,
+  retryLoopStates,
+} from '../../../lib/compiler/retry.ts';
+import { retrySchema } from '../../../lib/workflow/definition-schema.ts';
+
+const policy = (input: Record<string, unknown>) => retrySchema.parse(input);
+
+describe('retry delays', () => {
+  it('names exactly the delays of each strategy, capped at maxDelaySeconds', () => {
+    expect(retryDelays(policy({ strategy: 'fixed', maxAttempts: 4, delaySeconds: 3 }))).toEqual([3, 3, 3]);
+    expect(
+      retryDelays(policy({ strategy: 'exponential', maxAttempts: 6, delaySeconds: 2, maxDelaySeconds: 20 })),
+    ).toEqual([2, 4, 8, 16, 20]);
+    expect(retryDelays(policy({ strategy: 'linear', maxAttempts: 5, delaySeconds: 5 }))).toEqual([
+      5, 10, 15, 20,
+    ]);
+    expect(retryDelays(policy({ strategy: 'fibonacci', maxAttempts: 7, delaySeconds: 1 }))).toEqual([
+      1, 1, 2, 3, 5, 8,
+    ]);
+    expect(retryDelays(policy({ strategy: 'linear', maxAttempts: 3, delaySeconds: 0.5 }))).toEqual([1, 1]);
+    expect(retryDelays(policy({ strategy: 'fixed', maxAttempts: 1 }))).toEqual([]);
+  });
+
+  it('compiles a loop: Choice on the attempt, Pass for the next attempt and delay, Wait', () => {
+    const states = retryLoopStates(
+      'n',
+      policy({ strategy: 'linear', maxAttempts: 3, delaySeconds: 2 }),
+      true,
+    );
+    expect(Object.keys(states)).toEqual(['n:retry', 'n:retry-next', 'n:retry-wait', 'n:fatal']);
+    expect(states['n:retry']).toMatchObject({
+      Default: 'n:fatal',
+      Choices: [{ NumericLessThan: 3, Next: 'n:retry-next' }],
+    });
+    expect(states['n:retry-next']?.Parameters).toEqual({
+      'a.$': 'States.MathAdd($.attempt.n.a, 1)',
+      'd.$': 'States.ArrayGetItem(States.Array(0, 2, 4), $.attempt.n.a)',
+    });
+    expect(states['n:retry-wait']).toEqual({ Type: 'Wait', SecondsPath: '$.attempt.n.d', Next: 'n' });
+    const fixed = retryLoopStates('n', policy({ strategy: 'fixed', maxAttempts: 3, delaySeconds: 4 }), false);
+    expect(fixed['n:retry-wait']).toEqual({ Type: 'Wait', Seconds: 4, Next: 'n' });
+    expect(fixed['n:fatal']).toBeUndefined();
+  });
+
+  it('retries transient errors by default, including the Lambda service ones', () => {
+    for (const error of ['States.Timeout', 'Http5xx', 'Http429', 'HttpTimeout', ...LAMBDA_TRANSIENT_ERRORS]) {
+      expect(DEFAULT_RETRY_ON).toContain(error);
+    }
+  });
+});
