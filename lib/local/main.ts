@@ -70,7 +70,7 @@ const keyLine = server.adminKey
 console.log(
   [
     '',
-    `FlowForge is running (local mode, started in ${Math.round(performance.now() - started)} ms)`,
+    `FlowForge is running (local mode; ready ${(performance.now() / 1000).toFixed(1)} s after launch, services up in ${Math.round(performance.now() - started)} ms)`,
     `  API:        ${api}`,
     `  OpenAPI:    ${api}/openapi.json`,
     `  SQS:        ${server.sqsEndpoint}  queue flowforge-triggers (${server.queueUrl})`,
