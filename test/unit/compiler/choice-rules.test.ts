@@ -84,8 +84,9 @@ describe('conditions as native Choice rules', () => {
 });
 
 describe('join rules', () => {
+  const all: NodeStatus[] = ['succeeded', 'failed', 'skipped'];
   const knowledge = (statuses: Record<string, NodeStatus[]>) => (id: string) =>
-    new Set(statuses[id] ?? ['succeeded', 'failed', 'skipped']);
+    new Set<NodeStatus>(statuses[id] ?? all);
   const edge = (from: string, on: 'success' | 'error' | 'always' = 'success') => ({
     from,
     to: 'x',
