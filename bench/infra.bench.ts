@@ -96,9 +96,7 @@ for (const name of over) {
     byPackage.set(key, (byPackage.get(key) ?? 0) + input.bytesInOutput);
   }
   const heaviest = [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 6);
-  console.log(
-    `${name} heaviest: ${heaviest.map(([k, v]) => `${k} ${(v / KB).toFixed(0)} KB`).join(', ')}`,
-  );
+  console.log(`${name} heaviest: ${heaviest.map(([k, v]) => `${k} ${(v / KB).toFixed(0)} KB`).join(', ')}`);
 }
 
 rmSync(outdir, { recursive: true, force: true });
