@@ -41,6 +41,9 @@ export function createActionHandler(
         attempt: task.attempt,
         action: action.kind,
       });
+      tracer.putAnnotation('action', action.kind);
+      tracer.putAnnotation('executionId', task.execution.id);
+      tracer.putAnnotation('nodeId', task.nodeId);
       const remaining = () => context.getRemainingTimeInMillis?.() ?? 900_000;
       return await runAction(action, task, {
         idempotency,
@@ -63,5 +66,5 @@ export function createActionHandler(
   return middy(run)
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
