@@ -93,5 +93,6 @@ export function* stringsIn(value: unknown, pointer = ''): Generator<{ value: str
 
 /** Escapes one JSON-pointer token (RFC 6901). */
 export function escapePointer(token: string): string {
+  if (!token.includes('~') && !token.includes('/')) return token;
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }

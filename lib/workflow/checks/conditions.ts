@@ -9,7 +9,7 @@ import type { ValidationContext } from './validation-context.ts';
  */
 export function checkConditions(ctx: ValidationContext, references: NodeReference[]): void {
   for (const d of ctx.declarations) {
-    if (d.kind !== 'connection' || typeof d.condition !== 'string') continue;
+    if (typeof d.condition !== 'string') continue;
     const pointer = `${d.pointer}/condition`;
     let paths: ReturnType<typeof conditionPaths>;
     try {

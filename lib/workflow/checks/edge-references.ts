@@ -4,31 +4,34 @@ import type { ValidationContext } from './validation-context.ts';
 export function checkEdgeReferences(ctx: ValidationContext): void {
   // Suggestions scan every id: only offer them for the first few unknown names (stays linear).
   let suggestions = 20;
+  const unknown = (pointer: string, what: string, id: string): void => {
+    const hint = suggestions-- > 0 ? suggest(ctx, id) : '';
+    ctx.error(pointer, `${what} names node "${id}", which does not exist${hint}`);
+  };
+  for (const node of ctx.nodes) {
+    const dependencies = node.raw.dependencies;
+    if (!node.first || !Array.isArray(dependencies)) continue;
+    for (let i = 0; i < dependencies.length; i++) {
+      const from: unknown = dependencies[i];
+      if (typeof from !== 'string') continue;
+      if (from === node.id)
+        ctx.error(`${node.pointer}/dependencies/${i}`, `node "${from}" cannot depend on itself`);
+      else if (!ctx.byId.has(from)) unknown(`${node.pointer}/dependencies/${i}`, 'dependency', from);
+    }
+  }
   for (const d of ctx.declarations) {
-    const what = d.kind === 'dependency' ? 'dependency' : 'connection';
     let known = true;
     for (const [end, pointer] of [
       [d.from, d.fromPointer],
       [d.to, d.toPointer],
     ] as const) {
-      if (typeof end !== 'string') {
+      if (typeof end !== 'string') known = false;
+      else if (!ctx.byId.has(end)) {
         known = false;
-        continue;
-      }
-      if (!ctx.byId.has(end)) {
-        known = false;
-        // A dependency's `to` is its own node, which exists; only its `from` can be unknown.
-        if (d.kind === 'dependency' && end === d.to) continue;
-        const hint = suggestions-- > 0 ? suggest(ctx, end) : '';
-        ctx.error(pointer, `${what} names node "${end}", which does not exist${hint}`);
+        unknown(pointer, 'connection', end);
       }
     }
-    if (known && d.from === d.to) {
-      ctx.error(
-        d.kind === 'dependency' ? d.pointer : d.toPointer,
-        `node "${String(d.to)}" cannot depend on itself`,
-      );
-    }
+    if (known && d.from === d.to) ctx.error(d.toPointer, `node "${String(d.to)}" cannot depend on itself`);
   }
 }
 

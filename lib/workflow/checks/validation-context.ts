@@ -21,18 +21,17 @@ export interface NodeView {
   first: boolean;
 }
 
-/** One edge as written: a `dependencies` entry or a connection, before duplicates are merged. */
+/** One connection as written, before it is merged with a dependency between the same nodes. */
 export interface EdgeDeclaration {
   from: unknown;
   to: unknown;
-  /** Where `from` / `to` sit in the input (for a dependency both are the entry itself). */
+  /** Where `from` / `to` sit in the input. */
   fromPointer: string;
   toPointer: string;
-  /** `/nodes/2/dependencies/0` or `/connections/1` */
+  /** `/connections/1` */
   pointer: string;
   on: Edge['on'];
   condition?: unknown;
-  kind: 'dependency' | 'connection';
 }
 
 /**
@@ -44,6 +43,7 @@ export interface ValidationContext {
   nodes: NodeView[];
   /** The first node of each id. */
   byId: ReadonlyMap<string, NodeView>;
+  /** The connections (objects only); dependencies are read from `nodes[].raw.dependencies`. */
   declarations: EdgeDeclaration[];
   /**
    * Edges between existing, distinct nodes; a dependency and a connection between the same pair are
@@ -94,21 +94,6 @@ export function createContext(
     nodes.push(view);
     if (view.first) byId.set(node.id, view);
   });
-  for (const node of nodes) {
-    if (!node.first || !Array.isArray(node.raw.dependencies)) continue;
-    node.raw.dependencies.forEach((from: unknown, i) => {
-      const pointer = `${node.pointer}/dependencies/${i}`;
-      declarations.push({
-        from,
-        to: node.id,
-        fromPointer: pointer,
-        toPointer: pointer,
-        pointer,
-        on: 'success',
-        kind: 'dependency',
-      });
-    });
-  }
   const rawConnections = Array.isArray(root.connections) ? root.connections : [];
   rawConnections.forEach((connection: unknown, i) => {
     if (!isRecord(connection)) return;
@@ -123,40 +108,35 @@ export function createContext(
         typeof connection.on === 'string' && EDGE_ON.has(connection.on)
           ? (connection.on as Edge['on'])
           : 'success',
-      kind: 'connection',
     };
     if (connection.condition !== undefined) declaration.condition = connection.condition;
     declarations.push(declaration);
   });
 
   // Same merge rule as collectEdges(): one edge per (from, to), a connection overrides a dependency.
-  // Only connections need a pair index; dependencies are deduplicated within their own list.
-  const usable = (d: EdgeDeclaration): d is EdgeDeclaration & { from: string; to: string } =>
-    typeof d.from === 'string' &&
-    typeof d.to === 'string' &&
-    d.from !== d.to &&
-    byId.has(d.from) &&
-    byId.has(d.to);
+  // Only connections need a pair index; a dependency repeated in its own list counts once.
+  const usable = (from: unknown, to: unknown): from is string =>
+    typeof from === 'string' && typeof to === 'string' && from !== to && byId.has(from) && byId.has(to);
   const byPair = new Map<string, Edge>();
   for (const d of declarations) {
-    if (d.kind !== 'connection' || !usable(d)) continue;
-    const edge: Edge = { from: d.from, to: d.to, on: d.on, pointer: d.pointer };
+    if (!usable(d.from, d.to)) continue;
+    const edge: Edge = { from: d.from, to: d.to as string, on: d.on, pointer: d.pointer };
     if (typeof d.condition === 'string') edge.condition = d.condition;
-    byPair.set(`${d.from}\u0000${d.to}`, edge);
+    byPair.set(`${d.from}\u0000${String(d.to)}`, edge);
   }
   const edges: Edge[] = [];
-  let seenFrom = new Set<unknown>();
-  let seenFor: unknown;
-  for (const d of declarations) {
-    if (d.kind !== 'dependency' || !usable(d)) continue;
-    if (seenFor !== d.to) {
-      seenFor = d.to;
-      seenFrom = new Set();
+  for (const node of nodes) {
+    const dependencies = node.raw.dependencies;
+    if (!node.first || !Array.isArray(dependencies)) continue;
+    const seen = dependencies.length > 16 ? new Set<unknown>() : undefined;
+    for (let i = 0; i < dependencies.length; i++) {
+      const from: unknown = dependencies[i];
+      if (!usable(from, node.id)) continue;
+      if (seen ? seen.has(from) : dependencies.indexOf(from) !== i) continue;
+      seen?.add(from);
+      if (byPair.size > 0 && byPair.has(`${from}\u0000${node.id}`)) continue;
+      edges.push({ from, to: node.id, on: 'success', pointer: `${node.pointer}/dependencies/${i}` });
     }
-    if (seenFrom.has(d.from)) continue;
-    seenFrom.add(d.from);
-    if (byPair.size > 0 && byPair.has(`${d.from}\u0000${d.to}`)) continue;
-    edges.push({ from: d.from, to: d.to, on: 'success', pointer: d.pointer });
   }
   for (const edge of byPair.values()) edges.push(edge);
   const graph = buildGraph([...byId.keys()], edges);
