@@ -163,6 +163,8 @@ export class StatelessStack extends Stack {
         JSON.stringify(Object.fromEntries([...actionFunctions].map(([kind, fn]) => [kind, fn.arnFromName]))),
       )
       .bindWebhookSecrets(`/flowforge/${settings.stage}/webhooks`)
+      // Shown to users (where to send queue-triggered runs); the API itself never reads the queue.
+      .bindEnvironment('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue.queueUrl)
       .bindEnvironment('FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN', stateMachineLogs.logGroupArn);
 
     this.api = new FlowForgeApi(this, 'HttpApi', {
