@@ -365,18 +365,30 @@ async function* scanItems(
 
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/openapi.json']);
 
-/** Reads a request body up to the API's limit; answers `null` when it is larger (the rest is drained). */
+/** Bodies beyond this are not drained: the 413 goes out at once (API Gateway's own limit is 10 MB). */
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a request body up to the API's limit; answers `null` when it is larger (the rest is read
+ * and dropped so that the client sees the 413; past `MAX_DRAIN_BYTES` it answers at once and the
+ * connection is closed after the 413).
+ */
 const readBody = (req: IncomingMessage): Promise<string | null> =>
   new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      if (!tooLarge) chunks.push(chunk);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAIN_BYTES && !req.isPaused()) {
+        // Answer 413 now and close the connection after it, instead of reading the rest.
+        req.pause();
+        resolveBody(null);
+      }
     });
-    req.on('end', () => resolveBody(tooLarge ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolveBody(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')));
+    // A cut or aborted upload: nothing to answer (settling twice is a no-op after 'end').
+    req.on('close', () => resolveBody(null));
     req.on('error', reject);
   });
 
@@ -447,6 +459,7 @@ async function handleRequest(
     context.authorizerCache.clear();
   }
   const headers: Record<string, string> = { ...result.headers };
+  if (body === null) headers.connection = 'close';
   if (result.statusCode === 401) headers['www-authenticate'] = 'Bearer';
   res.writeHead(result.statusCode, headers);
   res.end(result.body ?? '');
