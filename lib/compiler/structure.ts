@@ -289,11 +289,17 @@ class Decomposer {
         prefixFinish = Math.max(prefixFinish, (es[v] as number) + (w[v] as number));
         makespan[i] = prefixFinish + (suffixTail[i + 1] as number);
         const bestMakespan = best ? (best.makespan[best.at] as number) : Number.POSITIVE_INFINITY;
+        const sameMakespan = Math.abs((makespan[i] as number) - bestMakespan) <= EPSILON;
+        const bestCovers = best ? (best.covers[best.at] as number) : Number.POSITIVE_INFINITY;
         if (
           !best ||
           (makespan[i] as number) < bestMakespan - EPSILON ||
-          (Math.abs((makespan[i] as number) - bestMakespan) <= EPSILON &&
-            (covers[i] as number) < (best.covers[best.at] as number))
+          (sameMakespan && (covers[i] as number) < bestCovers) ||
+          // Equal cuts: the most balanced one keeps the recursion shallow (O(n log n) instead
+          // of peeling one level at a time).
+          (sameMakespan &&
+            covers[i] === bestCovers &&
+            Math.abs(2 * i + 2 - m) < Math.abs(2 * best.at + 2 - m))
         ) {
           best = { makespan, covers, order, at: i };
         }
