@@ -36,10 +36,14 @@ export function validateDefinition(raw: unknown): ValidationResult {
   const warnings: ValidationIssue[] = [];
   let definition: WorkflowDefinition | undefined;
   try {
+    // The semantic checks run first: their working data is garbage before zod builds its copy of
+    // the definition, which keeps the young generation small on big definitions.
+    const semantic: ValidationIssue[] = [];
+    runChecks(raw, { errors: semantic, warnings });
     const parsed = definitionSchema.safeParse(raw);
     if (parsed.success) definition = parsed.data;
     else errors.push(...zodIssues(parsed.error, raw));
-    runChecks(raw, { errors, warnings });
+    errors.push(...semantic);
   } catch (error) {
     // A bug in a check must not hide the others' findings or crash the caller.
     errors.push({
