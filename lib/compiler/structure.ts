@@ -62,7 +62,6 @@ class Decomposer {
   private readonly uf: Int32Array;
   private readonly remaining: Int32Array;
   private readonly flags: Uint8Array;
-  private readonly inA: Uint8Array;
   private readonly es: Float64Array;
   private readonly tail: Float64Array;
   private covers: Int32Array;
@@ -133,7 +132,6 @@ class Decomposer {
     this.uf = new Int32Array(n);
     this.remaining = new Int32Array(n);
     this.flags = new Uint8Array(n);
-    this.inA = new Uint8Array(n);
     this.es = new Float64Array(n);
     this.tail = new Float64Array(n);
     this.covers = new Int32Array(n);
