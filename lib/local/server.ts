@@ -166,7 +166,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       apiBaseUrl: '',
       log,
     };
-    const readyDeps = deps;
     const poller = createLocalSqsPoller({
       client: sqs.client,
       queueUrl: sqs.queueUrl,
@@ -181,7 +180,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
     const adminKey = await ensureAdminKey(stores, options.apiKey);
 
-    const api = createApiHandler(() => readyDeps, log);
+    const api = createApiHandler(() => deps, log);
     const authorizerCache = new AuthorizerCache();
     const server = createServer((req, res) => {
       handleRequest(req, res, { api, stores, log, authorizerCache }).catch((error: unknown) => {
@@ -217,7 +216,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       reregisterSchedules(client, stores, scheduler).catch((error: unknown) =>
         log.warn('could not re-register schedules', { error: String(error) }),
       ),
-      syncInterrupted(client, readyDeps).catch((error: unknown) =>
+      syncInterrupted(client, deps).catch((error: unknown) =>
         log.warn('could not mark interrupted executions', { error: String(error) }),
       ),
     ]).then(() => undefined);
@@ -228,7 +227,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       sqsEndpoint: sqs.endpoint,
       queueUrl: sqs.queueUrl,
       dataDir,
-      deps: readyDeps,
+      deps: deps,
       ready,
       stop: async () => {
         await ready;

@@ -26,6 +26,8 @@ describe('crash safety of npm start', () => {
       FLOWFORGE_API_KEY: KEY,
       FLOWFORGE_SQS_PORT: String(await freePort()),
       FLOWFORGE_LOG_REQUESTS: '0',
+      // Waits and schedules run 1000 times faster: "every 5 minutes" is every 300 ms.
+      FLOWFORGE_TIME_SCALE: '0.001',
     };
     const base = `http://127.0.0.1:${port}/api/v1`;
     const call = async (method: string, path: string, body?: unknown) => {
@@ -62,6 +64,18 @@ describe('crash safety of npm start', () => {
       ],
     });
     expect(slow.status).toBe(201);
+    const ticker = await call('POST', '/flows', {
+      name: 'ticker',
+      nodes: [
+        { id: 'tick', type: 'trigger', trigger: 'schedule', config: { rate: 'rate(5 minutes)' } },
+        { id: 'note', type: 'action', action: 'log', config: { message: 'tick' }, dependencies: ['tick'] },
+      ],
+    });
+    expect(ticker.status).toBe(201);
+    const scheduledRuns = async () =>
+      (await call('GET', `/flows/${ticker.body.flowId}/executions?limit=100`)).body.items.filter(
+        (run: { trigger: { type: string } }) => run.trigger.type === 'schedule',
+      ).length;
 
     const done = await call('POST', `/flows/${quick.body.flowId}/execute`, { input: { n: 1 } });
     let doneStatus = '';
@@ -92,8 +106,16 @@ describe('crash safety of npm start', () => {
 
     const flows = await call('GET', '/flows');
     expect(flows.body.items.map((f: { flowId: string }) => f.flowId).sort()).toEqual(
-      [quick.body.flowId, slow.body.flowId].sort(),
+      [quick.body.flowId, slow.body.flowId, ticker.body.flowId].sort(),
     );
+    // The schedule is registered again at start: runs keep coming after the restart.
+    const before = await scheduledRuns();
+    let after = before;
+    for (let i = 0; i < 100 && after <= before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await scheduledRuns();
+    }
+    expect(after).toBeGreaterThan(before);
     const kept = await call('GET', `/executions/${done.body.executionId}`);
     expect(kept.body).toMatchObject({ status: 'SUCCEEDED', input: { n: 1 } });
     const interrupted = await call('GET', `/executions/${running.body.executionId}`);
