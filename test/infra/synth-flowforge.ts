@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, type Environment } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildFlowForge, type FlowForgeStacks } from '../../infra/build-app.ts';
 import { bundleContextKey } from '../../infra/constructs/flowforge-function.ts';
 
@@ -17,9 +17,19 @@ export interface SynthOptions {
   env?: Environment;
 }
 
+/** CDK's `validation-report.json`: what each validation plugin (cdk-nag) reported. */
+export interface ValidationReport {
+  pluginReports: Array<{ pluginName: string; violations: Array<{ ruleName: string; severity: string }> }>;
+}
+
 export interface Synthesized extends FlowForgeStacks {
   app: App;
+  /** The cloud assembly; only kept (and then to be removed by the caller) for a bundled synth. */
   outdir: string;
+  /** Empty unless validation plugins were registered (`nag: true`). */
+  validationReport: ValidationReport;
+  /** Every warning and error annotation of both stacks, as `<id>: <message>`. */
+  annotations: string[];
   stateful: FlowForgeStacks['stateful'];
   statefulTemplate: Template;
   statelessTemplate: Template;
@@ -48,13 +58,32 @@ export function synthFlowForge(options: SynthOptions = {}): Synthesized {
     env: options.env,
   });
   app.synth();
-  return {
+  const reportPath = path.join(outdir, 'validation-report.json');
+  const synthesized: Synthesized = {
     app,
     outdir,
     ...stacks,
+    validationReport: existsSync(reportPath)
+      ? (JSON.parse(readFileSync(reportPath, 'utf8')) as ValidationReport)
+      : { pluginReports: [] },
+    annotations: [stacks.stateful, stacks.stateless].flatMap((stack) => {
+      const annotations = Annotations.fromStack(stack);
+      return [
+        ...annotations.findError('*', Match.anyValue()),
+        ...annotations.findWarning('*', Match.anyValue()),
+      ].map((a) => `${a.id}: ${JSON.stringify(a.entry.data)}`);
+    }),
     statefulTemplate: Template.fromStack(stacks.stateful),
     statelessTemplate: Template.fromStack(stacks.stateless),
   };
+  // Templates, report and annotations are in memory now; only bundles are worth keeping for the caller to inspect.
+  if (!options.bundle) removeAssembly(synthesized);
+  return synthesized;
+}
+
+/** Deletes the temporary cloud assembly of `synth`. */
+export function removeAssembly(synth: Pick<Synthesized, 'outdir'>): void {
+  rmSync(synth.outdir, { recursive: true, force: true });
 }
 
 /** A CloudFormation resource as found in a template. */
