@@ -88,7 +88,18 @@ for (const variant of ['bundled', 'sdk-external'] as const) {
       mainFields: ['module', 'main'],
     });
     const kb = statSync(outfile).size / 1024;
-    const { bundle, empty, inProcess } = importTime(outfile);
+    let times: ReturnType<typeof importTime>;
+    try {
+      times = importTime(outfile);
+    } catch (error) {
+      const stderr = String((error as { stderr?: Buffer }).stderr ?? (error as Error).message);
+      console.log(
+        `${variant.padEnd(15)} ${kind.padEnd(11)} import failed: ${stderr.split('\n').find((l) => l.includes('Error')) ?? stderr.slice(0, 200)}`,
+      );
+      process.exitCode = 1;
+      continue;
+    }
+    const { bundle, empty, inProcess } = times;
     const importMs = bundle - empty;
     const ok = kb < 400 && importMs < 80;
     console.log(
