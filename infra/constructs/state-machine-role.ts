@@ -31,7 +31,10 @@ export class StateMachineRole extends Construct {
   constructor(scope: Construct, id: string, props: StateMachineRoleProps) {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      // Confused-deputy guard: only Step Functions acting for this account may assume it.
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
       description: 'Execution role of the FlowForge state machines: invokes the action Lambdas only.',
     });
     const functionArns = props.actionFunctions.map((fn) => fn.function.functionArn);
