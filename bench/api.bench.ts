@@ -5,6 +5,8 @@
  * 2. Executing a 5-node log flow to completion with 50 concurrent clients (each starts a run and
  *    polls it until SUCCEEDED): executions/s and p50/p99 of start → SUCCEEDED as the client sees it,
  *    and of startedAt → finishedAt as the runtime records it.
+ * The GET runs twice: with the per-key token bucket in DynamoDB (the default, one conditional
+ * write per request to dynalite) and with `FLOWFORGE_RATE_LIMITER=memory`.
  * Env: BENCH_SECONDS (default 8) per phase, BENCH_CONNECTIONS (default 50).
  */
 import '../lib/runtime/polyfills.ts';
@@ -35,20 +37,19 @@ const percentile = (sorted: number[], p: number): number =>
     : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-const dataDir = await mkdtemp(join(tmpdir(), 'flowforge-bench-'));
-const server = await startLocalServer({
-  port: 0,
-  dataDir,
-  sqsPort: 0,
-  log: silentLog,
-  // The bench measures the API, not the per-key limiter's refusals.
-  rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
-});
-const key = server.adminKey ?? '';
-const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-const api = `${server.url}/api/v1`;
-
-try {
+const startServer = async (rateLimiter: 'dynamodb' | 'memory') => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'flowforge-bench-'));
+  const server = await startLocalServer({
+    port: 0,
+    dataDir,
+    sqsPort: 0,
+    log: silentLog,
+    rateLimiter,
+    // The bench measures the API, not the per-key limiter's refusals.
+    rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
+  });
+  const headers = { authorization: `Bearer ${server.adminKey ?? ''}`, 'content-type': 'application/json' };
+  const api = `${server.url}/api/v1`;
   const definition = {
     name: 'bench-five-logs',
     nodes: Array.from({ length: 5 }, (_, i) => ({
@@ -63,19 +64,37 @@ try {
   if (created.status !== 201)
     throw new Error(`creating the flow answered ${created.status}: ${await created.text()}`);
   const { flowId } = (await created.json()) as { flowId: string };
-
   // Warm-up: the first requests load modules lazily.
   for (let i = 0; i < 20; i++) await (await fetch(`${api}/flows/${flowId}`, { headers })).text();
+  return {
+    api,
+    headers,
+    flowId,
+    stop: async () => {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
 
-  const get = await autocannon({ url: `${api}/flows/${flowId}`, connections, duration: seconds, headers });
-  console.log(`GET /api/v1/flows/{id}   ${connections} connections, ${seconds} s`);
+const benchGet = async (label: string, target: Awaited<ReturnType<typeof startServer>>) => {
+  const get = await autocannon({
+    url: `${target.api}/flows/${target.flowId}`,
+    connections,
+    duration: seconds,
+    headers: target.headers,
+  });
+  console.log(`GET /api/v1/flows/{id}   ${connections} connections, ${seconds} s, ${label}`);
   console.log(
     `  requests/s  ${get.requests.average.toFixed(0)}  (total ${get.requests.total}, non-2xx ${get.non2xx}, errors ${get.errors})`,
   );
   console.log(
     `  latency     p50 ${ms(get.latency.p50)}  p99 ${ms(get.latency.p99)}  max ${ms(get.latency.max)}  (target p99 < 50 ms: ${get.latency.p99 < 50 ? 'met' : 'missed'})`,
   );
+};
 
+const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>) => {
+  const { api, headers, flowId } = target;
   const clientLatencies: number[] = [];
   const runtimeLatencies: number[] = [];
   let failed = 0;
@@ -126,7 +145,19 @@ try {
   console.log(
     `  startedAt → finishedAt (runtime record)               p50 ${ms(percentile(runtimeLatencies, 50))}  p99 ${ms(percentile(runtimeLatencies, 99))}`,
   );
+};
+
+const deployed = await startServer('dynamodb');
+try {
+  await benchGet('rate-limit buckets in DynamoDB (default, as deployed)', deployed);
+  await benchExecute(deployed);
 } finally {
-  await server.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await deployed.stop();
+}
+const inMemory = await startServer('memory');
+try {
+  console.log('');
+  await benchGet('rate-limit buckets in memory (FLOWFORGE_RATE_LIMITER=memory)', inMemory);
+} finally {
+  await inMemory.stop();
 }

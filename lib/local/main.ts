@@ -7,6 +7,7 @@
  * - `FLOWFORGE_HTTP_ALLOW`: hosts or CIDRs the http action may reach although private (e.g. `127.0.0.1`)
  * - `FLOWFORGE_TIME_SCALE` (default 1): multiplies waits, retry intervals and schedule intervals
  * - `FLOWFORGE_LOG_REQUESTS=0`: leave out the per-request log lines
+ * - `FLOWFORGE_RATE_LIMITER=memory`: keep the per-key token buckets in memory instead of DynamoDB
  */
 import { consoleLog } from './local-log.ts';
 import { startLocalServer } from './server.ts';
@@ -40,12 +41,14 @@ const started = performance.now();
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 try {
   const httpAllow = process.env.FLOWFORGE_HTTP_ALLOW;
+  const rateLimiter = process.env.FLOWFORGE_RATE_LIMITER === 'memory' ? 'memory' : 'dynamodb';
   server = await startLocalServer({
     port,
     dataDir,
     sqsPort,
     timeScale,
     log,
+    rateLimiter,
     ...(apiKey ? { apiKey } : {}),
     ...(httpAllow ? { httpAllow } : {}),
   });

@@ -22,17 +22,20 @@ import { flowLookup } from '../service/flow-lookup.ts';
 import { startExecution } from '../service/start-execution.ts';
 import { createTriggerRegistrar } from '../service/trigger-registrar.ts';
 import { createLocalDocumentClient } from '../store/client.ts';
-import { createStores, type StoreSet } from '../store/index.ts';
+import { createStores } from '../store/index.ts';
 import { createTable } from '../store/table.ts';
-import { API_SCOPES, type RateLimit } from '../store/types.ts';
+import { API_SCOPES, type RateLimit, type Stores } from '../store/types.ts';
 import { createLocalScheduler, type SchedulerClock, systemClock } from '../triggers/local-scheduler.ts';
 import { createLocalSqsPoller, startLocalSqs } from '../triggers/local-sqs-poller.ts';
 import { scheduleTriggersOf } from '../triggers/schedules.ts';
 import { createLocalWebhookSecrets } from '../triggers/webhook-secrets.ts';
 import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
+import { CachedFlowStore } from './cached-flow-store.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
 import { createLocalActions } from './local-actions.ts';
 import { consoleLog, type LocalLog } from './local-log.ts';
+import { MemoryRateLimiter } from './memory-rate-limiter.ts';
+import { SerializedRateLimiter } from './serialized-rate-limiter.ts';
 
 /** The table of local mode. */
 export const LOCAL_TABLE_NAME = 'flowforge';
@@ -56,6 +59,11 @@ export interface LocalServerOptions {
   httpAllow?: string;
   /** The per-key token bucket of keys without their own limit (default 100 requests, 50 per second). */
   rateLimit?: RateLimit;
+  /**
+   * Where the buckets live: `dynamodb` (default: the same DynamoDB code as deployed, one conditional
+   * write per request) or `memory` (this process only; no store write on the hot path).
+   */
+  rateLimiter?: 'dynamodb' | 'memory';
 }
 
 export interface LocalServer {
@@ -116,9 +124,18 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const client = createLocalDocumentClient(dynamo.endpoint);
     cleanups.push(() => client.destroy());
     await createTable(client, LOCAL_TABLE_NAME);
-    const stores = createStores(client, LOCAL_TABLE_NAME, {
-      rateLimit: options.rateLimit ?? { capacity: 100, refillPerSecond: 50 },
-    });
+    const rateLimit = options.rateLimit ?? { capacity: 100, refillPerSecond: 50 };
+    const storeSet = createStores(client, LOCAL_TABLE_NAME, { rateLimit });
+    // This process is the one writer of its table: flow heads can be cached, and takes of one
+    // rate-limit bucket are put in a row rather than made to collide.
+    const stores: Stores = {
+      ...storeSet,
+      flows: new CachedFlowStore(storeSet.flows),
+      rateLimiter:
+        options.rateLimiter === 'memory'
+          ? new MemoryRateLimiter(rateLimit)
+          : new SerializedRateLimiter(storeSet.rateLimiter),
+    };
 
     const sqs = await startLocalSqs({ port: options.sqsPort ?? 9324 });
     cleanups.push(() => sqs.stop());
@@ -250,7 +267,7 @@ const ownerOf = (executionArn: string): { tenant: string; executionId: string } 
 };
 
 /** Writes a finished execution's record into the store (the API then reads it without the journal). */
-async function storeFinished(stores: StoreSet, executionArn: string, record: ExecutionRecord): Promise<void> {
+async function storeFinished(stores: Stores, executionArn: string, record: ExecutionRecord): Promise<void> {
   const owner = ownerOf(executionArn);
   if (!owner) return;
   await stores.executions.update(owner.tenant, owner.executionId, {
@@ -266,7 +283,7 @@ async function storeFinished(stores: StoreSet, executionArn: string, record: Exe
  * First start: creates an admin key of tenant `default` with every scope and answers it (printed
  * once). With `apiKey`, makes sure exactly that key exists for `default` with every scope.
  */
-async function ensureAdminKey(stores: StoreSet, apiKey: string | undefined): Promise<string | undefined> {
+async function ensureAdminKey(stores: Stores, apiKey: string | undefined): Promise<string | undefined> {
   const scopes = [...API_SCOPES];
   if (apiKey !== undefined) {
     const existing = await stores.apiKeys.findByKey(apiKey);
@@ -288,7 +305,7 @@ async function ensureAdminKey(stores: StoreSet, apiKey: string | undefined): Pro
 /** Registers the schedules of every live flow again (the local scheduler keeps them in memory only). */
 async function reregisterSchedules(
   client: ReturnType<typeof createLocalDocumentClient>,
-  stores: StoreSet,
+  stores: Stores,
   scheduler: ReturnType<typeof createLocalScheduler>,
 ): Promise<void> {
   for await (const head of scanItems(client, 'sk = :head', { ':head': 'HEAD' })) {
@@ -395,7 +412,7 @@ const readBody = (req: IncomingMessage): Promise<string | null> =>
 async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  context: { api: ApiHandler; stores: StoreSet; log: LocalLog; authorizerCache: AuthorizerCache },
+  context: { api: ApiHandler; stores: Stores; log: LocalLog; authorizerCache: AuthorizerCache },
 ): Promise<void> {
   const started = performance.now();
   const body = await readBody(req);
