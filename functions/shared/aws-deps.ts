@@ -14,7 +14,8 @@ import { logger } from './powertools.ts';
 /**
  * The dependencies of the Lambda functions, built once per container from the environment:
  * - `FLOWFORGE_TABLE_NAME`: the DynamoDB table
- * - `FLOWFORGE_STATE_MACHINE_ROLE_ARN`, `FLOWFORGE_STATE_MACHINE_PREFIX` (default `flowforge`)
+ * - `FLOWFORGE_STATE_MACHINE_ROLE_ARN`, `FLOWFORGE_STATE_MACHINE_PREFIX` (default `flowforge`),
+ *   `FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN` (optional: execution logs of every flow machine)
  * - `FLOWFORGE_ACTION_ARNS`: JSON object action kind → Lambda ARN
  * - `FLOWFORGE_SCHEDULE_GROUP`, `FLOWFORGE_SCHEDULER_ROLE_ARN`, `FLOWFORGE_SCHEDULER_DLQ_ARN`,
  *   `FLOWFORGE_SCHEDULE_TARGET_ARN` (the schedule trigger Lambda)
@@ -79,6 +80,7 @@ export function awsDeps(): Deps {
     parameterPrefix: process.env.FLOWFORGE_WEBHOOK_SECRET_PREFIX || '/flowforge/webhooks',
   });
   const deadLetterArn = process.env.FLOWFORGE_SCHEDULER_DLQ_ARN;
+  const logGroupArn = process.env.FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN;
   const schedules = createAwsSchedules({
     client: new SchedulerClient({}),
     groupName: env('FLOWFORGE_SCHEDULE_GROUP'),
@@ -92,6 +94,7 @@ export function awsDeps(): Deps {
       client: new SFNClient({}),
       roleArn: env('FLOWFORGE_STATE_MACHINE_ROLE_ARN'),
       namePrefix: process.env.FLOWFORGE_STATE_MACHINE_PREFIX || 'flowforge',
+      ...(logGroupArn ? { logging: { logGroupArn } } : {}),
     }),
     compile,
     compileContext: { actionArns: actionArns() },
