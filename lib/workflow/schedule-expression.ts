@@ -287,11 +287,9 @@ function mapDayNumbers(
 
 function planCron(expression: string, timezone: string): CronPlan {
   const key = expression;
+  // The time zone was checked by parseSchedule; the plan depends on the expression only.
   const cached = planCache.get(key);
-  if (cached) {
-    testParse(cached.parserExpression, timezone, expression);
-    return cached;
-  }
+  if (cached) return cached;
   const [minute, hour, dom, month, dow, year] = expression.split(' ') as [
     string,
     string,
@@ -438,24 +436,6 @@ function matchesWeekday(plan: CronPlan, p: { year: number; month: number; day: n
   return p.day === target;
 }
 
-/** True when the same wall-clock minute already happened shortly before (the second pass of an autumn fall-back). */
-function repeatsWallClock(ms: number, p: LocalTime, timeZone: string): boolean {
-  // DST shifts are one hour almost everywhere (30 minutes on Lord Howe Island).
-  for (const back of [3_600_000, 1_800_000]) {
-    const q = localParts(ms - back, timeZone);
-    if (
-      q.hour === p.hour &&
-      q.minute === p.minute &&
-      q.day === p.day &&
-      q.month === p.month &&
-      q.year === p.year
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
-
 function cronFireTimes(
   spec: Extract<ScheduleSpec, { kind: 'cron' }>,
   fromMs: number,
@@ -468,16 +448,24 @@ function cronFireTimes(
     tz: spec.timezone,
     currentDate: new Date(fromMs),
   });
+  // Wall-clock time only goes backwards in an autumn fall-back: a candidate whose local time is not
+  // after the latest one seen (starting from `after` itself) repeats a time that already fired.
+  const start = localParts(fromMs, spec.timezone);
+  let latestWall = Date.UTC(start.year, start.month - 1, start.day, start.hour, start.minute, start.second);
   for (let n = 0; n < MAX_CANDIDATES && out.length < count; n++) {
-    let ms: number;
+    let next: ReturnType<typeof iterator.next>;
     try {
-      ms = iterator.next().getTime();
+      next = iterator.next();
     } catch {
       break;
     }
+    const ms = next.getTime();
     if (ms > endMs) break;
     if (ms <= fromMs) continue;
-    const p = localParts(ms, spec.timezone);
+    // CronDate's getters read the local time in the spec's zone.
+    const p = { year: next.getFullYear(), month: next.getMonth() + 1, day: next.getDate() };
+    const hour = next.getHours();
+    const minute = next.getMinutes();
     if (!plan.years(p.year)) {
       const year = plan.nextYear(p.year);
       if (year === undefined) break;
@@ -490,10 +478,12 @@ function cronFireTimes(
       });
       continue;
     }
+    const wall = Date.UTC(p.year, p.month - 1, p.day, hour, minute);
+    if (wall <= latestWall) continue;
+    latestWall = wall;
     // cron-parser moves a time inside a spring-forward gap to the hour after it; EventBridge skips it.
-    if (!plan.hours.has(p.hour) || !plan.minutes.has(p.minute)) continue;
+    if (!plan.hours.has(hour) || !plan.minutes.has(minute)) continue;
     if (!matchesWeekday(plan, p)) continue;
-    if (repeatsWallClock(ms, p, spec.timezone)) continue;
     out.push(new Date(ms));
   }
   return out;

@@ -112,6 +112,15 @@ describe('nextFireTimes: cron', () => {
       '2026-10-25T03:00:00.000Z',
     ]);
   });
+  it('skips the whole repeated hour for sub-hourly schedules', () => {
+    expect(iso(nextFireTimes(berlin('*/15 * * * ? *'), new Date('2026-10-25T00:40:00Z'), 2))).toEqual([
+      '2026-10-25T00:45:00.000Z', // 02:45 CEST; 02:00-02:45 CET (01:00Z-01:45Z) already happened
+      '2026-10-25T02:00:00.000Z', // 03:00 CET
+    ]);
+    expect(iso(nextFireTimes(berlin('0 * * * ? *'), new Date('2026-10-25T00:30:00Z'), 1))).toEqual([
+      '2026-10-25T02:00:00.000Z', // `after` is 02:30 CEST: 02:00 CET is a repeat
+    ]);
+  });
   it('keeps hourly schedules running across the gap', () => {
     expect(iso(nextFireTimes(berlin('0 * * * ? *'), new Date('2026-03-28T23:30:00Z'), 3))).toEqual([
       '2026-03-29T00:00:00.000Z', // 01:00 CET
