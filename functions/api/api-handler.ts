@@ -28,6 +28,7 @@ const scopesOf = (value: unknown): ApiScope[] => {
 /** The caller from the Lambda authorizer's context, or 401 when the request was not authorized. */
 const callerOf = (event: ApiEvent): Caller => {
   const context = event.requestContext.authorizer?.lambda;
+  if (typeof context?.denied === 'string') throw new UnauthorizedError(context.denied);
   if (!context || typeof context.tenant !== 'string' || typeof context.keyId !== 'string') {
     throw new UnauthorizedError('an API key is required: Authorization: Bearer <key>');
   }

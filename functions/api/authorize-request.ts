@@ -7,7 +7,7 @@ export const bearerToken = (header: string | undefined): string | undefined => {
   return match?.[1];
 };
 
-/** Why a request was refused, for the local server's 401 body (API Gateway shows its own). */
+/** Why a request's credentials were refused: the `detail` of its 401. */
 export const denialReason = (header: string | undefined): string =>
   header === undefined || header.trim() === ''
     ? 'an API key is required: Authorization: Bearer <key>'
@@ -17,9 +17,13 @@ export const denialReason = (header: string | undefined): string =>
 
 /**
  * The Lambda authorizer's logic (HTTP API, simple responses): looks the bearer key up by its hash
- * and answers `{ isAuthorized, context: { tenant, keyId, scopes, rateLimit? } }` (`scopes` space-separated,
- * `rateLimit` `<capacity>/<refillPerSecond>` when the key has its own).
- * A missing, malformed, unknown or revoked key is `isAuthorized: false`.
+ * and answers `{ isAuthorized: true, context: { tenant, keyId, scopes, rateLimit? } }` (`scopes`
+ * space-separated, `rateLimit` `<capacity>/<refillPerSecond>` when the key has its own).
+ *
+ * A missing, malformed, unknown or revoked key answers `{ isAuthorized: true, context: { denied } }`:
+ * an HTTP API cannot shape an authorizer's refusal (it would be a bare 403), so the refusal is
+ * passed on and the API handler answers the contract's 401 problem+json naming `denied`. Such a
+ * request is never trusted: only a valid key's context carries a tenant and a key id.
  */
 export async function authorizeRequest(
   keys: ApiKeyStorePort,
@@ -27,9 +31,8 @@ export async function authorizeRequest(
 ): Promise<AuthorizerResult> {
   const header = event.headers?.authorization ?? event.identitySource?.[0];
   const token = bearerToken(header);
-  if (token === undefined) return { isAuthorized: false, context: {} };
-  const record = await keys.findByKey(token);
-  if (!record) return { isAuthorized: false, context: {} };
+  const record = token === undefined ? undefined : await keys.findByKey(token);
+  if (!record) return { isAuthorized: true, context: { denied: denialReason(header) } };
   const context: AuthorizerContext = {
     tenant: record.tenant,
     keyId: record.keyId,

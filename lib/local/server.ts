@@ -454,7 +454,9 @@ async function handleRequest(
       const authorization = await context.authorizerCache.authorize(event.headers.authorization, () =>
         authorizeRequest(context.stores.apiKeys, toAuthorizerEvent(event)),
       );
-      if (authorization.isAuthorized && 'tenant' in authorization.context) {
+      // As API Gateway does: an authorized request carries the context (a refused key's `denied`
+      // reason included, which the API handler answers with 401); an unauthorized one stops here.
+      if (authorization.isAuthorized) {
         event.requestContext.authorizer = {
           lambda: authorization.context,
         } as typeof event.requestContext.authorizer;
@@ -489,7 +491,7 @@ async function handleRequest(
 
 /**
  * The local stand-in for API Gateway's authorizer cache (keyed on the Authorization header, like the
- * deployed authorizer's identity source). Allowed answers are kept `ttlMs`; denials are not cached.
+ * deployed authorizer's identity source). Valid keys' answers are kept `ttlMs`; refusals are not cached.
  * Revoking a key clears it, so a revoked key stops working at once.
  */
 class AuthorizerCache {
@@ -504,7 +506,7 @@ class AuthorizerCache {
     const cached = this.entries.get(header);
     if (cached && cached.expires > Date.now()) return cached.result;
     const result = await authorize();
-    if (result.isAuthorized) {
+    if (result.isAuthorized && 'tenant' in result.context) {
       if (this.entries.size >= 10_000) this.entries.clear();
       this.entries.set(header, { result, expires: Date.now() + this.ttlMs });
     }

@@ -17,8 +17,15 @@ export interface AuthorizerContext {
   rateLimit?: string;
 }
 
+/** The authorizer context of a request whose credentials were refused: why (the 401's detail). */
+export interface DeniedContext {
+  denied: string;
+}
+
 /** An API Gateway HTTP API (payload 2.0) request, possibly authorized by the Lambda authorizer. */
-export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext | undefined>;
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<
+  (Partial<AuthorizerContext> & Partial<DeniedContext>) | undefined
+>;
 /** What the API handler answers. */
 export type ApiResult = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
@@ -27,9 +34,7 @@ export type ApiResult = APIGatewayProxyStructuredResultV2 & {
 /** The HTTP API Lambda authorizer's request (payload 2.0). */
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2;
 /** The authorizer's simple response. */
-export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<
-  AuthorizerContext | Record<string, never>
->;
+export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | DeniedContext>;
 
 /** A JSON response with the content type set. */
 export const jsonResult = (

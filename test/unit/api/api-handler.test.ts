@@ -116,6 +116,8 @@ describe('API handler', () => {
   });
 });
 
+const fakeDepsForDenied = () => fakeDeps();
+
 describe('Lambda authorizer', () => {
   const record: ApiKeyRecord = {
     keyId: 'k9',
@@ -138,17 +140,37 @@ describe('Lambda authorizer', () => {
     });
   });
 
-  it('refuses missing, malformed and unknown keys', async () => {
+  it('passes missing, malformed and unknown keys on as denied, with the reason', async () => {
+    const reasons = [];
     for (const header of [
       undefined,
       'ffk_good_key_1234567890',
       'Basic abc',
       'Bearer ffk_unknown_key_123456',
     ]) {
-      expect(await authorizeRequest(keys, authorizerEvent(header))).toEqual({
-        isAuthorized: false,
-        context: {},
-      });
+      const result = await authorizeRequest(keys, authorizerEvent(header));
+      expect(result.isAuthorized).toBe(true);
+      expect(Object.keys(result.context)).toEqual(['denied']);
+      reasons.push((result.context as { denied: string }).denied);
     }
+    expect(reasons).toEqual([
+      'an API key is required: Authorization: Bearer <key>',
+      'the Authorization header must be "Bearer <key>"',
+      'the Authorization header must be "Bearer <key>"',
+      'the API key is not valid or was revoked',
+    ]);
+  });
+
+  it('makes the API answer 401 problem+json naming why for a denied context', async () => {
+    const { deps } = fakeDeps();
+    const result = await createApiHandler(() => deps, log)(
+      event('GET', '/api/v1/flows', { denied: 'the API key is not valid or was revoked' }),
+      context,
+    );
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body ?? '')).toMatchObject({
+      status: 401,
+      detail: 'the API key is not valid or was revoked',
+    });
   });
 });
