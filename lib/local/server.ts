@@ -544,8 +544,13 @@ const listen = (server: Server, port: number, host: string) =>
     });
   });
 
-const closeServer = (server: Server) =>
+/** Stops accepting connections, lets requests in flight finish (up to `graceMs`), then closes the rest. */
+const closeServer = (server: Server, graceMs = 2000) =>
   new Promise<void>((resolveClose) => {
-    server.close(() => resolveClose());
-    server.closeAllConnections();
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolveClose();
+    });
+    server.closeIdleConnections();
   });
