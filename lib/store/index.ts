@@ -18,7 +18,6 @@ export { createDocumentClient, createLocalDocumentClient } from './client.ts';
 export * from './errors.ts';
 export { ExecutionStore } from './execution-store.ts';
 export { FlowStore } from './flow-store.ts';
-export { type LocalDynalite, startLocalDynalite } from './local-dynalite.ts';
 export { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limiter.ts';
 export { createTable, tableDefinition } from './table.ts';
 export { TriggerStateStore } from './trigger-state-store.ts';

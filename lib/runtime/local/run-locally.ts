@@ -8,7 +8,9 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
-import { InvalidConfigError, type TaskPayload } from '../../actions/action.ts';
+import type { TaskPayload } from '../../actions/action.ts';
+import { idempotencyStoreFromEnv } from '../../actions/idempotency.ts';
+import { invokeAction } from '../../actions/invoke-action.ts';
 import { actionRegistry } from '../../actions/registry.ts';
 import type { AslDefinition } from '../../compiler/types.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
@@ -114,26 +116,23 @@ class TaskFailure extends Error {
   }
 }
 
-/** The default {@link InvokeAction}: the registry's action for the kind, its config parsed by its schema. */
+/**
+ * The default {@link InvokeAction}: the same core the action Lambdas run (`invokeAction`: payload and
+ * config parsed, output size checked, idempotency on execution + node + attempt when
+ * `FLOWFORGE_TABLE_NAME` names a table), so a local run behaves like the deployed one.
+ */
 export async function invokeRegisteredAction(payload: TaskPayload, context: InvokeContext): Promise<unknown> {
-  const action = actionRegistry[context.kind];
-  if (!action) throw new UnknownActionError(`No local handler for action kind "${context.kind}"`);
-  const parsed = action.configSchema.safeParse(payload.config);
-  if (!parsed.success) {
-    const details = parsed.error.issues
-      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(config)'}: ${issue.message}`)
-      .join('; ');
-    throw new InvalidConfigError(`Invalid config for action "${context.kind}": ${details}`, {
-      cause: parsed.error,
-    });
+  if (!Object.hasOwn(actionRegistry, context.kind)) {
+    throw new UnknownActionError(`No local handler for action kind "${context.kind}"`);
   }
-  return action.run(parsed.data as never, {
-    nodeId: payload.nodeId,
-    attempt: payload.attempt,
-    execution: payload.execution,
-    signal: context.signal,
-  });
+  localIdempotency ??= { store: idempotencyStoreFromEnv() };
+  return invokeAction(
+    { ...payload, action: context.kind },
+    { signal: context.signal, ...(localIdempotency.store ? { idempotency: localIdempotency.store } : {}) },
+  );
 }
+
+let localIdempotency: { store: ReturnType<typeof idempotencyStoreFromEnv> } | undefined;
 
 const validated = new WeakSet<AslDefinition>();
 const validatedDigests = new Set<string>();
