@@ -27,16 +27,20 @@ export async function executeFlow(
   caller: Caller,
   request: { flowId: string; input?: unknown; version?: number; idempotencyKey?: string },
 ): Promise<ExecutionAccepted & { alreadyStarted: boolean }> {
-  const result = await startExecution(deps, {
-    tenantId: caller.tenantId,
-    flowId: request.flowId,
-    ...(request.version === undefined ? {} : { version: request.version }),
-    input: request.input ?? {},
-    trigger: { id: null, type: 'api' },
-    // A client's key is scoped to the flow: the same key on another flow is another start.
-    idempotencyKey:
-      request.idempotencyKey === undefined ? randomUUID() : `api:${request.flowId}:${request.idempotencyKey}`,
-  });
+  const freshKey = request.idempotencyKey === undefined;
+  const result = await startExecution(
+    deps,
+    {
+      tenantId: caller.tenantId,
+      flowId: request.flowId,
+      ...(request.version === undefined ? {} : { version: request.version }),
+      input: request.input ?? {},
+      trigger: { id: null, type: 'api' },
+      // A client's key is scoped to the flow: the same key on another flow is another start.
+      idempotencyKey: freshKey ? randomUUID() : `api:${request.flowId}:${request.idempotencyKey}`,
+    },
+    { freshKey },
+  );
   if (!result.alreadyStarted) {
     await recordAudit(deps, caller, 'execution.start', `execution/${result.executionId}`, {
       flowId: request.flowId,

@@ -21,12 +21,14 @@ export type { StartExecutionRequest, StartExecutionResult } from '../triggers/st
  * - Same `idempotencyKey` → same execution: the key is looked up in the ExecutionStore first, the
  *   execution id is the state machine execution name derived from the key (so a concurrent second
  *   start loses the conditional create), and the state machine refuses a second start of that name.
+ *   `options.freshKey` says the key was generated for this very start, which saves the lookup.
  * - Records the execution (RUNNING) and starts it via the StateMachines port, deploying the version
  *   first if it has no machine yet. A start that fails marks the record FAILED and rethrows.
  */
 export async function startExecution(
   deps: Deps,
   request: StartExecutionRequest,
+  options: { freshKey?: boolean } = {},
 ): Promise<StartExecutionResult> {
   const { executions, flows } = deps.stores;
   const { tenantId, flowId } = request;
@@ -43,7 +45,10 @@ export async function startExecution(
     }
   }
 
-  const known = await executions.findByIdempotencyKey(tenantId, request.idempotencyKey);
+  // A key generated for this start (no client key) cannot have been used: skip the lookup.
+  const known = options.freshKey
+    ? undefined
+    : await executions.findByIdempotencyKey(tenantId, request.idempotencyKey);
   if (known && !needsStart(known)) return alreadyStarted(known);
 
   const executionId = executionNameFor(request.trigger.type, request.idempotencyKey);
