@@ -5,6 +5,7 @@ const VERBS = {
   validate: 'validate FILE [--json]           check a workflow definition; exit 0 valid, 1 invalid',
   compile: 'compile FILE [--report]          print the Step Functions ASL of a definition',
   run: 'run FILE [--input JSON] [--json]  run a workflow on this machine; exit 0 iff it succeeded',
+  keys: 'keys create --name N --scopes S   write an API key into FLOWFORGE_TABLE_NAME (the first admin key)',
 } as const;
 
 /** The usage text (ends with a newline). */
