@@ -5,8 +5,8 @@
  * 2. Executing a 5-node log flow to completion with 50 concurrent clients (each starts a run and
  *    polls it until SUCCEEDED): executions/s and p50/p99 of start → SUCCEEDED as the client sees it,
  *    and of startedAt → finishedAt as the runtime records it.
- * The GET runs twice: with the per-key token bucket in DynamoDB (the default, one conditional
- * write per request to dynalite) and with `FLOWFORGE_RATE_LIMITER=memory`.
+ * Both run twice: with the per-key token bucket in DynamoDB (the default, one conditional write
+ * per request to dynalite, takes of one key in a row) and with `FLOWFORGE_RATE_LIMITER=memory`.
  * Env: BENCH_SECONDS (default 8) per phase, BENCH_CONNECTIONS (default 50).
  */
 import '../lib/runtime/polyfills.ts';
@@ -93,7 +93,7 @@ const benchGet = async (label: string, target: Awaited<ReturnType<typeof startSe
   );
 };
 
-const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>) => {
+const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>, label: string) => {
   const { api, headers, flowId } = target;
   const clientLatencies: number[] = [];
   const runtimeLatencies: number[] = [];
@@ -135,7 +135,9 @@ const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>) => 
   const elapsed = (performance.now() - started) / 1000;
   clientLatencies.sort((a, b) => a - b);
   runtimeLatencies.sort((a, b) => a - b);
-  console.log(`\nexecute a 5-node log flow to SUCCEEDED   ${connections} concurrent clients, ${seconds} s`);
+  console.log(
+    `\nexecute a 5-node log flow to SUCCEEDED   ${connections} concurrent clients, ${seconds} s, ${label}`,
+  );
   console.log(
     `  executions/s  ${(clientLatencies.length / elapsed).toFixed(1)}  (completed ${clientLatencies.length}, failed ${failed})`,
   );
@@ -150,7 +152,7 @@ const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>) => 
 const deployed = await startServer('dynamodb');
 try {
   await benchGet('rate-limit buckets in DynamoDB (default, as deployed)', deployed);
-  await benchExecute(deployed);
+  await benchExecute(deployed, 'rate-limit buckets in DynamoDB');
 } finally {
   await deployed.stop();
 }
@@ -158,6 +160,7 @@ const inMemory = await startServer('memory');
 try {
   console.log('');
   await benchGet('rate-limit buckets in memory (FLOWFORGE_RATE_LIMITER=memory)', inMemory);
+  await benchExecute(inMemory, 'rate-limit buckets in memory');
 } finally {
   await inMemory.stop();
 }
