@@ -25,3 +25,10 @@ export const actionCatalog: Readonly<Record<string, z.ZodType>> = {
 
 /** The action kinds, sorted. */
 export const actionKinds = (): string[] => Object.keys(actionCatalog).sort();
+
+/**
+ * Action kinds whose Task also receives the run's data as `config.data` (`{ input, nodes, execution }`):
+ * the config holds only resolved values, so an action that evaluates its own expression over the run
+ * (transform's JSONata) gets the data this way. The compiler sets it; a user-written `data` is replaced.
+ */
+export const actionsReceivingRunData: ReadonlySet<string> = new Set(['transform']);

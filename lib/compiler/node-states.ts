@@ -1,3 +1,4 @@
+import { actionsReceivingRunData } from '../actions/catalog.ts';
 import type { ActionNode, OperationNode, WorkflowNode } from '../workflow/definition-schema.ts';
 import type { ChoiceRule } from './choice-rules.ts';
 import { triggerRule } from './choice-rules.ts';
@@ -5,6 +6,15 @@ import { compileObject, compileString, compileValue } from './parameters.ts';
 import { DEFAULT_RETRY_ON, hasRetryLoop, lambdaRetrier, retryLoopStates } from './retry.ts';
 import type { AslState, StateScope } from './state-graph.ts';
 import { attemptPath, FAILED_PATH, nodePath, stateName } from './state-names.ts';
+
+/** What an action of `actionsReceivingRunData` gets as `config.data`: the run's data at that point. */
+const RUN_DATA = { 'input.$': '$.input', 'nodes.$': '$.nodes', 'execution.$': '$.execution' };
+
+function omitData(config: Record<string, unknown>): Record<string, unknown> {
+  const { data: _ignored, ...rest } = config;
+  return rest;
+}
+
 import { CompileError } from './types.ts';
 
 /** Where control goes after a state: the next state's name, or the end of the current scope. */
@@ -145,7 +155,9 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
       Payload: {
         nodeId: id,
         action: node.action,
-        config: compileObject(node.config, `node "${id}" config`),
+        config: actionsReceivingRunData.has(node.action)
+          ? { ...compileObject(omitData(node.config), `node "${id}" config`), data: RUN_DATA }
+          : compileObject(node.config, `node "${id}" config`),
         'execution.$': '$.execution',
         ...(loop ? { 'attempt.$': attemptPath(id, 'a') } : { attempt: 1 }),
       },
