@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-record.ts';
 import { ExecutionNotFoundError } from '../runtime/state-machines.ts';
-import { VersionConflictError } from '../store/errors.ts';
+import { NotFoundError, VersionConflictError } from '../store/errors.ts';
 import type { ExecutionItem, PageRequest } from '../store/types.ts';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
@@ -85,6 +85,26 @@ export async function refreshExecution(deps: Deps, item: ExecutionItem): Promise
     }
   }
   return merged;
+}
+
+/**
+ * Brings one stored execution up to date from the StateMachines port (a status change reported
+ * by Step Functions through EventBridge in AWS): a record that became terminal is written back,
+ * so listings show it without anyone reading the execution first. Unknown executions are ignored.
+ */
+export async function recordExecutionStatus(
+  deps: Deps,
+  tenantId: string,
+  executionId: string,
+): Promise<void> {
+  let item: ExecutionItem;
+  try {
+    item = await deps.stores.executions.get(tenantId, executionId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return;
+    throw error;
+  }
+  await refreshExecution(deps, item);
 }
 
 /** `GET /executions/{executionId}`: status and per-node results, live while it runs. */

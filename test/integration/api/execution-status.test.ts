@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExecutionStatusHandler, tenantOfMachine } from '../../../functions/api/execution-status.ts';
+import type { CompileResult } from '../../../lib/compiler/types.ts';
+import { stateMachineNameFor } from '../../../lib/runtime/execution-names.ts';
+import { startExecution } from '../../../lib/service/start-execution.ts';
+import { definitionSchema } from '../../../lib/workflow/definition-schema.ts';
+import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
+import { fakeDeps, silentLog } from './service-fakes.ts';
+
+const compiled: CompileResult = {
+  asl: { StartAt: 'a', States: { a: { Type: 'Pass', End: true } } },
+  report: {
+    stateMachineType: 'STANDARD',
+    definitionBytes: 1,
+    states: 1,
+    estimatedTransitions: 1,
+    addedEdges: [],
+    warnings: [],
+  },
+};
+
+describe('execution status changes from EventBridge (AWS)', () => {
+  let dynalite: TestDynalite;
+
+  beforeAll(async () => {
+    dynalite = await startDynalite();
+  });
+  afterAll(async () => {
+    await dynalite?.stop();
+  });
+
+  it('finds the tenant of a machine name only when the name is the plain form', () => {
+    const flowId = '0b5e9a52-1c1f-4a6e-9d0a-5a3d2b1c0f9e';
+    expect(tenantOfMachine('flowforge', stateMachineNameFor('flowforge', 'acme-corp', flowId), flowId)).toBe(
+      'acme-corp',
+    );
+    const long = 'x'.repeat(60);
+    expect(
+      tenantOfMachine('flowforge', stateMachineNameFor('flowforge', long, flowId), flowId),
+    ).toBeUndefined();
+    expect(tenantOfMachine('flowforge', 'other-acme-' + flowId, flowId)).toBeUndefined();
+  });
+
+  it('writes a finished execution back into the store', async () => {
+    const { deps, stateMachines } = fakeDeps(dynalite, () => compiled);
+    const flow = await deps.stores.flows.createFlow('t1', {
+      definition: definitionSchema.parse({
+        name: 'f',
+        nodes: [{ id: 'a', type: 'action', action: 'log', config: {} }],
+      }),
+      compiled: compiled.asl,
+      report: compiled.report,
+      triggers: [],
+    });
+    const started = await startExecution(deps, {
+      tenantId: 't1',
+      flowId: flow.flowId,
+      input: { n: 1 },
+      trigger: { id: null, type: 'api' },
+      idempotencyKey: 'status-test',
+    });
+    const item = await deps.stores.executions.get('t1', started.executionId);
+    const arn = item.executionArn ?? '';
+    stateMachines.records.set(arn, {
+      status: 'SUCCEEDED',
+      output: { done: true },
+      nodes: { a: { status: 'succeeded', output: { ok: 1 } } },
+      startedAt: item.startedAt,
+      finishedAt: '2030-01-01T00:00:00.000Z',
+    });
+    const machine = stateMachineNameFor('flowforge', 't1', flow.flowId);
+    const handler = createExecutionStatusHandler(
+      () => deps,
+      silentLog,
+      () => 'flowforge',
+    );
+    await handler({
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      detail: {
+        executionArn: `arn:aws:states:eu-west-1:123456789012:execution:${machine}:${started.executionId}`,
+        stateMachineArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${machine}:1`,
+        name: started.executionId,
+        status: 'SUCCEEDED',
+        input: JSON.stringify({
+          input: { n: 1 },
+          execution: { id: started.executionId, flowId: flow.flowId },
+        }),
+      },
+    });
+    const stored = await deps.stores.executions.get('t1', started.executionId);
+    expect(stored).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { done: true },
+      finishedAt: '2030-01-01T00:00:00.000Z',
+    });
+    expect(stored.nodes.a).toMatchObject({ status: 'succeeded' });
+
+    // Events it cannot attribute change nothing and do not throw.
+    await handler({ 'detail-type': 'Something else', detail: {} });
+    await handler({
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn: 'x',
+        stateMachineArn: 'arn:aws:states:r:1:stateMachine:foreign',
+        name: 'n',
+        status: 'FAILED',
+      },
+    });
+  });
+});
