@@ -116,8 +116,6 @@ describe('API handler', () => {
   });
 });
 
-const fakeDepsForDenied = () => fakeDeps();
-
 describe('Lambda authorizer', () => {
   const record: ApiKeyRecord = {
     keyId: 'k9',
