@@ -35,7 +35,7 @@ interface Scenario {
   outputOf: (id: string) => { n: number; flag: boolean };
 }
 
-export function scenario(seed: number, size: number): Scenario {
+function scenario(seed: number, size: number): Scenario {
   const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const triggers = random() < 0.3 ? 2 : 1;

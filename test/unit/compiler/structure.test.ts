@@ -21,8 +21,11 @@ function respects(tree: Structure, e: Array<{ from: string; to: string }>): bool
   const position = new Map<string, number[]>();
   const walk = (s: Structure, path: number[]): void => {
     if (s.kind === 'node') position.set(s.id, path);
-    else if (s.kind === 'series') s.items.forEach((item, i) => walk(item, [...path, i]));
-    else s.branches.forEach((b, i) => walk(b, [...path, -1 - i]));
+    else if (s.kind === 'series') {
+      for (const [i, item] of s.items.entries()) walk(item, [...path, i]);
+    } else {
+      for (const [i, branch] of s.branches.entries()) walk(branch, [...path, -1 - i]);
+    }
   };
   walk(tree, []);
   return e.every(({ from, to }) => {
