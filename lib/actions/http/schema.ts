@@ -9,7 +9,11 @@ const statusCode = z.int().check(z.gte(100), z.lte(599));
  */
 export const httpConfigSchema = z.strictObject({
   method: z._default(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']), 'GET'),
-  url: z.string().check(z.minLength(1), z.maxLength(8192)),
+  url: z.string().check(
+    z.minLength(1),
+    z.maxLength(8192),
+    z.refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL'),
+  ),
   headers: z.optional(z.record(z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)), z.string())),
   query: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   /** An object or array is sent as JSON; a string as text. */
