@@ -107,6 +107,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   await mkdir(dataDir, { recursive: true });
 
   const cleanups: Array<() => Promise<void> | void> = [];
+  // Store writes started by finishing executions: shutdown waits for them before closing the store.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.catch(() => undefined).finally(() => inFlight.delete(work));
+    return work;
+  };
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -119,7 +126,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   };
 
   try {
-    const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'));
+    const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'), (error) =>
+      log.warn('dynalite', { error: String(error) }),
+    );
     cleanups.push(() => dynamo.close());
     const client = createLocalDocumentClient(dynamo.endpoint);
     cleanups.push(() => client.destroy());
@@ -151,11 +160,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
       timeScale,
       onFinished: (executionArn: string, record: ExecutionRecord) =>
-        storeFinished(stores, executionArn, record),
+        track(storeFinished(stores, executionArn, record)),
       onError: (error) => log.warn('state machine journal', { error: String(error) }),
     });
     await stateMachines.ready;
-    cleanups.push(() => stateMachines.close());
+    cleanups.push(async () => {
+      await stateMachines.close();
+      await Promise.allSettled([...inFlight]);
+    });
 
     // The scheduler and the poller start executions through the deps they are part of (built below).
     const start = (request: Parameters<typeof startExecution>[1]) => startExecution(deps, request);
@@ -166,7 +178,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       startExecution: start,
       onError: (error, context) => log.warn('scheduled start failed', { ...context, error: String(error) }),
     });
-    cleanups.push(() => scheduler.stop());
+    cleanups.push(async () => {
+      scheduler.stop();
+      await scheduler.idle();
+    });
 
     const deps: Deps = {
       stores,
