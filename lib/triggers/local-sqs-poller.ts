@@ -45,6 +45,16 @@ export interface StartLocalSqsOptions {
  */
 export async function startLocalSqs(options: StartLocalSqsOptions): Promise<LocalSqs> {
   const app = buildApp({ logger: false });
+  // fauxqs knows a queue only by the exact URL it minted (http://sqs.<region>.localhost:<port>/…).
+  // SQS clients pointed at 127.0.0.1 often write the URL themselves (…/000000000000/flowforge-triggers,
+  // …/queue/flowforge-triggers): map any URL whose last segment names one of our queues to its own.
+  const ownUrls = new Map<string, string>();
+  app.addHook('preHandler', async (request) => {
+    const body = request.body as { QueueUrl?: unknown } | null | undefined;
+    if (body === null || typeof body !== 'object' || typeof body.QueueUrl !== 'string') return;
+    const own = ownUrls.get(body.QueueUrl.replace(/\/+$/, '').split('/').pop() ?? '');
+    if (own !== undefined) body.QueueUrl = own;
+  });
   const address = await app.listen({ port: options.port, host: '127.0.0.1' });
   const endpoint = `http://127.0.0.1:${new URL(address).port}`;
   const client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
@@ -67,6 +77,8 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
       }),
     );
     const queueUrl = required(queue.QueueUrl, 'queue url');
+    ownUrls.set(LOCAL_TRIGGER_QUEUE, queueUrl);
+    ownUrls.set(LOCAL_TRIGGER_DLQ, dlqUrl);
     const attributes = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );

@@ -1,4 +1,9 @@
-import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLocalSqsPoller,
@@ -31,6 +36,27 @@ describe('SQS trigger against fauxqs', () => {
     }
     return total;
   }
+
+  it('accepts the trigger queue under the URLs clients write by hand for 127.0.0.1', async () => {
+    const port = new URL(sqs.endpoint).port;
+    for (const QueueUrl of [
+      `http://127.0.0.1:${port}/000000000000/flowforge-triggers`,
+      `http://localhost:${port}/queue/flowforge-triggers`,
+    ]) {
+      const sent = await sqs.client.send(
+        new SendMessageCommand({ QueueUrl, MessageBody: '{"flowId":"x","input":{}}' }),
+      );
+      expect(sent.MessageId).toBeTruthy();
+    }
+    const attributes = await sqs.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: sqs.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    expect(Number(attributes.Attributes?.ApproximateNumberOfMessages)).toBeGreaterThanOrEqual(2);
+    await sqs.client.send(new PurgeQueueCommand({ QueueUrl: sqs.queueUrl }));
+  });
 
   it('listens on 127.0.0.1 and creates the trigger queue with a DLQ redrive policy', async () => {
     expect(sqs.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
