@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, type LocalProcess, startLocalProcess } from './local-process.ts';
+import { type LocalProcess, startOnFreePorts } from './local-process.ts';
 
 const KEY = 'ffk_crash_safety_test_key_0123456789';
 
@@ -19,17 +19,14 @@ describe('crash safety of npm start', () => {
     timeout: 120_000,
   }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'flowforge-crash-'));
-    const port = await freePort();
     const env = {
-      PORT: String(port),
       FLOWFORGE_DATA_DIR: dataDir,
       FLOWFORGE_API_KEY: KEY,
-      FLOWFORGE_SQS_PORT: String(await freePort()),
       FLOWFORGE_LOG_REQUESTS: '0',
       // Waits and schedules run 1000 times faster: "every 5 minutes" is every 300 ms.
       FLOWFORGE_TIME_SCALE: '0.001',
     };
-    const base = `http://127.0.0.1:${port}/api/v1`;
+    let base = '';
     const call = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${base}${path}`, {
         method,
@@ -40,9 +37,10 @@ describe('crash safety of npm start', () => {
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     };
 
-    const first = await startLocalProcess(env);
+    const { process: first, port } = await startOnFreePorts(env);
     processes.push(first);
-    expect(first.output()).toContain(`http://127.0.0.1:${port}/api/v1`);
+    base = `http://127.0.0.1:${port}/api/v1`;
+    expect(first.output()).toContain(base);
 
     const quick = await call('POST', '/flows', {
       name: 'quick',
@@ -100,8 +98,10 @@ describe('crash safety of npm start', () => {
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
 
-    const second = await startLocalProcess(env);
+    const restarted = await startOnFreePorts(env);
+    const second = restarted.process;
     processes.push(second);
+    base = `http://127.0.0.1:${restarted.port}/api/v1`;
     expect(second.output()).not.toContain('ffk_'); // the admin key is never printed again
 
     const flows = await call('GET', '/flows');

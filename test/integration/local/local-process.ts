@@ -21,6 +21,41 @@ export interface LocalProcess {
   exited: Promise<number | string>;
 }
 
+/** The server process ended before it was running; `output` says why. */
+export class LocalProcessExited extends Error {
+  constructor(
+    readonly code: number | string | null,
+    readonly output: string,
+  ) {
+    super(`the server exited (${code}):\n${output}`);
+    this.name = 'LocalProcessExited';
+  }
+}
+
+/**
+ * Starts `npm start` on free ports (API and SQS), trying fresh ones when another process took a
+ * port between our probe and the server's bind. Answers the process and the API port.
+ */
+export async function startOnFreePorts(
+  env: Record<string, string>,
+): Promise<{ process: LocalProcess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const sqsPort = await freePort();
+    try {
+      const started = await startLocalProcess({
+        ...env,
+        PORT: String(port),
+        FLOWFORGE_SQS_PORT: String(sqsPort),
+      });
+      return { process: started, port };
+    } catch (error) {
+      const portTaken = error instanceof LocalProcessExited && error.output.includes('port is in use');
+      if (!portTaken || attempt >= 3) throw error;
+    }
+  }
+}
+
 /** Starts the local server as a child process and waits until it prints that it is running. */
 export async function startLocalProcess(
   env: Record<string, string>,
@@ -41,10 +76,14 @@ export async function startLocalProcess(
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
+  // 'close' comes after the last output of a process that exited.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const deadline = Date.now() + timeoutMs;
   while (!output.includes('FlowForge is running')) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`the server exited:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await closed;
+      throw new LocalProcessExited(child.exitCode ?? child.signalCode, output);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`the server did not start in time:\n${output}`);
