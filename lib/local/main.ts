@@ -7,7 +7,9 @@
  * - `FLOWFORGE_HTTP_ALLOW`: hosts or CIDRs the http action may reach although private (e.g. `127.0.0.1`)
  * - `FLOWFORGE_TIME_SCALE` (default 1): multiplies waits, retry intervals and schedule intervals
  * - `FLOWFORGE_LOG_REQUESTS=0`: leave out the per-request log lines
- * - `FLOWFORGE_RATE_LIMITER=memory`: keep the per-key token buckets in memory instead of DynamoDB
+ * - `FLOWFORGE_RATE_LIMITER` (default `memory`): where the per-key token buckets live. This process is the
+ *   only writer, so in-memory buckets are exact and keep a dynalite write off every request;
+ *   `dynamodb` runs the deployed DynamoDB limiter instead
  */
 import { consoleLog } from './local-log.ts';
 import { startLocalServer } from './server.ts';
@@ -41,7 +43,7 @@ const started = performance.now();
 let server: Awaited<ReturnType<typeof startLocalServer>>;
 try {
   const httpAllow = process.env.FLOWFORGE_HTTP_ALLOW;
-  const rateLimiter = process.env.FLOWFORGE_RATE_LIMITER === 'memory' ? 'memory' : 'dynamodb';
+  const rateLimiter = process.env.FLOWFORGE_RATE_LIMITER === 'dynamodb' ? 'dynamodb' : 'memory';
   server = await startLocalServer({
     port,
     dataDir,
