@@ -1,4 +1,6 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -34,6 +36,7 @@ export class StatelessStack extends Stack {
   readonly actionFunctions: ReadonlyMap<string, FlowForgeFunction>;
   readonly sqsTriggerFunction: FlowForgeFunction;
   readonly scheduleTriggerFunction: FlowForgeFunction;
+  readonly executionStatusFunction: FlowForgeFunction;
   readonly stateMachineRole: iam.Role;
   readonly schedulerRole: iam.Role;
   readonly api: FlowForgeApi;
@@ -129,6 +132,39 @@ export class StatelessStack extends Stack {
     );
     stateful.schedulerDlq.grantSendMessages(this.schedulerRole);
 
+    // --- Execution status write-back: finished runs land in the table, as the local server's finish hook does ---
+    this.executionStatusFunction = new FlowForgeFunction(this, 'ExecutionStatus', {
+      settings,
+      entry: 'functions/api/execution-status.ts',
+      functionName: `${prefix}-execution-status`,
+      serviceName: 'flowforge-execution-status',
+      description: 'Writes finished executions of the flow state machines back into the table',
+      timeout: Duration.seconds(30),
+    });
+    this.executionStatusFunction
+      .bindTable(stateful.tableName, 'readWrite')
+      .bindStateMachines(prefix, { kind: 'read' });
+    new events.Rule(this, 'ExecutionFinishedRule', {
+      ruleName: `${prefix}-execution-finished`,
+      description: `Finished executions of the ${prefix} state machines, written back into the table.`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: events.Match.prefix(
+            this.formatArn({
+              service: 'states',
+              resource: 'stateMachine',
+              resourceName: `${prefix}-`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        },
+      },
+      targets: [new targets.LambdaFunction(this.executionStatusFunction.function, { retryAttempts: 4 })],
+    });
+
     // --- API ---
     this.authorizerFunction = new FlowForgeFunction(this, 'Authorizer', {
       settings,
@@ -183,6 +219,7 @@ export class StatelessStack extends Stack {
         this.authorizerFunction,
         this.sqsTriggerFunction,
         this.scheduleTriggerFunction,
+        this.executionStatusFunction,
         ...actionFunctions.values(),
       ],
       deadLetterQueues: [

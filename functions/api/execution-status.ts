@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { stateMachineNameFor } from '../../lib/runtime/execution-names.ts';
 import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
 import { recordExecutionStatus } from '../../lib/service/executions.ts';
-import { awsDeps, awsLogger } from '../shared/aws-deps.ts';
+import { triggerDeps, triggerLogger } from '../triggers/trigger-deps.ts';
 
 /** The part of EventBridge's "Step Functions Execution Status Change" event this handler reads. */
 const statusChangeSchema = z.object({
@@ -67,8 +67,9 @@ export const createExecutionStatusHandler =
   };
 
 /** The deployed handler (an EventBridge rule on `aws.states` status changes targets it). */
+// The lean dependencies of the event-driven functions (table + Step Functions reads), not the API's.
 export const handler = createExecutionStatusHandler(
-  awsDeps,
-  awsLogger,
+  triggerDeps,
+  triggerLogger,
   () => process.env.FLOWFORGE_STATE_MACHINE_PREFIX || 'flowforge',
 );

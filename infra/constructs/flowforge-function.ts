@@ -207,7 +207,7 @@ export class FlowForgeFunction extends Construct {
    */
   bindStateMachines(
     prefix: string,
-    access: { kind: 'start' } | { kind: 'manage'; executionRole: iam.IRole },
+    access: { kind: 'start' } | { kind: 'read' } | { kind: 'manage'; executionRole: iam.IRole },
   ): this {
     const machines = `stateMachine:${prefix}-*`;
     const executions = [`execution:${prefix}-*:*`, `express:${prefix}-*:*:*`];
@@ -225,6 +225,15 @@ export class FlowForgeFunction extends Construct {
     }
     this.bindEnvironment('FLOWFORGE_STATE_MACHINE_PREFIX', prefix);
     const executionArns = executions.map((resource) => deploymentArn('states', resource));
+    if (access.kind === 'read') {
+      return this.grant(
+        new iam.PolicyStatement({
+          sid: 'ReadExecutions',
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          resources: executionArns,
+        }),
+      );
+    }
     if (access.kind === 'start') {
       return this.grant(
         new iam.PolicyStatement({

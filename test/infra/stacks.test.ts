@@ -69,11 +69,12 @@ describe('FlowForge dev stacks', () => {
     synth = synthFlowForge({ stage: 'dev' });
   });
 
-  it('deploys exactly the API, the authorizer, both triggers and one function per catalog action kind', () => {
+  it('deploys exactly the API, the authorizer, both triggers, the status write-back and one function per catalog action kind', () => {
     const names = [...functionsByName(synth).keys()].sort();
     const expected = [
       'flowforge-dev-api',
       'flowforge-dev-authorizer',
+      'flowforge-dev-execution-status',
       'flowforge-dev-trigger-schedule',
       'flowforge-dev-trigger-sqs',
       ...Object.keys(actionCatalog).map((kind) => `flowforge-dev-action-${kind}`),
@@ -319,6 +320,23 @@ describe('FlowForge dev stacks', () => {
         'POST /api/v1/hooks/{flowId}/{triggerId}': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       },
     });
+  });
+
+  it('writes finished executions back through a rule on this deployment’s machines, with read-only Step Functions rights', () => {
+    const rules = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::Events::Rule'));
+    const rule = rules.find((r) => r.Properties?.Name === 'flowforge-dev-execution-finished');
+    expect(rule).toBeDefined();
+    const pattern = rule?.Properties?.EventPattern as { source: string[]; detail: { status: string[] } };
+    expect(pattern.source).toEqual(['aws.states']);
+    expect(pattern.detail.status.sort()).toEqual(['ABORTED', 'FAILED', 'SUCCEEDED', 'TIMED_OUT']);
+    const [fnId] = functionsByName(synth).get('flowforge-dev-execution-status') ?? [];
+    const targets = (rule?.Properties?.Targets ?? []) as Array<{ Arn: unknown }>;
+    expect(targets.map((t) => logicalIdOf(t.Arn))).toEqual([fnId]);
+    const stateActions = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-execution-status'))
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('states:'))
+      .sort();
+    expect(stateActions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
   });
 
   it('outputs the API URL and the trigger queue URL', () => {
