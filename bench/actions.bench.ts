@@ -108,5 +108,6 @@ for (const variant of ['bundled', 'sdk-external'] as const) {
   }
 }
 console.log(
-  'deployed variant: bundled (CDK NodejsFunction: externalModules [], mainFields [module, main], format esm, createRequire banner)',
+  "deployed variant: sdk-external (infra/constructs/flowforge-function.ts keeps NodejsFunction's default\n" +
+    'externalModules [@aws-sdk/*]: the nodejs runtime provides SDK v3; mainFields [module, main], esm, createRequire banner)',
 );
