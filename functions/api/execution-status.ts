@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { stateMachineNameFor } from '../../lib/runtime/execution-names.ts';
 import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
 import { recordExecutionStatus } from '../../lib/service/executions.ts';

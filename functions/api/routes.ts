@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { listAudit } from '../../lib/service/audit.ts';
 import type { Caller } from '../../lib/service/caller.ts';
 import type { Deps } from '../../lib/service/deps.ts';

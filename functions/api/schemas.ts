@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { definitionSchema } from '../../lib/workflow/definition-schema.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { emailConfigSchema } from './email/schema.ts';
 import { httpConfigSchema } from './http/schema.ts';
 import { logConfigSchema } from './log/schema.ts';

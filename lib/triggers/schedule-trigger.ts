@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidTriggerEventError } from './errors.ts';
 import type { StartExecutionFn, StartExecutionResult } from './start-execution-port.ts';
 

@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { z } from 'zod';
+import * as z from 'zod';
 import { nodeIdSchema } from '../workflow/definition-schema.ts';
 import { checkInputSchema } from './check-input-schema.ts';
 import { InvalidTriggerEventError, TriggerNotFoundError, TriggerRegistrationError } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The workflow definition as zod schemas (DESIGN.md §2). This is the shape check only;

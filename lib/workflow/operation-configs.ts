@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationNode } from './definition-schema.ts';
 import { hasTemplate } from './template.ts';
 

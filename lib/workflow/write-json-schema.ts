@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { definitionSchema } from './definition-schema.ts';
 
 /** Where the generated schema is checked in (the README and the examples' `$schema` point at it). */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { actionCatalog, actionKinds } from '../../actions/catalog.ts';
 import { operationConfigSchemas } from '../operation-configs.ts';
 import { type ScheduleTriggerConfig, scheduleProblems, triggerConfigSchemas } from './trigger-configs.ts';

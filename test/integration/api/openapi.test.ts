@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { routes } from '../../../functions/api/routes.ts';
 import { logFlow, startTestApi, type TestApi } from './local-api.ts';
 
