@@ -67,7 +67,7 @@ describe('toProblem', () => {
     expect(problem.headers['retry-after']).toBe('3');
   });
   it('hides everything of an unexpected error', () => {
-    const error = new Error('secret detail at /work/x/y.ts:1:2');
+    const error = new Error('secret detail at /srv/app/y.ts:1:2');
     const problem = toProblem(error, context);
     expect(problem.status).toBe(500);
     expect(problem.body.detail).toBe('internal error');
