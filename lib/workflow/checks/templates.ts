@@ -75,6 +75,13 @@ class TemplateScanner {
       return;
     }
     if (Array.isArray(value)) {
+      // Step Functions builds such an array with States.Array(…), whose arguments are scalars only.
+      if (value.some((item) => item !== null && typeof item === 'object') && value.some(readsData)) {
+        this.ctx.error(
+          this.pointer(),
+          'an array that contains templates may hold only strings, numbers, booleans and null (no objects or arrays)',
+        );
+      }
       for (let i = 0; i < value.length; i++) {
         this.tokens.push(String(i));
         this.walk(value[i]);
@@ -84,6 +91,12 @@ class TemplateScanner {
     }
     for (const key of Object.keys(value)) {
       this.tokens.push(escapePointer(key));
+      if (key.endsWith('.$')) {
+        this.ctx.error(
+          this.pointer(),
+          `the key "${key}" cannot end in ".$" (Step Functions would read it as a path)`,
+        );
+      }
       this.walk((value as Record<string, unknown>)[key]);
       this.tokens.pop();
     }
@@ -113,4 +126,18 @@ class TemplateScanner {
       });
     }
   }
+}
+
+/** True when a config value reads run data through a `{{ path }}` template anywhere inside it. */
+function readsData(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') {
+    if (!value.includes('{{')) return false;
+    try {
+      return parseTemplate(value).parts.some((part) => part.kind === 'path');
+    } catch {
+      return false;
+    }
+  }
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return false;
+  return Object.values(value).some((child) => readsData(child, depth + 1));
 }

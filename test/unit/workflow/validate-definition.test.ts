@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '../../../lib/workflow/validate-definition.ts';
-import { definition, log } from './definitions.ts';
+import { definition, type Json, log, type NodeInput } from './definitions.ts';
 
 const paths = (raw: unknown) => validateDefinition(raw).errors.map((e) => e.path);
 const warningPaths = (raw: unknown) => validateDefinition(raw).warnings.map((e) => e.path);
@@ -268,6 +268,23 @@ describe('validateDefinition: templates', () => {
       },
     ]);
     expect(paths(raw)).toEqual(['/nodes/1/config/values/list/0']);
+  });
+  it('refuses objects inside an array that holds templates, and keys ending in ".$" (what ASL cannot express)', () => {
+    const set = (values: Json): NodeInput => ({
+      id: 's',
+      type: 'operation',
+      operation: 'set',
+      dependencies: ['start'],
+      config: { values },
+    });
+    expect(paths(definition([set({ items: [{ id: '{{ input.id }}' }] })]))).toEqual([
+      '/nodes/1/config/values/items',
+    ]);
+    expect(paths(definition([set({ 'k.$': '$.input' })]))).toEqual(['/nodes/1/config/values/k.$']);
+    expect(validateDefinition(definition([set({ tags: ['a', '{{ input.t }}', 3, null] })])).errors).toEqual(
+      [],
+    );
+    expect(validateDefinition(definition([set({ rows: [{ id: 1 }, { id: 2 }] })])).errors).toEqual([]);
   });
 });
 
