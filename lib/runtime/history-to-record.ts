@@ -6,6 +6,7 @@ import type {
   NodeRecord,
   NodeStatus,
 } from './execution-record.ts';
+import { interruptedCause, isObject, normaliseError } from './node-record-rules.ts';
 
 const NODE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
@@ -213,26 +214,6 @@ function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRec
   return record;
 }
 
-function interruptedCause(status: ExecutionStatus): string {
-  switch (status) {
-    case 'ABORTED':
-      return 'The execution was stopped while this node ran';
-    case 'TIMED_OUT':
-      return 'The execution timed out while this node ran';
-    default:
-      return 'The execution ended (another branch failed) while this node ran';
-  }
-}
-
-function normaliseError(value: unknown): NodeError | undefined {
-  if (!isObject(value)) return undefined;
-  const name = value.error ?? value.Error;
-  if (typeof name !== 'string') return undefined;
-  const cause = value.cause ?? value.Cause;
-  if (cause === undefined) return { error: name };
-  return { error: name, cause: typeof cause === 'string' ? cause : JSON.stringify(cause) };
-}
-
 function parseJson(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
@@ -240,8 +221,4 @@ function parseJson(text: string | undefined): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@ import type {
   NodeRecord,
   NodeStatus,
 } from '../execution-record.ts';
+import { causeText, interruptedCause, isObject, normaliseError } from '../node-record-rules.ts';
 import type { LocalExecutionEvent } from './local-execution-event.ts';
 
 const NODE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -223,35 +224,6 @@ function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord
   if (startedAt !== undefined) node.startedAt = iso(startedAt);
   if (finishedAt !== undefined && status !== 'running') node.finishedAt = iso(finishedAt);
   return node;
-}
-
-function interruptedCause(status: RunOutcome['status']): string {
-  switch (status) {
-    case 'ABORTED':
-      return 'The execution was stopped while this node ran';
-    case 'TIMED_OUT':
-      return 'The execution timed out while this node ran';
-    case 'INTERRUPTED':
-      return 'The process running the execution stopped while this node ran';
-    default:
-      return 'The execution ended (another branch failed) while this node ran';
-  }
-}
-
-function normaliseError(value: unknown): NodeError | undefined {
-  if (!isObject(value)) return undefined;
-  const name = value.error ?? value.Error;
-  if (typeof name !== 'string') return undefined;
-  const cause = value.cause ?? value.Cause;
-  return cause === undefined ? { error: name } : { error: name, cause: causeText(cause) };
-}
-
-function causeText(cause: unknown): string {
-  return typeof cause === 'string' ? cause : JSON.stringify(cause);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function iso(ms: number): string {

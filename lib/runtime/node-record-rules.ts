@@ -1,0 +1,40 @@
+import type { ExecutionStatus, NodeError } from './execution-record.ts';
+
+/**
+ * Rules both record builders share — from Step Functions history (`history-to-record.ts`) and
+ * from the local event log (`local/local-record-builder.ts`) — so a node reads the same in AWS and
+ * locally.
+ */
+
+/** A plain object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A cause as text: strings as they are, anything else as JSON. */
+export function causeText(cause: unknown): string {
+  return typeof cause === 'string' ? cause : JSON.stringify(cause);
+}
+
+/** `{ error, cause }` from either the recorded `{ error, cause }` or the States `{ Error, Cause }` form. */
+export function normaliseError(value: unknown): NodeError | undefined {
+  if (!isObject(value)) return undefined;
+  const name = value.error ?? value.Error;
+  if (typeof name !== 'string') return undefined;
+  const cause = value.cause ?? value.Cause;
+  return cause === undefined ? { error: name } : { error: name, cause: causeText(cause) };
+}
+
+/** Why a node that was still running when the execution ended counts as failed. */
+export function interruptedCause(status: ExecutionStatus): string {
+  switch (status) {
+    case 'ABORTED':
+      return 'The execution was stopped while this node ran';
+    case 'TIMED_OUT':
+      return 'The execution timed out while this node ran';
+    case 'INTERRUPTED':
+      return 'The process running the execution stopped while this node ran';
+    default:
+      return 'The execution ended (another branch failed) while this node ran';
+  }
+}
