@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { compact, sha256Hex } from './codec.ts';
 import {
   AlreadyExistsError,
@@ -14,6 +8,7 @@ import {
   StoreError,
   translateSdkError,
 } from './errors.ts';
+import { putIfAbsent } from './put-if-absent.ts';
 import { queryPage } from './query.ts';
 import { GSI1_NAME, ID_PATTERN, keys } from './table.ts';
 import type {
@@ -62,26 +57,17 @@ export class ApiKeyStore implements ApiKeyStorePort {
       createdBy: input.createdBy,
       rateLimit: input.rateLimit,
     });
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: compact({
-            pk: keys.apiKey(sha256Hex(key)),
-            sk: 'KEY',
-            type: 'apiKey',
-            ...record,
-            rateLimit: record.rateLimit ? { ...record.rateLimit } : undefined,
-            gsi1pk: keys.apiKeysIndex(record.tenant),
-            gsi1sk: record.keyId,
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error))
-        throw new AlreadyExistsError('this API key already exists', { cause: error });
-      throw translateSdkError(error, 'creating an API key');
+    const item = compact({
+      pk: keys.apiKey(sha256Hex(key)),
+      sk: 'KEY',
+      type: 'apiKey',
+      ...record,
+      rateLimit: record.rateLimit ? { ...record.rateLimit } : undefined,
+      gsi1pk: keys.apiKeysIndex(record.tenant),
+      gsi1sk: record.keyId,
+    });
+    if (!(await putIfAbsent(this.client, this.tableName, item, 'creating an API key'))) {
+      throw new AlreadyExistsError('this API key already exists');
     }
     return { record, key };
   }

@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ExecutionStatus } from '../runtime/execution-record.ts';
 import { compact, epochSeconds, isExpired, packedSize, packJson, sha256Hex, unpackJson } from './codec.ts';
 import {
@@ -17,6 +11,7 @@ import {
   translateSdkError,
   VersionConflictError,
 } from './errors.ts';
+import { putIfAbsent } from './put-if-absent.ts';
 import { queryPage } from './query.ts';
 import { GSI1_NAME, GSI2_NAME, ID_PATTERN, keys } from './table.ts';
 import type {
@@ -112,21 +107,12 @@ export class ExecutionStore implements ExecutionStorePort {
       gsi2pk: keys.executionsByTenant(tenant),
       gsi2sk: `${startedAt}#${executionId}`,
     });
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw translateSdkError(error, 'creating an execution');
+    if (!(await putIfAbsent(this.client, this.tableName, item, 'creating an execution'))) {
       if (input.idempotencyKey !== undefined) {
         const existing = await this.read(tenant, executionId);
         if (existing) return { execution: existing, created: false };
       }
-      throw new AlreadyExistsError(`execution ${executionId} already exists`, { cause: error });
+      throw new AlreadyExistsError(`execution ${executionId} already exists`);
     }
     return { execution, created: true };
   }
@@ -285,26 +271,21 @@ export class ExecutionStore implements ExecutionStorePort {
     now: Date,
   ): Promise<string> {
     const pk = keys.idempotency(tenant, sha256Hex(key));
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk,
-            sk: 'IDEM',
-            type: 'idempotency',
-            executionId,
-            flowId,
-            expiresAt: epochSeconds(now) + this.idempotencyTtlSeconds,
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-          ExpressionAttributeValues: { ':now': epochSeconds(now) },
-        }),
-      );
-      return executionId;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw translateSdkError(error, 'claiming an idempotency key');
-    }
+    const claimed = await putIfAbsent(
+      this.client,
+      this.tableName,
+      {
+        pk,
+        sk: 'IDEM',
+        type: 'idempotency',
+        executionId,
+        flowId,
+        expiresAt: epochSeconds(now) + this.idempotencyTtlSeconds,
+      },
+      'claiming an idempotency key',
+      { expiredBefore: epochSeconds(now) },
+    );
+    if (claimed) return executionId;
     const marker = await this.getItem({ pk, sk: 'IDEM' });
     if (!marker) throw new StoreError('idempotency marker vanished; retry');
     return marker.executionId as string;

@@ -16,6 +16,7 @@ import {
   translateSdkError,
   VersionConflictError,
 } from './errors.ts';
+import { putIfAbsent } from './put-if-absent.ts';
 import { queryPage } from './query.ts';
 import { GSI1_NAME, ID_PATTERN, keys } from './table.ts';
 import type {
@@ -106,18 +107,8 @@ export class FlowStore implements FlowStorePort {
       gsi1pk: keys.flowsIndex(tenant),
       gsi1sk: `${now}#${flowId}`,
     };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: head,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error))
-        throw new AlreadyExistsError(`flow ${flowId} already exists`, { cause: error });
-      throw translateSdkError(error, 'creating a flow');
+    if (!(await putIfAbsent(this.client, this.tableName, head, 'creating a flow'))) {
+      throw new AlreadyExistsError(`flow ${flowId} already exists`);
     }
     return this.toVersion(tenant, flowId, 1, now, input);
   }

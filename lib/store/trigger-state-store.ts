@@ -6,7 +6,8 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { compact, epochSeconds, isExpired } from './codec.ts';
-import { isConditionalCheckFailed, StoreError, translateSdkError } from './errors.ts';
+import { StoreError, translateSdkError } from './errors.ts';
+import { putIfAbsent } from './put-if-absent.ts';
 import { GSI1_NAME, ID_PATTERN, keys } from './table.ts';
 import type { Clock, TriggerRegistration, TriggerStateStorePort } from './types.ts';
 
@@ -120,25 +121,18 @@ export class TriggerStateStore implements TriggerStateStorePort {
     const instant = new Date(instantIso);
     if (Number.isNaN(instant.getTime())) throw new StoreError(`not an instant: ${instantIso}`);
     const now = this.clock();
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: keys.flow(tenant, flowId),
-            sk: `${keys.firedSkPrefix(triggerId)}${instant.toISOString()}`,
-            type: 'scheduleFired',
-            firedAt: now.toISOString(),
-            expiresAt: epochSeconds(instant) + FIRED_MARKER_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw translateSdkError(error, 'marking a schedule fired');
-    }
+    return putIfAbsent(
+      this.client,
+      this.tableName,
+      {
+        pk: keys.flow(tenant, flowId),
+        sk: `${keys.firedSkPrefix(triggerId)}${instant.toISOString()}`,
+        type: 'scheduleFired',
+        firedAt: now.toISOString(),
+        expiresAt: epochSeconds(instant) + FIRED_MARKER_TTL_SECONDS,
+      },
+      'marking a schedule fired',
+    );
   }
 
   async lastScheduleFired(tenant: string, flowId: string, triggerId: string): Promise<string | undefined> {

@@ -1,6 +1,7 @@
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds, sha256Hex } from './codec.ts';
-import { isConditionalCheckFailed, StoreError, translateSdkError } from './errors.ts';
+import { StoreError } from './errors.ts';
+import { putIfAbsent } from './put-if-absent.ts';
 import { ID_PATTERN, keys } from './table.ts';
 import type { Clock, WebhookReplayGuardPort } from './types.ts';
 
@@ -19,24 +20,17 @@ export class WebhookReplayGuard implements WebhookReplayGuardPort {
   async remember(tenant: string, webhookId: string, ttlSeconds: number): Promise<boolean> {
     if (!ID_PATTERN.test(tenant)) throw new StoreError('tenant must match [a-zA-Z0-9_-]{1,128}');
     const now = epochSeconds(this.clock());
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: keys.webhookReplay(tenant, sha256Hex(webhookId)),
-            sk: 'HOOKID',
-            type: 'webhookReplay',
-            expiresAt: now + Math.max(1, Math.ceil(ttlSeconds)),
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
-          ExpressionAttributeValues: { ':now': now },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw translateSdkError(error, 'remembering a webhook id');
-    }
+    return putIfAbsent(
+      this.client,
+      this.tableName,
+      {
+        pk: keys.webhookReplay(tenant, sha256Hex(webhookId)),
+        sk: 'HOOKID',
+        type: 'webhookReplay',
+        expiresAt: now + Math.max(1, Math.ceil(ttlSeconds)),
+      },
+      'remembering a webhook id',
+      { expiredBefore: now },
+    );
   }
 }
