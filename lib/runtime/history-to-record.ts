@@ -6,9 +6,8 @@ import type {
   NodeRecord,
   NodeStatus,
 } from './execution-record.ts';
-import { interruptedCause, isObject, normaliseError } from './node-record-rules.ts';
+import { interruptedCause, isObject, nodeIdOfState, normaliseError } from './node-record-rules.ts';
 
-const NODE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
 const KNOWN_STATUSES: ReadonlySet<string> = new Set([
   'RUNNING',
@@ -26,20 +25,6 @@ export interface ExecutionDescription {
   stopDate?: Date;
   error?: string;
   cause?: string;
-}
-
-/**
- * The node a state reports timing for: a state named exactly `<id>` (it runs the node) or
- * `<id>:skip` (it records the node as skipped). Other states the compiler adds have a ':' in
- * their name and report nothing (DESIGN.md §2).
- */
-export function nodeIdOfState(stateName: string): string | undefined {
-  if (NODE_ID.test(stateName)) return stateName;
-  if (stateName.endsWith(':skip')) {
-    const id = stateName.slice(0, -':skip'.length);
-    if (NODE_ID.test(id)) return id;
-  }
-  return undefined;
 }
 
 interface NodeView {

@@ -1,3 +1,4 @@
+import { NODE_ID_PATTERN } from '../workflow/definition-schema.ts';
 import type { ExecutionStatus, NodeError } from './execution-record.ts';
 
 /**
@@ -37,4 +38,18 @@ export function interruptedCause(status: ExecutionStatus): string {
     default:
       return 'The execution ended (another branch failed) while this node ran';
   }
+}
+
+/**
+ * The node a state reports timing for: the state named exactly `<id>` (it runs the node) or
+ * `<id>:skip` (it records the node as skipped). Other compiler-added states have a character a
+ * node id cannot have and report nothing (DESIGN.md §2).
+ */
+export function nodeIdOfState(stateName: string): string | undefined {
+  if (NODE_ID_PATTERN.test(stateName)) return stateName;
+  if (stateName.endsWith(':skip')) {
+    const id = stateName.slice(0, -':skip'.length);
+    if (NODE_ID_PATTERN.test(id)) return id;
+  }
+  return undefined;
 }

@@ -5,25 +5,16 @@ import type {
   NodeRecord,
   NodeStatus,
 } from '../execution-record.ts';
-import { causeText, interruptedCause, isObject, normaliseError } from '../node-record-rules.ts';
+import {
+  causeText,
+  interruptedCause,
+  isObject,
+  nodeIdOfState,
+  normaliseError,
+} from '../node-record-rules.ts';
 import type { LocalExecutionEvent } from './local-execution-event.ts';
 
-const NODE_ID = /^[a-zA-Z0-9_-]{1,64}$/;
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
-
-/**
- * The node a state reports timing for: the state named exactly `<id>` (the one that runs the node)
- * or `<id>:skip` (the one that records it as skipped). Other compiler-added states (names with
- * a character a node id cannot have) report nothing.
- */
-export function nodeIdOfState(stateName: string): string | undefined {
-  if (NODE_ID.test(stateName)) return stateName;
-  if (stateName.endsWith(':skip')) {
-    const id = stateName.slice(0, -':skip'.length);
-    if (NODE_ID.test(id)) return id;
-  }
-  return undefined;
-}
 
 interface NodeView {
   /** The latest entry of `nodes.<id>` seen in any state's input or output. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { historyToRecord, nodeIdOfState } from '../../../lib/runtime/history-to-record.ts';
+import { historyToRecord } from '../../../lib/runtime/history-to-record.ts';
+import { nodeIdOfState } from '../../../lib/runtime/node-record-rules.ts';
 import { failedRunWithParallel, HistoryBuilder } from './history-fixture.ts';
 
 describe('nodeIdOfState', () => {
