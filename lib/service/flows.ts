@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompileError, type CompileResult } from '../compiler/types.ts';
 import type { DeployedMachine } from '../runtime/state-machines.ts';
-import type { FlowVersion, Page, PageRequest } from '../store/types.ts';
+import type { FlowVersion, NewFlowVersion, Page, PageRequest } from '../store/types.ts';
 import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
 import { validateDefinition } from '../workflow/validate-definition.ts';
 import { recordAudit } from './audit.ts';
@@ -55,6 +55,21 @@ const deploy = (
     type: compiled.report.stateMachineType,
   });
 
+/** What the store keeps for a new version: the definition, its compiled machine and who saved it. */
+const versionInput = (
+  caller: Caller,
+  definition: WorkflowDefinition,
+  compiled: CompileResult,
+  machine: DeployedMachine,
+): NewFlowVersion => ({
+  definition,
+  compiled: compiled.asl,
+  report: compiled.report,
+  triggers: triggersOf(definition),
+  machine,
+  createdBy: caller.keyId,
+});
+
 const registerTriggers = async (deps: Deps, saved: FlowVersion): Promise<TriggerView[]> => {
   const secrets = await deps.triggers.register({
     tenantId: saved.tenant,
@@ -81,12 +96,7 @@ export async function createFlow(deps: Deps, caller: Caller, raw: unknown): Prom
   const machine = await deploy(deps, caller, flowId, 1, compiled);
   const saved = await deps.stores.flows.createFlow(caller.tenantId, {
     flowId,
-    definition,
-    compiled: compiled.asl,
-    report: compiled.report,
-    triggers: triggersOf(definition),
-    machine,
-    createdBy: caller.keyId,
+    ...versionInput(caller, definition, compiled, machine),
   });
   const triggers = await registerTriggers(deps, saved);
   await recordAudit(deps, caller, 'flow.create', `flow/${flowId}`, { version: saved.version });
@@ -124,14 +134,12 @@ export async function updateFlow(
     );
   }
   const machine = await deploy(deps, caller, flowId, expected + 1, compiled);
-  const saved = await deps.stores.flows.saveVersion(caller.tenantId, flowId, expected, {
-    definition,
-    compiled: compiled.asl,
-    report: compiled.report,
-    triggers: triggersOf(definition),
-    machine,
-    createdBy: caller.keyId,
-  });
+  const saved = await deps.stores.flows.saveVersion(
+    caller.tenantId,
+    flowId,
+    expected,
+    versionInput(caller, definition, compiled, machine),
+  );
   const triggers = await registerTriggers(deps, saved);
   await recordAudit(deps, caller, 'flow.update', `flow/${flowId}`, { version: saved.version });
   return flowView(saved, { createdAt: head.createdAt, updatedAt: saved.createdAt }, triggers);
