@@ -15,23 +15,13 @@ import {
   type WorkflowDefinition,
   type WorkflowDefinitionInput,
 } from '../lib/workflow/definition-schema.ts';
+import { mulberry32 as prng } from '../test/support/mulberry32.ts';
 import { runAsl } from '../test/unit/compiler/run-asl.ts';
 
 const quick = process.argv.includes('--quick');
 const context: CompileContext = {
   actionArns: { log: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-log' },
 };
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Edge = { from: string; to: string };
 

@@ -4,18 +4,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { validateDefinition } from '../lib/workflow/validate-definition.ts';
-
-/** Deterministic PRNG (mulberry32), so every run validates the same definitions. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as random } from '../test/support/mulberry32.ts';
 
 /**
  * A layered random DAG of `size` nodes: one webhook trigger, then log actions in layers of 10–40;

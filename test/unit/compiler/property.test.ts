@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../lib/compiler/compile.ts';
 import type { WorkflowDefinitionInput } from '../../../lib/workflow/definition-schema.ts';
 import { collectEdges } from '../../../lib/workflow/edges.ts';
+import { mulberry32 as prng } from '../../support/mulberry32.ts';
 import { AslCollector } from './asl-check.ts';
 import { definition, TEST_CONTEXT } from './fixtures.ts';
 import { type Outcome, referenceRun } from './reference-semantics.ts';
@@ -16,17 +17,6 @@ const collector = new AslCollector();
 afterAll(() => {
   expect(collector.validate()).toEqual([]);
 });
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Scenario {
   input: WorkflowDefinitionInput;
