@@ -62,16 +62,16 @@ export function parseTaskPayload(payload: unknown): TaskPayload {
 }
 
 /**
- * Runs one Task with `action`: parse the payload and the config with the action's schema
- * (`InvalidConfig` with the zod issue paths), run (idempotently when a store is given), then
- * refuse an output over the limit (`PayloadTooLarge`, never cut). Errors keep their stable `name`.
+ * Runs one Task (already checked by {@link parseTaskPayload}) with `action`: parse the config with
+ * the action's schema (`InvalidConfig` with the zod issue paths), run (idempotently when a store is
+ * given), then refuse an output over the limit (`PayloadTooLarge`, never cut). Errors keep their
+ * stable `name`.
  */
 export async function runAction<Config>(
   action: ActionDefinition<Config, unknown>,
-  payload: unknown,
+  task: TaskPayload,
   options: RunActionOptions = {},
 ): Promise<unknown> {
-  const task = parseTaskPayload(payload);
   const parsed = z.safeParse(action.configSchema, task.config);
   if (!parsed.success) {
     const details = describeIssues(parsed.error.issues);

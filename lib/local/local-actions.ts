@@ -4,10 +4,10 @@ import type { ActionDefinition } from '../actions/action.ts';
 import { createOutboxTransport } from '../actions/email/email-transport.ts';
 import { createEmailAction } from '../actions/email/index.ts';
 import { createHttpAction } from '../actions/http/index.ts';
+import { invokeAction } from '../actions/invoke-action.ts';
 import { createQueueAction } from '../actions/queue/index.ts';
 import { actionRegistry } from '../actions/registry.ts';
-import { runAction } from '../actions/run-action.ts';
-import { type InvokeAction, UnknownActionError } from '../runtime/local/run-locally.ts';
+import type { InvokeAction } from '../runtime/local/run-locally.ts';
 import { SsrfGuard } from '../security/ssrf-guard.ts';
 
 export interface LocalActionsOptions {
@@ -23,7 +23,8 @@ export interface LocalActionsOptions {
  * The actions of local mode, configured for this server instead of through the environment:
  * `email` writes to the outbox under the data dir, `queue` sends to the local SQS endpoint, `http`
  * refuses private targets unless `httpAllow` opens them; the other kinds are the registry's. Each
- * Task runs through `runAction`, as in the action Lambdas (config parsed, output size limited).
+ * Task runs through `invokeAction`, as in the action Lambdas (payload and config parsed, output size
+ * limited).
  */
 export function createLocalActions(options: LocalActionsOptions): { invoke: InvokeAction; close(): void } {
   const sqs = new SQSClient({
@@ -43,11 +44,8 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
     >,
   };
   return {
-    invoke: (payload, context) => {
-      const action = actions[context.kind];
-      if (!action) throw new UnknownActionError(`No local handler for action kind "${context.kind}"`);
-      return runAction(action, payload, { signal: context.signal });
-    },
+    invoke: (payload, context) =>
+      invokeAction({ ...payload, action: context.kind }, { registry: actions, signal: context.signal }),
     close: () => sqs.destroy(),
   };
 }

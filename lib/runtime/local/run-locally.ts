@@ -11,7 +11,6 @@ import {
 import type { TaskPayload } from '../../actions/action.ts';
 import { idempotencyStoreFromEnv } from '../../actions/idempotency.ts';
 import { invokeAction } from '../../actions/invoke-action.ts';
-import { actionRegistry } from '../../actions/registry.ts';
 import type { AslDefinition } from '../../compiler/types.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
 import { InvalidDefinitionError, type MachineInput, RuntimeError } from '../state-machines.ts';
@@ -97,14 +96,6 @@ export class LocalTaskRoutingError extends RuntimeError {
   }
 }
 
-/** An action kind that has no entry in `actionRegistry`. */
-export class UnknownActionError extends RuntimeError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UnknownAction';
-  }
-}
-
 /**
  * What a handler's failure looks like to the interpreter: `name` is the States error, `message`
  * its cause. It carries no `cause` property because the interpreter would report that instead.
@@ -122,9 +113,6 @@ class TaskFailure extends Error {
  * `FLOWFORGE_TABLE_NAME` names a table), so a local run behaves like the deployed one.
  */
 export async function invokeRegisteredAction(payload: TaskPayload, context: InvokeContext): Promise<unknown> {
-  if (!Object.hasOwn(actionRegistry, context.kind)) {
-    throw new UnknownActionError(`No local handler for action kind "${context.kind}"`);
-  }
   localIdempotency ??= { store: idempotencyStoreFromEnv() };
   return invokeAction(
     { ...payload, action: context.kind },
