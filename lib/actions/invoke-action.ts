@@ -1,6 +1,5 @@
-import type { ActionDefinition } from './action.ts';
 import { ActionError } from './action.ts';
-import { actionRegistry } from './registry.ts';
+import { type ActionLoaders, actionRegistry } from './registry.ts';
 import { parseTaskPayload, type RunActionOptions, runAction } from './run-action.ts';
 
 /** No action of the payload's kind is registered. Not retryable. */
@@ -13,8 +12,8 @@ export class UnknownActionError extends ActionError {
 
 /** Options of {@link invokeAction}: {@link RunActionOptions} plus the registry to look the kind up in. */
 export interface InvokeActionOptions extends RunActionOptions {
-  /** Default: {@link actionRegistry} (every action). */
-  registry?: Readonly<Record<string, ActionDefinition<never, unknown>>>;
+  /** Default: {@link actionRegistry} (every action, each loaded on first use). */
+  registry?: ActionLoaders;
 }
 
 /**
@@ -24,9 +23,9 @@ export interface InvokeActionOptions extends RunActionOptions {
 export async function invokeAction(payload: unknown, options: InvokeActionOptions = {}): Promise<unknown> {
   const task = parseTaskPayload(payload);
   const registry = options.registry ?? actionRegistry;
-  const action = Object.hasOwn(registry, task.action) ? registry[task.action] : undefined;
-  if (!action) throw new UnknownActionError(`No action of kind "${task.action}"`);
-  return runAction(action, task, options);
+  const load = Object.hasOwn(registry, task.action) ? registry[task.action] : undefined;
+  if (!load) throw new UnknownActionError(`No action of kind "${task.action}"`);
+  return runAction(await load(), task, options);
 }
 
 export { type RunActionOptions, runAction } from './run-action.ts';

@@ -1,18 +1,33 @@
 import type { ActionDefinition } from './action.ts';
-import { emailAction } from './email/index.ts';
-import { httpAction } from './http/index.ts';
-import { logAction } from './log/index.ts';
-import { queueAction } from './queue/index.ts';
-import { transformAction } from './transform/index.ts';
+
+/** Any action, as the registry hands it out (its config type is checked by its own schema at run time). */
+export type AnyAction = ActionDefinition<never, unknown>;
+
+/** Loads one action module on first use; the promise is kept, so each module loads once. */
+export type ActionLoader = () => Promise<AnyAction>;
+
+/** The loaders of a registry, keyed by action kind. */
+export type ActionLoaders = Readonly<Record<string, ActionLoader>>;
+
+/** Wraps a loader so that it runs once and every later call gets the same promise. */
+export function once(load: ActionLoader): ActionLoader {
+  let loaded: Promise<AnyAction> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
 
 /**
- * Every action with its `run()`, keyed by kind: what the local runner calls for each Task.
- * (Lambda handlers import only their own action, so their bundles stay small.)
+ * Every action kind with a loader of its `run()`: what the local runner calls for each Task. Each
+ * module (and the SDK client it brings) is imported only when a Task of that kind first runs, so a
+ * run that uses `log` alone never loads SES, SQS or SSM. (Lambda handlers import only their own
+ * action, so their bundles stay small.)
  */
-export const actionRegistry: Readonly<Record<string, ActionDefinition<never, unknown>>> = {
-  email: emailAction as ActionDefinition<never, unknown>,
-  http: httpAction as ActionDefinition<never, unknown>,
-  log: logAction as ActionDefinition<never, unknown>,
-  queue: queueAction as ActionDefinition<never, unknown>,
-  transform: transformAction as ActionDefinition<never, unknown>,
+export const actionRegistry: ActionLoaders = {
+  email: once(async () => (await import('./email/index.ts')).emailAction as AnyAction),
+  http: once(async () => (await import('./http/index.ts')).httpAction as AnyAction),
+  log: once(async () => (await import('./log/index.ts')).logAction as AnyAction),
+  queue: once(async () => (await import('./queue/index.ts')).queueAction as AnyAction),
+  transform: once(async () => (await import('./transform/index.ts')).transformAction as AnyAction),
 };

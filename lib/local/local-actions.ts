@@ -1,14 +1,8 @@
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import type { ActionDefinition } from '../actions/action.ts';
-import { createOutboxTransport } from '../actions/email/email-transport.ts';
-import { createEmailAction } from '../actions/email/index.ts';
-import { createHttpAction } from '../actions/http/index.ts';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { invokeAction } from '../actions/invoke-action.ts';
-import { createQueueAction } from '../actions/queue/index.ts';
-import { actionRegistry } from '../actions/registry.ts';
+import { type ActionLoaders, type AnyAction, actionRegistry, once } from '../actions/registry.ts';
 import type { InvokeAction } from '../runtime/local/run-locally.ts';
-import { SsrfGuard } from '../security/ssrf-guard.ts';
 
 export interface LocalActionsOptions {
   /** The email outbox is `<dataDir>/outbox`. */
@@ -23,29 +17,43 @@ export interface LocalActionsOptions {
  * The actions of local mode, configured for this server instead of through the environment:
  * `email` writes to the outbox under the data dir, `queue` sends to the local SQS endpoint, `http`
  * refuses private targets unless `httpAllow` opens them; the other kinds are the registry's. Each
- * Task runs through `invokeAction`, as in the action Lambdas (payload and config parsed, output size
- * limited).
+ * action (and its SDK client) is loaded when its first Task runs. Each Task runs through
+ * `invokeAction`, as in the action Lambdas (payload and config parsed, output size limited).
  */
 export function createLocalActions(options: LocalActionsOptions): { invoke: InvokeAction; close(): void } {
-  const sqs = new SQSClient({
-    endpoint: options.sqsEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const actions: Record<string, ActionDefinition<never, unknown>> = {
+  let sqs: SQSClient | undefined;
+  const actions: ActionLoaders = {
     ...actionRegistry,
-    email: createEmailAction({
-      transport: createOutboxTransport(join(options.dataDir, 'outbox')),
-    }) as ActionDefinition<never, unknown>,
-    queue: createQueueAction({ client: sqs }) as ActionDefinition<never, unknown>,
-    http: createHttpAction({ guard: new SsrfGuard({ allow: options.httpAllow ?? '' }) }) as ActionDefinition<
-      never,
-      unknown
-    >,
+    email: once(async () => {
+      const { createEmailAction } = await import('../actions/email/index.ts');
+      const { createOutboxTransport } = await import('../actions/email/email-transport.ts');
+      return createEmailAction({
+        transport: createOutboxTransport(join(options.dataDir, 'outbox')),
+      }) as AnyAction;
+    }),
+    queue: once(async () => {
+      const [{ SQSClient }, { createQueueAction }] = await Promise.all([
+        import('@aws-sdk/client-sqs'),
+        import('../actions/queue/index.ts'),
+      ]);
+      sqs = new SQSClient({
+        endpoint: options.sqsEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      return createQueueAction({ client: sqs }) as AnyAction;
+    }),
+    http: once(async () => {
+      const [{ createHttpAction }, { SsrfGuard }] = await Promise.all([
+        import('../actions/http/index.ts'),
+        import('../security/ssrf-guard.ts'),
+      ]);
+      return createHttpAction({ guard: new SsrfGuard({ allow: options.httpAllow ?? '' }) }) as AnyAction;
+    }),
   };
   return {
     invoke: (payload, context) =>
       invokeAction({ ...payload, action: context.kind }, { registry: actions, signal: context.signal }),
-    close: () => sqs.destroy(),
+    close: () => sqs?.destroy(),
   };
 }

@@ -212,7 +212,7 @@ describe('invokeAction (the local runner path)', () => {
 
   it('dedupes through the same idempotency store', async () => {
     const task = payload({ url: `${server.base}/echo`, method: 'POST', body: 'x' }, { nodeId: 'local-once' });
-    const registry = { http: http as never };
+    const registry = { http: async () => http as never };
     await invokeAction(task, { registry, idempotency: store });
     await invokeAction(task, { registry, idempotency: store });
     expect(server.seen).toHaveLength(1);
