@@ -42,18 +42,19 @@ async function build() {
     outdir,
     logLevel: 'warning',
   });
-  // Chunks have content hashes in their names, so writing them never disturbs a running CLI; the
-  // entry is renamed into place last, and the metafile before it.
+  // Every file is written beside its place and renamed into it, so a CLI starting in parallel never
+  // reads half a file; chunks first, then the metafile, the entry last.
   const suffix = `.${process.pid}.tmp`;
+  const put = (path, contents) => {
+    writeFileSync(path + suffix, contents);
+    renameSync(path + suffix, path);
+  };
   mkdirSync(outdir, { recursive: true });
   for (const file of result.outputFiles) {
-    if (file.path !== bundle) writeFileSync(file.path, file.contents);
+    if (file.path !== bundle) put(file.path, file.contents);
   }
-  const entry = result.outputFiles.find((file) => file.path === bundle);
-  writeFileSync(meta + suffix, JSON.stringify(Object.keys(result.metafile.inputs)));
-  writeFileSync(bundle + suffix, entry.contents);
-  renameSync(meta + suffix, meta);
-  renameSync(bundle + suffix, bundle);
+  put(meta, JSON.stringify(Object.keys(result.metafile.inputs)));
+  put(bundle, result.outputFiles.find((file) => file.path === bundle).contents);
 }
 
 let main;
