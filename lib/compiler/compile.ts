@@ -11,7 +11,16 @@ import {
   type RuleOrConstant,
 } from './choice-rules.ts';
 import { addFailureStates } from './compensation.ts';
-import { addNodeStates, canFail, type NodeNeeds, runEntry, type Target, transition } from './node-states.ts';
+import {
+  addNodeStates,
+  canFail,
+  canSucceedOrFail,
+  isWait,
+  type NodeNeeds,
+  runEntry,
+  type Target,
+  transition,
+} from './node-states.ts';
 import {
   assertWithinLimits,
   attemptSeconds,
@@ -204,8 +213,17 @@ class MachineBuilder {
     return arn;
   }
 
+  private waitArn(): string {
+    const arn = this.context.waitArn;
+    if (arn === undefined) {
+      throw new CompileError('no wait function ARN (waitArn) in the compile context', 'MISSING_ACTION_ARN');
+    }
+    return arn;
+  }
+
   private checkArns(node: WorkflowNode): void {
     if (node.type === 'action') this.arn(node.action);
+    if (isWait(node)) this.waitArn();
     if (node.compensate) this.arn(node.compensate.action);
   }
 
@@ -235,7 +253,7 @@ class MachineBuilder {
     this.globalRules.set(id, rule);
     if (rule !== true) out.add('skipped');
     if (rule !== false) {
-      if (node.type === 'action') {
+      if (canSucceedOrFail(node)) {
         out.add('succeeded');
         if (!this.fatal.has(id)) out.add('failed');
       } else if (canFail(node)) {
@@ -327,6 +345,7 @@ class MachineBuilder {
           ? { guardRule: globalRule as ChoiceRule }
           : {}),
         ...(node.type === 'action' ? { arn: this.arn(node.action) } : {}),
+        ...(isWait(node) ? { arn: this.waitArn() } : {}),
         onSucceeded: () => continuation({ id, status: 'succeeded' }),
         onSkipped: () => continuation({ id, status: 'skipped' }),
         onFailed: () => continuation({ id, status: 'failed' }),

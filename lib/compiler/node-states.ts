@@ -42,7 +42,7 @@ export interface NodePlan {
   fatal: boolean;
   /** The guard's rule when the guard is emitted (a trigger's rule is built here). */
   guardRule?: ChoiceRule;
-  /** Lambda ARN of the node's action. */
+  /** Lambda ARN of the node's action (of the wait function for a wait). */
   arn?: string;
   /** Continuations per outcome; `failed` is used only when the node is not fatal. */
   onSucceeded: () => Target;
@@ -52,10 +52,25 @@ export interface NodePlan {
   fatalExit: Target;
 }
 
-/** True for nodes that can end `failed`: actions and fail operations. */
+/** True for nodes that can end `failed`: actions, fail operations and waits. */
 export function canFail(node: WorkflowNode): boolean {
-  return node.type === 'action' || (node.type === 'operation' && node.operation === 'fail');
+  return node.type === 'action' || (node.type === 'operation' && node.operation === 'fail') || isWait(node);
 }
+
+/** True for nodes that can end `succeeded` or `failed`: actions and waits. */
+export function canSucceedOrFail(node: WorkflowNode): boolean {
+  return node.type === 'action' || isWait(node);
+}
+
+/** True for waitForCallback and waitForEvent operations (a `.waitForTaskToken` Task). */
+export function isWait(node: WorkflowNode): node is OperationNode {
+  return (
+    node.type === 'operation' && (node.operation === 'waitForCallback' || node.operation === 'waitForEvent')
+  );
+}
+
+/** The Lambda integration that pauses until SendTaskSuccess / SendTaskFailure answers `$$.Task.Token`. */
+export const LAMBDA_INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 
 /** The name of the first state that runs a node (the node id, or `<id>:until` before a computed Wait). */
 export function runEntry(node: WorkflowNode): string {
@@ -220,7 +235,72 @@ function operationStates(plan: NodePlan, node: OperationNode): Record<string, As
     }
     case 'delay':
       return delayStates(plan, node);
+    case 'waitForCallback':
+    case 'waitForEvent':
+      return waitStates(plan, node);
   }
+}
+
+/**
+ * A wait: one `.waitForTaskToken` Task named the node id that invokes the wait function with
+ * `{ nodeId, operation, config, execution, attempt, taskToken }`. The function registers the wait
+ * (and runs `notify`), and the Task resumes when SendTaskSuccess answers `{ output }` (recorded as
+ * the node's output) or SendTaskFailure `{ error, cause }` (caught like an action's error).
+ * `timeoutSeconds` is the Task's TimeoutSeconds: past it the node fails with `States.Timeout`.
+ */
+function waitStates(plan: NodePlan, node: OperationNode): Record<string, AslState> {
+  const id = node.id;
+  if (plan.arn === undefined) throw new Error(`compiler: no wait function ARN for node "${id}"`);
+  const where = `node "${id}" config`;
+  const failedSource = plan.fatal ? FAILED_PATH : nodePath(id);
+  let config: Record<string, unknown>;
+  if (node.operation === 'waitForCallback') {
+    const notify = node.config.notify as { action: string; config?: Record<string, unknown> } | undefined;
+    const notifyConfig = notify?.config ?? {};
+    config = notify
+      ? {
+          notify: {
+            action: notify.action,
+            config: actionsReceivingRunData.has(notify.action)
+              ? { ...compileObject(omitData(notifyConfig), `${where}/notify/config`), data: RUN_DATA }
+              : compileObject(notifyConfig, `${where}/notify/config`),
+          },
+        }
+      : {};
+  } else {
+    const { event, match, lookbackSeconds } = node.config as {
+      event: string;
+      match: string;
+      lookbackSeconds?: number;
+    };
+    config = compileObject({ event, match, lookbackSeconds: lookbackSeconds ?? 300 }, where);
+  }
+  const timeout = node.config.timeoutSeconds;
+  if (typeof timeout === 'number') config.timeoutSeconds = timeout;
+  return {
+    [id]: {
+      Type: 'Task',
+      Resource: LAMBDA_INVOKE_WAIT,
+      Parameters: {
+        FunctionName: plan.arn,
+        Payload: {
+          nodeId: id,
+          operation: node.operation,
+          config,
+          'execution.$': '$.execution',
+          attempt: 1,
+          'taskToken.$': '$$.Task.Token',
+        },
+      },
+      ResultSelector: { status: 'succeeded', 'output.$': '$.output' },
+      ResultPath: nodePath(id),
+      ...(typeof timeout === 'number' ? { TimeoutSeconds: timeout } : {}),
+      Retry: [lambdaRetrier()],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: failedSource, Next: stateName.failed(id) }],
+      ...transition(plan.onSucceeded()),
+    },
+    [stateName.failed(id)]: failedState(plan, failedSource),
+  };
 }
 
 function delayStates(plan: NodePlan, node: OperationNode): Record<string, AslState> {

@@ -15,6 +15,13 @@ export const DEFAULT_ACTION_SECONDS = 60;
 /** Worst-case seconds one attempt of a node takes (Infinity when unbounded, e.g. a wait `until`). */
 export function attemptSeconds(node: WorkflowNode): number {
   if (node.type === 'action') return node.timeoutSeconds ?? DEFAULT_ACTION_SECONDS;
+  if (
+    node.type === 'operation' &&
+    (node.operation === 'waitForCallback' || node.operation === 'waitForEvent')
+  ) {
+    const timeout = node.config.timeoutSeconds;
+    return typeof timeout === 'number' ? timeout : Number.POSITIVE_INFINITY;
+  }
   if (node.type === 'operation' && node.operation === 'delay') {
     const seconds = node.config.seconds;
     return typeof seconds === 'number' ? seconds : Number.POSITIVE_INFINITY;

@@ -4,6 +4,11 @@ import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
 export interface CompileContext {
   /** Action kind → ARN of its Lambda (`arn:aws:lambda:…:function:flowforge-action-http`). */
   actionArns: Readonly<Record<string, string>>;
+  /**
+   * ARN of the wait function that waitForCallback / waitForEvent Tasks invoke with a task token
+   * (`…:function:flowforge-waits`); needed only by definitions that wait.
+   */
+  waitArn?: string;
 }
 
 /** An Amazon States Language document (JSONPath dialect). */

@@ -67,7 +67,14 @@ export const actionNodeSchema = z
   })
   .strict();
 
-export const operationKindSchema = z.enum(['delay', 'set', 'fail', 'noop']);
+export const operationKindSchema = z.enum([
+  'delay',
+  'set',
+  'fail',
+  'noop',
+  'waitForCallback',
+  'waitForEvent',
+]);
 
 export const operationNodeSchema = z
   .object({

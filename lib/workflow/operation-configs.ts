@@ -40,15 +40,60 @@ export const failConfigSchema = z
 /** `noop`: does nothing (a Pass state); takes no config. */
 export const noopConfigSchema = z.object({}).strict();
 
+/** The longest a wait may last (1 year, the longest a Standard execution may run). */
+export const MAX_WAIT_SECONDS = 31_536_000;
+/** The furthest back an early event still counts for a waitForEvent (and how long events are kept). */
+export const MAX_LOOKBACK_SECONDS = 86_400;
+/** The lookback of a waitForEvent without `lookbackSeconds`. */
+export const DEFAULT_LOOKBACK_SECONDS = 300;
+
+const waitTimeoutSchema = z.number().int().min(1).max(MAX_WAIT_SECONDS);
+
+/**
+ * `waitForCallback` (DESIGN.md §2.1): waits until `POST /callbacks/{callbackId}` (or the keyed route)
+ * answers, at most `timeoutSeconds`. `notify` is an action run once the callback exists; its config is
+ * checked against its action's own schema, and its templates may use `callback.url` and `callback.id`.
+ */
+export const waitForCallbackConfigSchema = z
+  .object({
+    timeoutSeconds: waitTimeoutSchema.optional(),
+    notify: z
+      .object({ action: z.string().min(1).max(64), config: z.record(z.string(), z.unknown()).default({}) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/**
+ * `waitForEvent` (DESIGN.md §2.1): waits for `POST /events` with this `event` name and the `match`
+ * key (a template over upstream data, or a literal); an event up to `lookbackSeconds` before the wait
+ * began counts too.
+ */
+export const waitForEventConfigSchema = z
+  .object({
+    event: z.string().min(1).max(256),
+    match: z.string().min(1).max(1024),
+    timeoutSeconds: waitTimeoutSchema.optional(),
+    lookbackSeconds: z.number().int().min(0).max(MAX_LOOKBACK_SECONDS).default(DEFAULT_LOOKBACK_SECONDS),
+  })
+  .strict();
+
 /** The config schema of each operation kind. */
 export const operationConfigSchemas = {
   delay: delayConfigSchema,
   set: setConfigSchema,
   fail: failConfigSchema,
   noop: noopConfigSchema,
+  waitForCallback: waitForCallbackConfigSchema,
+  waitForEvent: waitForEventConfigSchema,
 } as const satisfies Record<OperationNode['operation'], z.ZodType>;
 
 export type DelayConfig = z.infer<typeof delayConfigSchema>;
 export type SetConfig = z.infer<typeof setConfigSchema>;
 export type FailConfig = z.infer<typeof failConfigSchema>;
 export type NoopConfig = z.infer<typeof noopConfigSchema>;
+export type WaitForCallbackConfig = z.infer<typeof waitForCallbackConfigSchema>;
+export type WaitForEventConfig = z.infer<typeof waitForEventConfigSchema>;
+
+/** The operations that pause a run until something outside answers (Standard machines only). */
+export const WAIT_OPERATIONS: ReadonlySet<string> = new Set(['waitForCallback', 'waitForEvent']);

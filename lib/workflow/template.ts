@@ -5,12 +5,14 @@ import { scanPath } from './path-scanner.ts';
  * Templates `{{ path }}` inside config strings (DESIGN.md §2). A string that is exactly one
  * template keeps the value's type; mixed text is formatted as a string. `{{ secret:ssm:/path }}`
  * and `{{ secret:sm:name }}` are secret references: never resolved by the compiler, they stay in
- * the string for the action to resolve at run time.
+ * the string for the action to resolve at run time. `{{ callback.url }}` and `{{ callback.id }}`
+ * (only inside a waitForCallback's `notify`) stay in the string the same way, for the wait function.
  */
 export type TemplatePart =
   | { kind: 'text'; text: string }
   | { kind: 'path'; ref: PathRef; start: number }
-  | { kind: 'secret'; store: 'ssm' | 'sm'; name: string; raw: string; start: number };
+  | { kind: 'secret'; store: 'ssm' | 'sm'; name: string; raw: string; start: number }
+  | { kind: 'callback'; field: 'url' | 'id'; raw: string; start: number };
 
 export interface ParsedTemplate {
   parts: TemplatePart[];
@@ -19,6 +21,13 @@ export interface ParsedTemplate {
 }
 
 const SECRET = /^secret:(ssm|sm):([A-Za-z0-9/_+=.@-]{1,2048})$/;
+const CALLBACK = /^callback\.(url|id)$/;
+
+/**
+ * `{{ callback.url }}` / `{{ callback.id }}` anywhere in a string: the callback of a waitForCallback
+ * node, known only once the node starts waiting (the wait function fills them in before `notify` runs).
+ */
+export const CALLBACK_TEMPLATE = /\{\{\s*callback\.(url|id)\s*\}\}/g;
 
 /** True when the string contains `{{` (it needs the template treatment). */
 export function hasTemplate(value: string): boolean {
@@ -44,7 +53,20 @@ export function parseTemplate(source: string): ParsedTemplate {
     const start = open + 2 + lead;
     if (body.length === 0) throw new ExpressionSyntaxError('empty template "{{ }}"', open);
     const secret = SECRET.exec(body);
-    if (secret) {
+    const callback = CALLBACK.exec(body);
+    if (callback) {
+      parts.push({
+        kind: 'callback',
+        field: callback[1] as 'url' | 'id',
+        raw: source.slice(open, close + 2),
+        start,
+      });
+    } else if (body === 'callback' || body.startsWith('callback.') || body.startsWith('callback[')) {
+      throw new ExpressionSyntaxError(
+        'the callback paths are {{ callback.url }} and {{ callback.id }}',
+        start,
+      );
+    } else if (secret) {
       parts.push({
         kind: 'secret',
         store: secret[1] as 'ssm' | 'sm',

@@ -3,6 +3,7 @@ import { checkCycles } from './checks/cycles.ts';
 import { checkEdgeReferences } from './checks/edge-references.ts';
 import { checkErrorEdges } from './checks/error-edges.ts';
 import { checkJoinRules } from './checks/join-rules.ts';
+import { checkMachineType } from './checks/machine-type.ts';
 import { checkNodeConfigs } from './checks/node-configs.ts';
 import { checkNodeReferences, type NodeReference } from './checks/node-references.ts';
 import { checkReachability } from './checks/reachability.ts';
@@ -71,6 +72,7 @@ function runChecks(raw: unknown, sinks: { errors: ValidationIssue[]; warnings: V
   checkErrorEdges(ctx);
   checkRetryPolicies(ctx);
   checkNodeConfigs(ctx);
+  checkMachineType(ctx);
   const references: NodeReference[] = [];
   checkConditions(ctx, references);
   checkTemplates(ctx, references);

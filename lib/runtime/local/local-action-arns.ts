@@ -1,6 +1,9 @@
 import { actionKinds } from '../../actions/catalog.ts';
 import type { CompileContext } from '../../compiler/types.ts';
 
+/** The name part of the wait function (`flowforge-local-waits` locally, `flowforge-action-waits` deployed). */
+export const WAIT_FUNCTION_KIND = 'waits';
+
 const LOCAL_ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function:flowforge-local-';
 
 /**
@@ -24,7 +27,10 @@ export function actionKindOfFunction(functionNameOrArn: string): string | undefi
   return match?.[1];
 }
 
-/** The compile context of local mode: every action kind (default: the whole catalog) → its local ARN. */
+/** The compile context of local mode: every action kind (default: the whole catalog) → its local ARN, and the wait function's. */
 export function localCompileContext(kinds: readonly string[] = actionKinds()): CompileContext {
-  return { actionArns: Object.fromEntries(kinds.map((kind) => [kind, localActionArn(kind)])) };
+  return {
+    actionArns: Object.fromEntries(kinds.map((kind) => [kind, localActionArn(kind)])),
+    waitArn: localActionArn(WAIT_FUNCTION_KIND),
+  };
 }

@@ -9,7 +9,7 @@ import { zodIssues } from './zod-issues.ts';
  * Every node's `config` satisfies the schema of its kind: an action's from the action catalog
  * (unknown actions are errors that list the known ones), an operation's from `operationConfigSchemas`,
  * a trigger's from `triggerConfigSchemas` (schedules also through `parseSchedule`). A `compensate`
- * names a catalog action and its config is checked the same way. Issues at or under a string holding
+ * names a catalog action and its config is checked the same way, as is a waitForCallback's `notify`. Issues at or under a string holding
  * a template are ignored for actions and operations.
  */
 export function checkNodeConfigs(ctx: ValidationContext): void {
@@ -24,6 +24,16 @@ export function checkNodeConfigs(ctx: ValidationContext): void {
     } else if (node.type === 'operation' && typeof node.operation === 'string') {
       const schema = (operationConfigSchemas as Record<string, z.ZodType>)[node.operation];
       if (schema) check(ctx, schema, config, `${pointer}/config`, true);
+      const notify = isRecord(config) ? config.notify : undefined;
+      if (node.operation === 'waitForCallback' && isRecord(notify) && typeof notify.action === 'string') {
+        checkAction(
+          ctx,
+          notify.action,
+          notify.config,
+          `${pointer}/config/notify/action`,
+          `${pointer}/config/notify/config`,
+        );
+      }
     } else if (node.type === 'trigger' && typeof node.trigger === 'string') {
       const schema = (triggerConfigSchemas as Record<string, z.ZodType>)[node.trigger];
       if (schema && check(ctx, schema, config, `${pointer}/config`, false) && node.trigger === 'schedule') {

@@ -8,11 +8,13 @@ import { isRecord, type ValidationContext } from './validation-context.ts';
  * Templates in every string of a node's `config` and `compensate.config` parse (the message carries
  * the position inside the string), and their `nodes.<id>` paths are collected into `references`:
  * a config may read nodes upstream of its node; a compensation may also read the node itself.
+ * `{{ callback.url }}` / `{{ callback.id }}` are allowed only inside a waitForCallback's `notify.config`.
  */
 export function checkTemplates(ctx: ValidationContext, references: NodeReference[]): void {
   const scanner = new TemplateScanner(ctx, references);
   for (const node of ctx.nodes) {
-    scanner.scan(node.raw.config, node.pointer, '/config', node.id, node.first, false);
+    const waitsForCallback = node.type === 'operation' && node.raw.operation === 'waitForCallback';
+    scanner.scan(node.raw.config, node.pointer, '/config', node.id, node.first, false, waitsForCallback);
     const compensate = node.raw.compensate;
     if (isRecord(compensate)) {
       scanner.scan(compensate.config, node.pointer, '/compensate/config', node.id, node.first, true);
@@ -35,6 +37,7 @@ class TemplateScanner {
   private reader = '';
   private collect = false;
   private selfAllowed = false;
+  private callbackScope = false;
 
   constructor(
     private readonly ctx: ValidationContext,
@@ -48,8 +51,10 @@ class TemplateScanner {
     reader: string,
     collect: boolean,
     selfAllowed: boolean,
+    callbackScope = false,
   ): void {
     if (config === undefined) return;
+    this.callbackScope = callbackScope;
     this.base = base;
     this.suffix = suffix;
     this.reader = reader;
@@ -110,6 +115,15 @@ class TemplateScanner {
       const reason = error instanceof ExpressionSyntaxError ? error.message : describe(error);
       this.ctx.error(this.pointer(), `template does not parse: ${reason}`);
       return;
+    }
+    if (
+      parts.some((part) => part.kind === 'callback') &&
+      !(this.callbackScope && this.tokens[0] === 'notify' && this.tokens[1] === 'config')
+    ) {
+      this.ctx.error(
+        this.pointer(),
+        'callback.url and callback.id can be used only inside the notify config of a waitForCallback node',
+      );
     }
     if (!this.collect) return;
     let pointer: string | undefined;
