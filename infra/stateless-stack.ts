@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { actionKinds } from '../lib/actions/catalog.ts';
 import { rightsFor } from './constructs/action-rights.ts';
+import { deploymentArn } from './constructs/arns.ts';
 import { FlowForgeApi } from './constructs/flowforge-api.ts';
 import { FlowForgeFunction } from './constructs/flowforge-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -174,7 +175,18 @@ export class StatelessStack extends Stack {
       description: 'HTTP API Lambda authorizer: API keys (hashed, scoped, per tenant)',
       timeout: Duration.seconds(5),
     });
-    this.authorizerFunction.bindTable(stateful.tableName, 'read');
+    this.authorizerFunction.bindTable(stateful.tableName, 'read').grant(
+      // "Last used" of GET /keys: one attribute of API key items (pk KEY#<hash>), nothing else.
+      new iam.PolicyStatement({
+        sid: 'RecordKeyLastUsed',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [deploymentArn('dynamodb', `table/${stateful.tableName}`)],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+        },
+      }),
+    );
 
     this.apiFunction = new FlowForgeFunction(this, 'ApiFunction', {
       settings,

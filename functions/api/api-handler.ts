@@ -109,6 +109,14 @@ export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEv
     sourceIp: event.requestContext.http.sourceIp,
   };
   const response = await route.handle(request);
+  if (response.stream) {
+    const headers = { ...response.headers };
+    if (deps.responseStreaming === true)
+      return { statusCode: response.status, headers, stream: response.stream };
+    let body = '';
+    for await (const chunk of response.stream) body += chunk;
+    return { statusCode: response.status, headers, body };
+  }
   return jsonResult(response.status, response.body, response.headers);
 }
 

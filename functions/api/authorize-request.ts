@@ -15,10 +15,14 @@ export const denialReason = (header: string | undefined): string =>
       ? 'the Authorization header must be "Bearer <key>"'
       : 'the API key is not valid or was revoked';
 
+/** `lastUsedAt` is written at most once per key per this interval (one conditional write). */
+export const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+
 /**
  * The Lambda authorizer's logic (HTTP API, simple responses): looks the bearer key up by its hash
  * and answers `{ isAuthorized: true, context: { tenant, keyId, scopes, rateLimit? } }` (`scopes`
- * space-separated, `rateLimit` `<capacity>/<refillPerSecond>` when the key has its own).
+ * space-separated, `rateLimit` `<capacity>/<refillPerSecond>` when the key has its own), and records
+ * the key's `lastUsedAt` when the recorded one is older than an hour.
  *
  * A missing, malformed, unknown or revoked key answers `{ isAuthorized: true, context: { denied } }`:
  * an HTTP API cannot shape an authorizer's refusal (it would be a bare 403), so the refusal is
@@ -28,11 +32,18 @@ export const denialReason = (header: string | undefined): string =>
 export async function authorizeRequest(
   keys: ApiKeyStorePort,
   event: AuthorizerEvent,
+  now: Date = new Date(),
 ): Promise<AuthorizerResult> {
   const header = event.headers?.authorization ?? event.identitySource?.[0];
   const token = bearerToken(header);
   const record = token === undefined ? undefined : await keys.findByKey(token);
-  if (!record) return { isAuthorized: true, context: { denied: denialReason(header) } };
+  if (!record || token === undefined)
+    return { isAuthorized: true, context: { denied: denialReason(header) } };
+  const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+  if (record.lastUsedAt === undefined || record.lastUsedAt < staleBefore.toISOString()) {
+    // "Last used" is a hint for the key list: a failed write must never refuse a valid key.
+    await keys.markUsed(token, now, staleBefore).catch(() => undefined);
+  }
   const context: AuthorizerContext = {
     tenant: record.tenant,
     keyId: record.keyId,

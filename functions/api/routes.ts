@@ -1,12 +1,16 @@
 import type * as z from 'zod';
+import type { ExecutionStatus } from '../../lib/runtime/execution-record.ts';
 import { listAudit } from '../../lib/service/audit.ts';
 import type { Caller } from '../../lib/service/caller.ts';
 import type { Deps } from '../../lib/service/deps.ts';
+import { RequestValidationError } from '../../lib/service/errors.ts';
+import { openExecutionEvents } from '../../lib/service/execution-events.ts';
+import type { ExecutionListRequest } from '../../lib/service/executions.ts';
 import * as executions from '../../lib/service/executions.ts';
 import * as flows from '../../lib/service/flows.ts';
 import * as keys from '../../lib/service/keys.ts';
 import { receiveWebhook } from '../../lib/service/webhooks.ts';
-import type { ApiScope } from '../../lib/store/types.ts';
+import type { ApiScope, ExecutionTrigger } from '../../lib/store/types.ts';
 import type { HttpMethod, Routable } from '../shared/http/router.ts';
 import {
   auditEntrySchema,
@@ -16,14 +20,18 @@ import {
   executeBodySchema,
   executeByIdBodySchema,
   executionAcceptedSchema,
+  executionsQuerySchema,
   executionViewSchema,
+  flowExecutionsQuerySchema,
   flowSummarySchema,
   flowViewSchema,
   healthSchema,
   hookAcceptedSchema,
+  keyViewSchema,
   listOf,
   listQuerySchema,
   triggerViewSchema,
+  versionDetailSchema,
   versionViewSchema,
 } from './schemas.ts';
 
@@ -47,6 +55,11 @@ export interface RouteResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * A body sent as it is produced (server-sent events), instead of `body`. Where the server
+   * cannot stream (API Gateway), the dispatcher collects it into one body.
+   */
+  stream?: AsyncIterable<string>;
 }
 
 /** How a route's body is read: validated by a zod schema, or parsed JSON handed to the use case as is. */
@@ -254,6 +267,27 @@ export const routes: readonly RouteDef[] = [
   }),
   route({
     method: 'GET',
+    path: `${BASE}/flows/{flowId}/versions/{version}`,
+    operationId: 'getFlowVersion',
+    summary: 'One version of a flow: its stored definition and compile report',
+    tag: 'flows',
+    scope: 'flows:read',
+    responses: { 200: { description: 'the version', schema: versionDetailSchema } },
+    handle: async (request) => {
+      const text = param(request, 'version');
+      const version = /^[1-9]\d{0,8}$/.test(text) ? Number(text) : Number.NaN;
+      if (Number.isNaN(version)) {
+        throw new RequestValidationError('the version must be a positive integer', [
+          { path: '/params/version', message: `"${text}" is not a version number` },
+        ]);
+      }
+      return ok(await flows.getVersion(request.deps, who(request), param(request, 'flowId'), version), {
+        etag: `"${version}"`,
+      });
+    },
+  }),
+  route({
+    method: 'GET',
     path: `${BASE}/flows/{flowId}/triggers`,
     operationId: 'listFlowTriggers',
     summary: "A flow's triggers: webhook URLs, the next five fire times of schedules",
@@ -289,27 +323,59 @@ export const routes: readonly RouteDef[] = [
     method: 'GET',
     path: `${BASE}/flows/{flowId}/executions`,
     operationId: 'listFlowExecutions',
-    summary: "A flow's executions, newest first",
+    summary: "A flow's executions, newest first; ?status= and ?trigger= narrow the list",
     tag: 'executions',
     scope: 'executions:read',
-    query: listQuerySchema,
+    query: flowExecutionsQuerySchema,
     responses: { 200: { description: 'a page of executions', schema: listOf(executionViewSchema) } },
     handle: async (request) =>
       ok(
-        await executions.listExecutions(request.deps, who(request), param(request, 'flowId'), request.query),
+        await executions.listExecutions(
+          request.deps,
+          who(request),
+          param(request, 'flowId'),
+          listRequestOf(request.query),
+        ),
       ),
   }),
   route({
     method: 'GET',
     path: `${BASE}/executions`,
     operationId: 'listExecutions',
-    summary: "The tenant's executions of every flow, newest first, each with the trigger that started it",
+    summary:
+      "The tenant's executions of every flow, newest first, each with the trigger that started it; ?status=, ?trigger= and ?flowId= narrow the list",
     tag: 'executions',
     scope: 'executions:read',
-    query: listQuerySchema,
+    query: executionsQuerySchema,
     responses: { 200: { description: 'a page of executions', schema: listOf(executionViewSchema) } },
     handle: async (request) =>
-      ok(await executions.listTenantExecutions(request.deps, who(request), request.query)),
+      ok(
+        await executions.listTenantExecutions(request.deps, who(request), {
+          ...listRequestOf(request.query),
+          ...(request.query.flowId === undefined ? {} : { flowId: request.query.flowId }),
+        }),
+      ),
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/executions/{executionId}/events`,
+    operationId: 'executionEvents',
+    summary:
+      'Server-sent events: one `node` event per node status change, then one `status` event with the final status. npm start streams until the end; API Gateway answers the events so far with `retry:` and closes (EventSource asks again)',
+    tag: 'executions',
+    scope: 'executions:read',
+    responses: { 200: { description: 'text/event-stream' } },
+    handle: async (request) => ({
+      status: 200,
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-accel-buffering': 'no',
+      },
+      stream: await openExecutionEvents(request.deps, who(request), param(request, 'executionId'), {
+        follow: request.deps.responseStreaming === true,
+      }),
+    }),
   }),
   route({
     method: 'GET',
@@ -403,6 +469,17 @@ export const routes: readonly RouteDef[] = [
     },
   }),
   route({
+    method: 'GET',
+    path: `${BASE}/keys`,
+    operationId: 'listKeys',
+    summary: "The tenant's API keys: ids, names, scopes, created, last used, revoked — never the key",
+    tag: 'admin',
+    scope: 'admin',
+    query: listQuerySchema,
+    responses: { 200: { description: 'a page of keys', schema: listOf(keyViewSchema) } },
+    handle: async (request) => ok(await keys.listKeys(request.deps, who(request), request.query)),
+  }),
+  route({
     method: 'DELETE',
     path: `${BASE}/keys/{keyId}`,
     operationId: 'revokeKey',
@@ -427,6 +504,19 @@ export const routes: readonly RouteDef[] = [
     handle: async (request) => ok(await listAudit(request.deps, who(request), request.query)),
   }),
 ];
+
+/** The parsed `?status=&trigger=&limit=&cursor=` as the use cases take them. */
+const listRequestOf = (query: {
+  status?: ExecutionStatus[] | undefined;
+  trigger?: ExecutionTrigger['type'] | 'subflow' | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}): ExecutionListRequest => ({
+  ...(query.limit === undefined ? {} : { limit: query.limit }),
+  ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+  ...(query.status === undefined ? {} : { status: query.status }),
+  ...(query.trigger === undefined ? {} : { triggerType: query.trigger as ExecutionTrigger['type'] }),
+});
 
 /** A path parameter the router matched (present by construction of the route's path). */
 function param(request: RouteRequest, name: string): string {

@@ -24,6 +24,35 @@ export const listQuerySchema = z.object({
 });
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
+const EXECUTION_STATUSES = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'INTERRUPTED',
+  'PENDING_REDRIVE',
+] as const;
+
+/** `?status=&trigger=&limit=&cursor=` of `GET /flows/{flowId}/executions`. */
+export const flowExecutionsQuerySchema = listQuerySchema.extend({
+  status: z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()))
+    .pipe(z.array(z.enum(EXECUTION_STATUSES)).min(1))
+    .optional()
+    .describe('one status or several, comma-separated (e.g. FAILED,TIMED_OUT)'),
+  trigger: z
+    .enum(['api', 'manual', 'webhook', 'schedule', 'queue', 'subflow'])
+    .optional()
+    .describe('the kind of trigger that started the execution'),
+});
+
+/** `?status=&trigger=&flowId=&limit=&cursor=` of `GET /executions`. */
+export const executionsQuerySchema = flowExecutionsQuerySchema.extend({
+  flowId: z.string().min(1).max(128).optional().describe("only this flow's executions"),
+});
+
 /** `{ items, nextCursor? }`: the shape of every listing. */
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().optional() });
@@ -147,6 +176,33 @@ export const createdKeySchema = z.object({
   tenant: z.string(),
   scopes: z.array(scopeSchema),
   name: z.string(),
+});
+
+/** A key as `GET /keys` lists it: never the key itself. */
+export const keyViewSchema = z.object({
+  keyId: z.string(),
+  name: z.string(),
+  tenant: z.string(),
+  scopes: z.array(scopeSchema),
+  createdAt: z.string(),
+  createdBy: z.string().optional(),
+  lastUsedAt: z.string().optional().describe('to the hour'),
+  revokedAt: z.string().optional(),
+});
+
+/** `GET /flows/{flowId}/versions/{version}`: the stored definition and its compile report. */
+export const versionDetailSchema = versionViewSchema.extend({
+  definition: z.record(z.string(), z.unknown()),
+  report: z
+    .object({
+      stateMachineType: z.string(),
+      definitionBytes: z.number(),
+      states: z.number(),
+      estimatedTransitions: z.number(),
+      addedEdges: z.array(z.unknown()),
+      warnings: z.array(z.unknown()),
+    })
+    .passthrough(),
 });
 
 /** One audit log entry: who did what, when, from where. */

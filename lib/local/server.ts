@@ -197,6 +197,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       clock: () => new Date(),
       apiBaseUrl: '',
       log,
+      responseStreaming: true,
     };
     const poller = createLocalSqsPoller({
       client: sqs.client,
@@ -495,13 +496,34 @@ async function handleRequest(
   if (body === null) headers.connection = 'close';
   if (result.statusCode === 401) headers['www-authenticate'] = 'Bearer';
   res.writeHead(result.statusCode, headers);
-  res.end(result.body ?? '');
+  if (result.stream) await writeStream(res, result.stream);
+  else res.end(result.body ?? '');
   context.log.request(
     event.requestContext.http.method,
     event.rawPath,
     result.statusCode,
     performance.now() - started,
   );
+}
+
+/** Writes a streamed body (server-sent events) until it ends or the client goes away. */
+async function writeStream(res: ServerResponse, stream: AsyncIterable<string>): Promise<void> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+  });
+  res.flushHeaders();
+  try {
+    while (!closed) {
+      const next = await iterator.next();
+      if (next.done || closed) break;
+      res.write(next.value);
+    }
+  } finally {
+    await iterator.return?.();
+    res.end();
+  }
 }
 
 /**

@@ -52,4 +52,9 @@ export interface Deps {
   /** Public base URL of the API (`https://…/api/v1` is appended by callers), for webhook URLs. */
   apiBaseUrl: string;
   log: ServiceLogger;
+  /**
+   * True where the HTTP server can stream a response (npm start): the execution event stream then
+   * follows a run to its end. API Gateway HTTP APIs answer whole responses only.
+   */
+  responseStreaming?: boolean;
 }

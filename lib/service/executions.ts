@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-record.ts';
 import { ExecutionNotFoundError } from '../runtime/state-machines.ts';
 import { NotFoundError, VersionConflictError } from '../store/errors.ts';
-import type { ExecutionItem, PageRequest } from '../store/types.ts';
+import type { ExecutionFilter, ExecutionItem, PageRequest } from '../store/types.ts';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
@@ -113,16 +113,57 @@ export async function getExecution(deps: Deps, caller: Caller, executionId: stri
   return executionView(await refreshExecution(deps, item));
 }
 
-/** `GET /flows/{flowId}/executions`: a flow's executions, newest first (an unknown flow is a 404). */
-export async function listExecutions(deps: Deps, caller: Caller, flowId: string, page: PageRequest) {
+/** `?status=&trigger=&limit=&cursor=` of the execution listings, parsed. */
+export interface ExecutionListRequest extends PageRequest, ExecutionFilter {}
+
+const filterOf = (request: ExecutionListRequest): ExecutionFilter => ({
+  ...(request.status === undefined ? {} : { status: request.status }),
+  ...(request.triggerType === undefined ? {} : { triggerType: request.triggerType }),
+});
+
+const pageRequestOf = (request: ExecutionListRequest): PageRequest => ({
+  ...(request.limit === undefined ? {} : { limit: request.limit }),
+  ...(request.cursor === undefined ? {} : { cursor: request.cursor }),
+});
+
+/**
+ * `GET /flows/{flowId}/executions`: a flow's executions, newest first, narrowed by status and
+ * trigger kind (an unknown flow is a 404).
+ */
+export async function listExecutions(
+  deps: Deps,
+  caller: Caller,
+  flowId: string,
+  request: ExecutionListRequest,
+) {
   await deps.stores.flows.getFlow(caller.tenantId, flowId);
-  const result = await deps.stores.executions.listByFlow(caller.tenantId, flowId, page);
+  const result = await deps.stores.executions.listByFlow(
+    caller.tenantId,
+    flowId,
+    pageRequestOf(request),
+    filterOf(request),
+  );
   return pageOf(result, executionView);
 }
 
-/** `GET /executions`: the tenant's executions of every flow, newest first. */
-export async function listTenantExecutions(deps: Deps, caller: Caller, page: PageRequest) {
-  const result = await deps.stores.executions.listByTenant(caller.tenantId, page);
+/**
+ * `GET /executions`: the tenant's executions of every flow, newest first, narrowed by status,
+ * trigger kind and `flowId` (a flow the tenant does not have lists nothing).
+ */
+export async function listTenantExecutions(
+  deps: Deps,
+  caller: Caller,
+  request: ExecutionListRequest & { flowId?: string },
+) {
+  const result =
+    request.flowId === undefined
+      ? await deps.stores.executions.listByTenant(caller.tenantId, pageRequestOf(request), filterOf(request))
+      : await deps.stores.executions.listByFlow(
+          caller.tenantId,
+          request.flowId,
+          pageRequestOf(request),
+          filterOf(request),
+        );
   return pageOf(result, executionView);
 }
 

@@ -164,6 +164,16 @@ export async function listVersions(deps: Deps, caller: Caller, flowId: string, p
   return pageOf(result, versionView);
 }
 
+/** `GET /flows/{flowId}/versions/{version}`: one stored version with its definition and compile report. */
+export async function getVersion(deps: Deps, caller: Caller, flowId: string, version: number) {
+  const loaded = await loadFlowVersion(deps.stores.flows, caller.tenantId, flowId, version);
+  return {
+    ...versionView(loaded.version),
+    definition: loaded.version.definition,
+    report: loaded.version.report,
+  };
+}
+
 /** `GET /flows/{flowId}/triggers`: the latest version's triggers with webhook URLs and next fire times. */
 export async function listTriggers(
   deps: Deps,

@@ -1,8 +1,9 @@
-import type { ApiScope } from '../store/types.ts';
+import type { ApiKeyRecord, ApiScope, PageRequest } from '../store/types.ts';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import { ForbiddenError } from './errors.ts';
+import { pageOf } from './flows.ts';
 
 /** The operator's tenant: its admins may create keys for other tenants. */
 export const DEFAULT_TENANT = 'default';
@@ -44,4 +45,32 @@ export async function createKey(
 export async function revokeKey(deps: Deps, caller: Caller, keyId: string): Promise<void> {
   await deps.stores.apiKeys.revoke(caller.tenantId, keyId);
   await recordAudit(deps, caller, 'key.revoke', `key/${keyId}`);
+}
+
+/** A key as `GET /keys` shows it: everything but the key itself (which is never stored). */
+export interface KeyView {
+  keyId: string;
+  name: string;
+  tenant: string;
+  scopes: ApiScope[];
+  createdAt: string;
+  createdBy?: string;
+  lastUsedAt?: string;
+  revokedAt?: string;
+}
+
+const keyView = (record: ApiKeyRecord): KeyView => ({
+  keyId: record.keyId,
+  name: record.name,
+  tenant: record.tenant,
+  scopes: record.scopes,
+  createdAt: record.createdAt,
+  ...(record.createdBy === undefined ? {} : { createdBy: record.createdBy }),
+  ...(record.lastUsedAt === undefined ? {} : { lastUsedAt: record.lastUsedAt }),
+  ...(record.revokedAt === undefined ? {} : { revokedAt: record.revokedAt }),
+});
+
+/** `GET /keys` (admin): the keys of the caller's tenant, revoked ones with `revokedAt`. */
+export async function listKeys(deps: Deps, caller: Caller, page: PageRequest) {
+  return pageOf(await deps.stores.apiKeys.list(caller.tenantId, page), keyView);
 }

@@ -113,6 +113,25 @@ export class ApiKeyStore implements ApiKeyStorePort {
     }
   }
 
+  async markUsed(plaintext: string, at: Date, staleBefore: Date): Promise<void> {
+    if (typeof plaintext !== 'string' || plaintext.length < 16 || plaintext.length > 512) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.apiKey(sha256Hex(plaintext)), sk: 'KEY' },
+          UpdateExpression: 'SET lastUsedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :stale)',
+          ExpressionAttributeValues: { ':at': at.toISOString(), ':stale': staleBefore.toISOString() },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return;
+      throw translateSdkError(error, 'recording the use of an API key');
+    }
+  }
+
   async list(tenant: string, page?: PageRequest): Promise<Page<ApiKeyRecord>> {
     if (!ID_PATTERN.test(tenant)) return { items: [] };
     return queryPage(
@@ -162,5 +181,6 @@ function toRecord(item: Item): ApiKeyRecord {
     revokedAt: item.revokedAt as string | undefined,
     createdBy: item.createdBy as string | undefined,
     rateLimit: item.rateLimit as RateLimit | undefined,
+    lastUsedAt: item.lastUsedAt as string | undefined,
   });
 }

@@ -16,6 +16,7 @@ import { queryPage } from './query.ts';
 import { GSI1_NAME, GSI2_NAME, ID_PATTERN, keys } from './table.ts';
 import type {
   Clock,
+  ExecutionFilter,
   ExecutionItem,
   ExecutionPatch,
   ExecutionStorePort,
@@ -196,14 +197,20 @@ export class ExecutionStore implements ExecutionStorePort {
     return this.read(tenant, marker.executionId as string);
   }
 
-  async listByFlow(tenant: string, flowId: string, page?: PageRequest): Promise<Page<ExecutionItem>> {
+  async listByFlow(
+    tenant: string,
+    flowId: string,
+    page?: PageRequest,
+    filter: ExecutionFilter = {},
+  ): Promise<Page<ExecutionItem>> {
     if (!ID_PATTERN.test(tenant) || !ID_PATTERN.test(flowId)) return { items: [] };
     return queryPage(
       this.client,
       {
         tableName: this.tableName,
         index: GSI1_NAME,
-        name: 'executionsByFlow',
+        name: `executionsByFlow${filterScope(filter)}`,
+        ...excludeOutside(filter),
         partition: keys.executionsByFlow(tenant, flowId),
         pkPrefix: keys.tenantPrefix(tenant),
         newestFirst: true,
@@ -214,14 +221,19 @@ export class ExecutionStore implements ExecutionStorePort {
     );
   }
 
-  async listByTenant(tenant: string, page?: PageRequest): Promise<Page<ExecutionItem>> {
+  async listByTenant(
+    tenant: string,
+    page?: PageRequest,
+    filter: ExecutionFilter = {},
+  ): Promise<Page<ExecutionItem>> {
     if (!ID_PATTERN.test(tenant)) return { items: [] };
     return queryPage(
       this.client,
       {
         tableName: this.tableName,
         index: GSI2_NAME,
-        name: 'executionsByTenant',
+        name: `executionsByTenant${filterScope(filter)}`,
+        ...excludeOutside(filter),
         partition: keys.executionsByTenant(tenant),
         pkPrefix: keys.tenantPrefix(tenant),
         newestFirst: true,
@@ -307,6 +319,26 @@ export class ExecutionStore implements ExecutionStorePort {
     return item ? toExecution(item) : undefined;
   }
 }
+
+/** The filter's part of a cursor's scope: a cursor made under one filter is refused under another. */
+const filterScope = (filter: ExecutionFilter): string => {
+  const parts: string[] = [];
+  if (filter.status && filter.status.length > 0) parts.push(`status=${[...filter.status].sort().join(',')}`);
+  if (filter.triggerType !== undefined) parts.push(`trigger=${filter.triggerType}`);
+  return parts.length === 0 ? '' : `?${parts.join('&')}`;
+};
+
+/** The `exclude` of a filtered listing (on the index's projected status and trigger). */
+const excludeOutside = (filter: ExecutionFilter): { exclude?: (item: Item) => boolean } => {
+  const statuses = filter.status && filter.status.length > 0 ? new Set<string>(filter.status) : undefined;
+  const triggerType = filter.triggerType;
+  if (!statuses && triggerType === undefined) return {};
+  return {
+    exclude: (item) =>
+      (statuses !== undefined && !statuses.has(item.status as string)) ||
+      (triggerType !== undefined && (item.trigger as { type?: string } | undefined)?.type !== triggerType),
+  };
+};
 
 function packDocuments(execution: ExecutionItem): Item {
   const packed: Item = {};

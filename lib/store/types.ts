@@ -164,6 +164,14 @@ export interface NewExecution {
   idempotencyKey?: string;
 }
 
+/** Narrows an execution listing; every given field must match. */
+export interface ExecutionFilter {
+  /** Any of these statuses. */
+  status?: readonly ExecutionStatus[];
+  /** Started by a trigger of this kind (`api` for `execute`). */
+  triggerType?: ExecutionTrigger['type'];
+}
+
 /** Fields an update may change; omitted fields stay as they are. */
 export interface ExecutionPatch {
   status?: ExecutionStatus;
@@ -191,10 +199,15 @@ export interface ExecutionStorePort {
   get(tenant: string, executionId: string): Promise<ExecutionItem>;
   /** The execution an idempotency key started, if the key is known and not expired. */
   findByIdempotencyKey(tenant: string, key: string): Promise<ExecutionItem | undefined>;
-  /** Executions of one flow, newest first. */
-  listByFlow(tenant: string, flowId: string, page?: PageRequest): Promise<Page<ExecutionItem>>;
-  /** Executions of the tenant, newest first. */
-  listByTenant(tenant: string, page?: PageRequest): Promise<Page<ExecutionItem>>;
+  /** Executions of one flow, newest first; a cursor is bound to the filter it was made with. */
+  listByFlow(
+    tenant: string,
+    flowId: string,
+    page?: PageRequest,
+    filter?: ExecutionFilter,
+  ): Promise<Page<ExecutionItem>>;
+  /** Executions of the tenant, newest first; a cursor is bound to the filter it was made with. */
+  listByTenant(tenant: string, page?: PageRequest, filter?: ExecutionFilter): Promise<Page<ExecutionItem>>;
   /**
    * Every RUNNING or PENDING_REDRIVE execution of every tenant. Scans the table: only for
    * local-mode startup recovery (marking interrupted runs), never on a request path.
@@ -232,6 +245,8 @@ export interface ApiKeyRecord {
   createdBy?: string;
   /** Per-key override of the rate limiter's default. */
   rateLimit?: RateLimit;
+  /** When the key was last seen by the authorizer (kept to the hour, see `markUsed`). */
+  lastUsedAt?: string;
 }
 
 export interface NewApiKey {
@@ -252,6 +267,11 @@ export interface ApiKeyStorePort {
   get(tenant: string, keyId: string): Promise<ApiKeyRecord>;
   /** Revokes a key of the tenant (idempotent); unknown/foreign → `NotFoundError`. */
   revoke(tenant: string, keyId: string): Promise<ApiKeyRecord>;
+  /**
+   * Records that a plaintext key was used at `at`, unless it was already recorded after
+   * `staleBefore` (one conditional write per key per interval, never on every request).
+   */
+  markUsed(plaintext: string, at: Date, staleBefore: Date): Promise<void>;
   /** Keys of the tenant (revoked ones included, with `revokedAt`). */
   list(tenant: string, page?: PageRequest): Promise<Page<ApiKeyRecord>>;
 }

@@ -271,6 +271,21 @@ describe('FlowForge dev stacks', () => {
     expect(JSON.stringify(schedules?.Resource)).toContain(':schedule/flowforge-dev/*');
   });
 
+  it('lets the authorizer write only lastUsedAt of API key items, besides reading the table', () => {
+    const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-authorizer'));
+    const writes = statements.filter((s) =>
+      actionsOf(s).some(
+        (a) => !/:(Get|Query|BatchGet|Describe|Scan|ConditionCheck)/.test(a) && a.startsWith('dynamodb:'),
+      ),
+    );
+    expect(writes).toHaveLength(1);
+    expect(actionsOf(writes[0] ?? {})).toEqual(['dynamodb:UpdateItem']);
+    expect(writes[0]?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEY#*'] },
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+    });
+  });
+
   it('lets the scheduler role invoke only the schedule trigger and dead-letter to the scheduler DLQ', () => {
     const roles = resourcesOf(synth.statelessTemplate, 'AWS::IAM::Role');
     const [roleId] = Object.entries(roles).find(([, role]) =>

@@ -30,6 +30,8 @@ export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<
 export type ApiResult = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
   headers: Record<string, string>;
+  /** Local mode only (`Deps.responseStreaming`): a body the server writes as it is produced. */
+  stream?: AsyncIterable<string>;
 };
 /** The HTTP API Lambda authorizer's request (payload 2.0). */
 export type AuthorizerEvent = APIGatewayRequestAuthorizerEventV2;

@@ -125,8 +125,12 @@ describe('Lambda authorizer', () => {
     createdAt: '2026-01-01T00:00:00.000Z',
     rateLimit: { capacity: 10, refillPerSecond: 5 },
   };
+  const marks: string[] = [];
   const keys = {
     findByKey: async (plaintext: string) => (plaintext === 'ffk_good_key_1234567890' ? record : undefined),
+    markUsed: async (_plaintext: string, at: Date) => {
+      marks.push(at.toISOString());
+    },
   } as never;
   const authorizerEvent = (authorization?: string) =>
     ({ headers: authorization ? { authorization } : {}, identitySource: [] }) as unknown as AuthorizerEvent;
@@ -136,6 +140,29 @@ describe('Lambda authorizer', () => {
       isAuthorized: true,
       context: { tenant: 'acme', keyId: 'k9', scopes: 'flows:read executions:read', rateLimit: '10/5' },
     });
+  });
+
+  it('records when a key was last used, at most once an hour, and a failed record never refuses the key', async () => {
+    marks.length = 0;
+    const now = new Date('2026-06-01T12:00:00.000Z');
+    await authorizeRequest(keys, authorizerEvent('Bearer ffk_good_key_1234567890'), now);
+    expect(marks).toEqual(['2026-06-01T12:00:00.000Z']);
+    const recent = {
+      findByKey: async () => ({ ...record, lastUsedAt: '2026-06-01T11:30:00.000Z' }),
+      markUsed: async () => {
+        marks.push('again');
+      },
+    } as never;
+    await authorizeRequest(recent, authorizerEvent('Bearer ffk_good_key_1234567890'), now);
+    expect(marks).toHaveLength(1);
+    const broken = {
+      findByKey: async () => record,
+      markUsed: async () => {
+        throw new Error('throttled');
+      },
+    } as never;
+    const result = await authorizeRequest(broken, authorizerEvent('Bearer ffk_good_key_1234567890'), now);
+    expect(result.context).toMatchObject({ tenant: 'acme', keyId: 'k9' });
   });
 
   it('passes missing, malformed and unknown keys on as denied, with the reason', async () => {
