@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import type { ActionDefinition } from '../../lib/actions/action.ts';
 import type { IdempotencyStore } from '../../lib/actions/idempotency.ts';
 import { parseTaskPayload, runAction } from '../../lib/actions/run-action.ts';
+import type { PayloadStore } from '../../lib/payloads/payload-store.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 // Leaves the action this long to report a timeout itself before Lambda kills it.
@@ -19,15 +20,16 @@ const DEADLINE_MARGIN_MS = 500;
  * `action`, traces with X-Ray, runs the action through {@link runAction} (config parse, output size
  * limit, and with `options.idempotency` — actions with side effects pass `idempotencyStoreFromEnv()` —
  * at most once per `execution.id + nodeId + attempt`; pure actions leave it out and their bundles
- * carry no DynamoDB client) and
- * rethrows errors as they are, so Step Functions sees their stable `name` as the error type.
+ * carry no DynamoDB client; with `options.payloads` — every handler passes `payloadStoreFromEnv()`,
+ * the bucket `FLOWFORGE_PAYLOAD_BUCKET` — references in the config are resolved and large outputs
+ * offloaded) and rethrows errors as they are, so Step Functions sees their stable `name` as the error type.
  */
 export function createActionHandler(
   // biome-ignore lint/suspicious/noExplicitAny: any action's config type
   action: ActionDefinition<any, unknown>,
-  options: { idempotency?: IdempotencyStore } = {},
+  options: { idempotency?: IdempotencyStore; payloads?: PayloadStore } = {},
 ) {
-  const { idempotency } = options;
+  const { idempotency, payloads } = options;
   metrics.setDefaultDimensions({ action: action.kind });
 
   const run = async (event: unknown, context: Context): Promise<unknown> => {
@@ -47,6 +49,7 @@ export function createActionHandler(
       const remaining = () => context.getRemainingTimeInMillis?.() ?? 900_000;
       return await runAction(action, task, {
         idempotency,
+        payloads,
         logger,
         signal: AbortSignal.timeout(Math.max(1, remaining() - DEADLINE_MARGIN_MS)),
         remainingTimeMs: remaining,

@@ -8,6 +8,12 @@ export interface TaskPayload {
   execution: ExecutionInfo;
   /** 1 for the first attempt, 2 for the first retry, … */
   attempt: number;
+  /**
+   * Which Task of the node this is: absent for the node's own (forward) Task, e.g. `"compensate"`
+   * for its compensation. Part of the idempotency identity, so a second Task of a node never meets
+   * the first one's record.
+   */
+  phase?: string;
 }
 
 /** The `execution` object of the machine state (DESIGN.md §2). */

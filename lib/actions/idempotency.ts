@@ -5,8 +5,8 @@ import type { TaskPayload } from './action.ts';
 import { awsClientConfig } from './aws-client-config.ts';
 
 /**
- * Makes one Task's side effect happen at most once per Task identity: `execution.id`, `nodeId`
- * and `attempt`. A payload delivered again (Lambda retried by Step Functions, redelivered
+ * Makes one Task's side effect happen at most once per Task identity: `execution.id`, `nodeId`,
+ * `attempt` and `phase` (absent for a node's forward Task, `"compensate"` for its compensation). A payload delivered again (Lambda retried by Step Functions, redelivered
  * locally) gets the first run's stored result instead of running again; a run that throws leaves
  * no record, so the next attempt runs.
  */
@@ -19,7 +19,7 @@ export interface IdempotencyStore {
 }
 
 /** The Powertools JMESPath of the Task identity inside the payload. */
-export const TASK_IDENTITY_JMESPATH = '[execution.id, nodeId, attempt]';
+export const TASK_IDENTITY_JMESPATH = '[execution.id, nodeId, attempt, phase]';
 
 /**
  * Powertools' DynamoDB persistence layer shaped for the single FlowForge table: one item per key,

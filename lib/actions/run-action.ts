@@ -1,4 +1,8 @@
 import * as z from 'zod/mini';
+import { DEFAULT_INLINE_BYTES, offload } from '../payloads/offload.ts';
+import { PayloadError, type PayloadStore } from '../payloads/payload-store.ts';
+import { inlineBytesFromEnv } from '../payloads/payload-store-from-env.ts';
+import { containsRef, resolveRefs } from '../payloads/resolve-refs.ts';
 import {
   type ActionDefinition,
   ActionError,
@@ -23,6 +27,27 @@ export interface RunActionOptions {
   signal?: AbortSignal;
   /** The Lambda's remaining time (lets an in-progress idempotency record expire with it). */
   remainingTimeMs?: () => number;
+  /**
+   * Where large outputs go and references in configs come from (DESIGN.md §2.1). Without one,
+   * configs are used as they are and an output over `maxOutputBytes` is refused.
+   */
+  payloads?: PayloadStore;
+  /** Outputs whose JSON is larger are offloaded to `payloads`; default `FLOWFORGE_INLINE_BYTES` or 8192. */
+  inlineBytes?: number;
+}
+
+/**
+ * A payload reference in the config could not be read, or an output could not be offloaded. The
+ * name is the store's: `PayloadNotFound`, `InvalidPayloadKey` (not retryable) or
+ * `PayloadStoreUnavailable` (retryable).
+ */
+export class ActionPayloadError extends ActionError {
+  override readonly retryable: boolean;
+  constructor(error: PayloadError) {
+    super(error.message, { cause: error.message });
+    this.name = error.name;
+    this.retryable = error.name === 'PayloadStoreUnavailable';
+  }
 }
 
 /** A duplicate of a Task that is still running elsewhere. Retryable. */
@@ -62,17 +87,22 @@ export function parseTaskPayload(payload: unknown): TaskPayload {
 }
 
 /**
- * Runs one Task (already checked by {@link parseTaskPayload}) with `action`: parse the config with
- * the action's schema (`InvalidConfig` with the zod issue paths), run (idempotently when a store is
- * given), then refuse an output over the limit (`PayloadTooLarge`, never cut). Errors keep their
- * stable `name`.
+ * Runs one Task (already checked by {@link parseTaskPayload}) with `action`: resolve payload
+ * references anywhere in the config (with `options.payloads`), parse the config with the action's
+ * schema (`InvalidConfig` with the zod issue paths), run (idempotently when a store is given), then
+ * offload an output over `inlineBytes` to the payload store (the Task returns the skeleton; see
+ * `offload`) and refuse what is still over the limit (`PayloadTooLarge`, never cut). Errors keep
+ * their stable `name`. The idempotency identity and config check use the config as delivered
+ * (references unresolved), and a duplicate answers the stored skeleton.
  */
 export async function runAction<Config>(
   action: ActionDefinition<Config, unknown>,
   task: TaskPayload,
   options: RunActionOptions = {},
 ): Promise<unknown> {
-  const parsed = z.safeParse(action.configSchema, task.config);
+  const { payloads } = options;
+  const config = payloads && containsRef(task.config) ? await resolveConfig(task, payloads) : task.config;
+  const parsed = z.safeParse(action.configSchema, config);
   if (!parsed.success) {
     const details = describeIssues(parsed.error.issues);
     throw new InvalidConfigError(`Invalid config for action "${action.kind}": ${details}`, {
@@ -80,14 +110,16 @@ export async function runAction<Config>(
     });
   }
   const limit = options.maxOutputBytes ?? maxOutputBytesFromEnv();
+  const inlineBytes = options.inlineBytes ?? inlineBytesFromEnv(DEFAULT_INLINE_BYTES);
   const execute = async () => {
-    const output = await action.run(parsed.data, {
+    const result = await action.run(parsed.data, {
       nodeId: task.nodeId,
       attempt: task.attempt,
       execution: task.execution,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    const output = payloads ? await offloadOutput(task, result, inlineBytes, payloads) : result;
     const bytes = Buffer.byteLength(JSON.stringify(output ?? null));
     if (bytes > limit)
       throw new PayloadTooLargeError(
@@ -101,6 +133,28 @@ export async function runAction<Config>(
     return await options.idempotency.run(task, execute, { remainingTimeMs: options.remainingTimeMs });
   } catch (error) {
     throw translateIdempotencyError(error);
+  }
+}
+
+async function resolveConfig(task: TaskPayload, payloads: PayloadStore): Promise<Record<string, unknown>> {
+  try {
+    return (await resolveRefs(task.config, (key) => payloads.getJson(key))) as Record<string, unknown>;
+  } catch (error) {
+    throw error instanceof PayloadError ? new ActionPayloadError(error) : error;
+  }
+}
+
+async function offloadOutput(
+  task: TaskPayload,
+  output: unknown,
+  inlineBytes: number,
+  payloads: PayloadStore,
+): Promise<unknown> {
+  const scope = { flowId: task.execution.flowId, executionId: task.execution.id, nodeId: task.nodeId };
+  try {
+    return await offload(output, inlineBytes, (subtree) => payloads.putJson(scope, subtree));
+  } catch (error) {
+    throw error instanceof PayloadError ? new ActionPayloadError(error) : error;
   }
 }
 

@@ -14,4 +14,5 @@ export const taskPayloadSchema: z.ZodMiniType<TaskPayload> = z.looseObject({
     trigger: z.optional(z.object({ id: z.nullable(z.string()), type: z.string() })),
   }),
   attempt: z._default(z.int().check(z.gte(1)), 1),
+  phase: z.optional(z.string().check(z.minLength(1))),
 });

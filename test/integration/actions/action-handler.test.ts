@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +11,11 @@ import { createHttpAction } from '../../../lib/actions/http/index.ts';
 import { createDynamoDbIdempotencyStore, type IdempotencyStore } from '../../../lib/actions/idempotency.ts';
 import { invokeAction } from '../../../lib/actions/invoke-action.ts';
 import { logAction } from '../../../lib/actions/log/index.ts';
+import { transformAction } from '../../../lib/actions/transform/index.ts';
+import { createLocalPayloadStore } from '../../../lib/payloads/local-payload-store.ts';
+import { isPayloadRef, jsonBytes } from '../../../lib/payloads/offload.ts';
+import type { PayloadStore } from '../../../lib/payloads/payload-store.ts';
+import { resolveRefs } from '../../../lib/payloads/resolve-refs.ts';
 import { SsrfGuard } from '../../../lib/security/ssrf-guard.ts';
 import { startTestServer, type TestServer } from './http-test-server.ts';
 import { type LocalTable, startLocalTable } from './local-dynamo.ts';
@@ -220,5 +228,101 @@ describe('invokeAction (the local runner path)', () => {
 
   it('reports an unknown kind', async () => {
     expect((await failure(invokeAction(payload({}, { action: 'nope' })))).name).toBe('UnknownAction');
+  });
+});
+
+describe('large data in the action core (offload outputs, resolve config references)', () => {
+  let dir: string;
+  let payloads: PayloadStore;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ff-action-payloads-'));
+    payloads = createLocalPayloadStore(dir);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('offloads an output over FLOWFORGE_INLINE_BYTES: status and headers inline, body a reference', async () => {
+    const h = createActionHandler(http, { idempotency: store, payloads });
+    const out = (await h(
+      payload({ url: `${server.base}/big?bytes=100000` }, { nodeId: 'big-off' }),
+      lambdaContext,
+    )) as Record<string, unknown>;
+    expect(out.status).toBe(200);
+    expect(isPayloadRef(out.body)).toBe(true);
+    expect(jsonBytes(out)).toBeLessThanOrEqual(8192);
+    expect((out.body as { $ffref: string }).$ffref.startsWith('flow-1/exec-1/big-off/')).toBe(true);
+    const full = (await resolveRefs(out, (key) => payloads.getJson(key))) as { body: string };
+    expect(full.body).toBe('x'.repeat(100_000));
+  });
+
+  it('a duplicate delivery answers the same skeleton without running or writing again', async () => {
+    const h = createActionHandler(http, { idempotency: store, payloads });
+    const task = payload({ url: `${server.base}/big?bytes=50000` }, { nodeId: 'big-dup' });
+    const first = await h(task, lambdaContext);
+    const second = await h(structuredClone(task), lambdaContext);
+    expect(second).toEqual(first);
+    expect(server.seen.filter((r) => r.path === '/big')).toHaveLength(1);
+  });
+
+  it('honours FLOWFORGE_INLINE_BYTES', async () => {
+    vi.stubEnv('FLOWFORGE_INLINE_BYTES', '100000');
+    try {
+      const out = (await invokeAction(
+        payload({ url: `${server.base}/big?bytes=50000` }, { nodeId: 'big-inline' }),
+        { registry: { http: http as never }, payloads },
+      )) as { body: unknown };
+      expect(out.body).toBe('x'.repeat(50_000));
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('resolves references anywhere in the config, transform data included, before the action runs', async () => {
+    const scope = { flowId: 'flow-1', executionId: 'exec-1', nodeId: 'fetch' };
+    const items = Array.from({ length: 500 }, (_, i) => ({ i, pad: 'p'.repeat(40) }));
+    const ref = await payloads.putJson(scope, items);
+    const task = payload(
+      {
+        expression: '$count(nodes.fetch.output.body) + input.extra',
+        data: { input: {}, nodes: { fetch: { status: 'succeeded', output: { status: 200, body: ref } } } },
+      },
+      { action: 'transform', nodeId: 'count' },
+    );
+    // A second reference elsewhere in data (input) is resolved too.
+    (task.config.data as Record<string, unknown>).input = { extra: await payloads.putJson(scope, 1) };
+    expect(await invokeAction(task, { registry: { transform: transformAction as never }, payloads })).toBe(
+      501,
+    );
+  });
+
+  it('fails a Task whose reference is missing with PayloadNotFound (not retryable)', async () => {
+    const missing = { $ffref: 'flow-1/exec-1/fetch/AAAAAAAAAAAAAAAAAAAAAA.json', bytes: 10 };
+    const error = await failure(
+      invokeAction(payload({ message: missing }, { action: 'log' }), {
+        registry: { log: logAction as never },
+        payloads,
+      }),
+    );
+    expect(error.name).toBe('PayloadNotFound');
+    expect((error as unknown as { retryable: boolean }).retryable).toBe(false);
+  });
+});
+
+describe('idempotency identity includes the phase (a compensation is its own Task)', () => {
+  it('runs the compensation of a node although its forward Task has the same execution, node and attempt', async () => {
+    const registry = { http: http as never };
+    const forward = payload(
+      { url: `${server.base}/echo`, method: 'POST', body: 'x' },
+      { nodeId: 'saga-step' },
+    );
+    const compensate = {
+      ...payload({ url: `${server.base}/echo`, method: 'POST', body: 'undo' }, { nodeId: 'saga-step' }),
+      phase: 'compensate',
+    };
+    await invokeAction(forward, { registry, idempotency: store });
+    await invokeAction(compensate, { registry, idempotency: store });
+    await invokeAction(structuredClone(compensate), { registry, idempotency: store });
+    expect(server.seen.map((r) => r.body)).toEqual(['x', 'undo']);
   });
 });
