@@ -89,6 +89,9 @@ export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEv
   }
 
   const rawBody = bodyText(event.body, event.isBase64Encoded);
+  const headers = lowerCaseHeaders(event.headers);
+  if (route.body !== undefined && route.body.mode !== 'raw' && rawBody.trim() !== '')
+    requireJsonContentType(headers['content-type']);
   let body: unknown;
   if (route.body?.mode === 'zod')
     body = parseWith(route.body.schema, parseJsonBody(rawBody) ?? {}, '', 'request body');
@@ -103,7 +106,7 @@ export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEv
     query,
     body,
     rawBody,
-    headers: lowerCaseHeaders(event.headers),
+    headers,
     caller,
     requestId: requestIdOf(event),
     sourceIp: event.requestContext.http.sourceIp,
@@ -111,14 +114,37 @@ export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEv
   const response = await route.handle(request);
   if (response.stream) {
     const headers = { ...response.headers };
+    if (method === 'HEAD') return { statusCode: response.status, headers };
     if (deps.responseStreaming === true)
       return { statusCode: response.status, headers, stream: response.stream };
     let body = '';
     for await (const chunk of response.stream) body += chunk;
     return { statusCode: response.status, headers, body };
   }
-  return jsonResult(response.status, response.body, response.headers);
+  const result = jsonResult(response.status, response.body, response.headers);
+  // HEAD is the GET route's answer without its body (the length says what GET would send).
+  if (method === 'HEAD' && result.body !== undefined) {
+    const { body: dropped, ...rest } = result;
+    return { ...rest, headers: { ...rest.headers, 'content-length': String(Buffer.byteLength(dropped)) } };
+  }
+  return result;
 }
+
+/** `application/json` or any `application/*+json`, parameters allowed (`; charset=utf-8`). */
+const JSON_MEDIA_TYPE = /^application\/(?:[a-z0-9.!#$&^_-]+\+)?json\s*(?:;.*)?$/i;
+
+/** A request body that is not declared as JSON answers 415 (DESIGN.md §3), whatever it holds. */
+const requireJsonContentType = (contentType: string | undefined): void => {
+  if (contentType !== undefined && JSON_MEDIA_TYPE.test(contentType.trim())) return;
+  throw new HttpProblem(
+    415,
+    'Unsupported media type',
+    contentType === undefined
+      ? 'the request body needs Content-Type: application/json'
+      : `the request body must be application/json, not ${JSON.stringify(contentType.slice(0, 100))}`,
+    { headers: { 'accept-post': 'application/json' } },
+  );
+};
 
 /** The API handler as the local server calls it (event, Lambda context) → result. */
 export type ApiHandler = (event: ApiEvent, context: Context) => Promise<ApiResult>;

@@ -114,7 +114,20 @@ const ok = (body: unknown, headers?: Record<string, string>): RouteResponse =>
 const flowIdHeaderDoc = {
   name: 'Idempotency-Key',
   required: false,
-  description: 'the same key starts the same execution only once',
+  description: 'the same key starts the same execution only once; with another body it answers 422',
+};
+
+/** The client's `Idempotency-Key`; an empty (or blank) header is no key at all. */
+const idempotencyKeyOf = (request: RouteRequest): string | undefined => {
+  const key = request.headers['idempotency-key']?.trim();
+  return key === undefined || key === '' ? undefined : key;
+};
+
+const executeResponses = {
+  202: { description: 'the execution started', schema: executionAcceptedSchema },
+  400: { description: 'the body has an unknown key, or the input does not match the input schema' },
+  415: { description: 'the body is not application/json' },
+  422: { description: 'the Idempotency-Key already started an execution with another body' },
 };
 
 /** Every route of the API (DESIGN.md §3). */
@@ -189,10 +202,10 @@ export const routes: readonly RouteDef[] = [
     scope: 'executions:start',
     body: { mode: 'zod', schema: executeByIdBodySchema },
     headers: [flowIdHeaderDoc],
-    responses: { 202: { description: 'the execution started', schema: executionAcceptedSchema } },
+    responses: executeResponses,
     handle: async (request) => {
       const { flowId, input, version } = request.body;
-      const key = request.headers['idempotency-key'];
+      const key = idempotencyKeyOf(request);
       const started = await executions.executeFlow(request.deps, who(request), {
         flowId,
         input,
@@ -223,10 +236,12 @@ export const routes: readonly RouteDef[] = [
     tag: 'flows',
     scope: 'flows:write',
     body: { mode: 'json', doc: definitionBodySchema },
-    headers: [{ name: 'If-Match', required: true, description: 'the version read (ETag), e.g. "3"' }],
+    headers: [
+      { name: 'If-Match', required: true, description: 'the version read (ETag), e.g. "3"; * matches any' },
+    ],
     responses: {
       200: { description: 'the stored flow at its new version', schema: flowViewSchema },
-      409: { description: 'If-Match is stale: another update won' },
+      412: { description: 'If-Match is stale: another update won' },
       428: { description: 'If-Match is missing' },
     },
     handle: async (request) => {
@@ -306,10 +321,10 @@ export const routes: readonly RouteDef[] = [
     scope: 'executions:start',
     body: { mode: 'zod', schema: executeBodySchema },
     headers: [flowIdHeaderDoc],
-    responses: { 202: { description: 'the execution started', schema: executionAcceptedSchema } },
+    responses: executeResponses,
     handle: async (request) => {
       const { input, version } = request.body ?? {};
-      const key = request.headers['idempotency-key'];
+      const key = idempotencyKeyOf(request);
       const started = await executions.executeFlow(request.deps, who(request), {
         flowId: param(request, 'flowId'),
         input,

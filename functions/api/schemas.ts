@@ -146,14 +146,14 @@ export const executionViewSchema = z.object({
   ),
 });
 
-/** `POST /flows/{flowId}/execute`. */
-export const executeBodySchema = z.object({
+/** `POST /flows/{flowId}/execute` (unknown keys answer 400: `{ "name": "Ada" }` is not an input). */
+export const executeBodySchema = z.strictObject({
   input: z.unknown().optional(),
   version: z.number().int().min(1).optional(),
 });
 
-/** `POST /flows/execute`. */
-export const executeByIdBodySchema = z.object({
+/** `POST /flows/execute` (unknown keys answer 400). */
+export const executeByIdBodySchema = z.strictObject({
   flowId: z.string().min(1).max(128),
   input: z.unknown().optional(),
   version: z.number().int().min(1).optional(),

@@ -17,8 +17,19 @@ export const webhookRouteKey = `POST ${apiBasePath}/hooks/{flowId}/{triggerId}`;
 /** Routes that skip the Lambda authorizer, each with the reason a reviewer reads. */
 export const publicRoutes: ReadonlyArray<{ method: apigw.HttpMethod; path: string; reason: string }> = [
   { method: apigw.HttpMethod.GET, path: `${apiBasePath}/health`, reason: 'Liveness probe: answers no data.' },
+  // HEAD works wherever GET does (DESIGN.md §3).
+  {
+    method: apigw.HttpMethod.HEAD,
+    path: `${apiBasePath}/health`,
+    reason: 'Liveness probe: answers no data.',
+  },
   {
     method: apigw.HttpMethod.GET,
+    path: `${apiBasePath}/openapi.json`,
+    reason: 'The public API description: answers no data.',
+  },
+  {
+    method: apigw.HttpMethod.HEAD,
     path: `${apiBasePath}/openapi.json`,
     reason: 'The public API description: answers no data.',
   },
@@ -33,6 +44,7 @@ export const publicRoutes: ReadonlyArray<{ method: apigw.HttpMethod; path: strin
 /** Methods of the authorized catch-all route (OPTIONS stays with the CORS preflight, unauthenticated). */
 const authorizedMethods = [
   apigw.HttpMethod.GET,
+  apigw.HttpMethod.HEAD,
   apigw.HttpMethod.POST,
   apigw.HttpMethod.PUT,
   apigw.HttpMethod.PATCH,
@@ -48,7 +60,7 @@ export interface FlowForgeApiProps {
 }
 
 /**
- * The HTTP API: `GET|POST|PUT|PATCH|DELETE /api/v1/{proxy+}` behind the Lambda authorizer, explicit
+ * The HTTP API: `GET|HEAD|POST|PUT|PATCH|DELETE /api/v1/{proxy+}` behind the Lambda authorizer, explicit
  * public routes for health, openapi.json and webhooks, JSON access logs, stage throttling with a
  * tighter limit on the webhook route, CORS from the settings.
  */

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiHandler, apiRouter, createApiHandler } from '../../functions/api/api-handler.ts';
 import { authorizeRequest, denialReason } from '../../functions/api/authorize-request.ts';
+import type { RouteDef } from '../../functions/api/routes.ts';
 import type { ApiResult, AuthorizerResult } from '../../functions/shared/http/api-event.ts';
 import { HttpProblem } from '../../functions/shared/http/http-problem.ts';
 import { MAX_BODY_BYTES } from '../../functions/shared/http/parse.ts';
@@ -453,6 +454,7 @@ async function handleRequest(
   };
 
   let result: ApiResult;
+  let routed: { route: RouteDef; params: Record<string, string> } | undefined;
   if (body === null) {
     result = problemResult(
       new HttpProblem(413, 'Payload too large', `the request body is larger than ${MAX_BODY_BYTES} bytes`),
@@ -460,6 +462,7 @@ async function handleRequest(
   } else {
     const match = apiRouter.match(event.requestContext.http.method, event.rawPath);
     if (match.kind === 'found') {
+      routed = match;
       event.routeKey = `${match.route.method} ${match.route.path}`;
       event.requestContext.routeKey = event.routeKey;
       event.pathParameters = match.params;
@@ -485,12 +488,11 @@ async function handleRequest(
         ? problemResult(new UnauthorizedError(denied))
         : await context.api(event, lambdaContext(event));
   }
-  if (
-    result.statusCode === 204 &&
-    event.requestContext.http.method === 'DELETE' &&
-    event.rawPath.startsWith('/api/v1/keys/')
-  ) {
-    context.authorizerCache.clear();
+  // A revoked key stops working at once: its cached answers go, by key id (the route the router
+  // matched, whatever the path looked like: a path that names no route was never routed).
+  if (result.statusCode === 204 && routed?.route.operationId === 'revokeKey') {
+    const keyId = routed.params.keyId;
+    if (keyId !== undefined) context.authorizerCache.forgetKey(keyId);
   }
   const headers: Record<string, string> = { ...result.headers };
   if (body === null) headers.connection = 'close';
@@ -550,8 +552,12 @@ class AuthorizerCache {
     return result;
   }
 
-  clear(): void {
-    this.entries.clear();
+  /** Drops every cached answer for `keyId`, whichever header spelling brought it in. */
+  forgetKey(keyId: string): void {
+    for (const [header, entry] of this.entries) {
+      if ('keyId' in entry.result.context && entry.result.context.keyId === keyId)
+        this.entries.delete(header);
+    }
   }
 }
 

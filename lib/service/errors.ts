@@ -57,6 +57,22 @@ export class ConflictError extends ServiceError {
   }
 }
 
+/** The version an update is based on (`If-Match`) is no longer the latest: another update won. */
+export class PreconditionFailedError extends ServiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PreconditionFailed';
+  }
+}
+
+/** An `Idempotency-Key` already started an execution with another request body. */
+export class IdempotencyKeyReusedError extends ServiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdempotencyKeyReused';
+  }
+}
+
 /** An update came without the version it is based on (`If-Match`). */
 export class PreconditionRequiredError extends ServiceError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-record.ts';
 import { ExecutionNotFoundError } from '../runtime/state-machines.ts';
+import { canonicalHash } from '../security/canonical-json.ts';
 import { NotFoundError, VersionConflictError } from '../store/errors.ts';
 import type { ExecutionFilter, ExecutionItem, PageRequest } from '../store/types.ts';
 import { recordAudit } from './audit.ts';
@@ -38,6 +39,9 @@ export async function executeFlow(
       trigger: { id: null, type: 'api' },
       // A client's key is scoped to the flow: the same key on another flow is another start.
       idempotencyKey: freshKey ? randomUUID() : `api:${request.flowId}:${request.idempotencyKey}`,
+      ...(freshKey
+        ? {}
+        : { requestHash: canonicalHash({ input: request.input ?? {}, version: request.version ?? null }) }),
     },
     { freshKey },
   );

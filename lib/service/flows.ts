@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompileError, type CompileResult } from '../compiler/types.ts';
 import type { DeployedMachine } from '../runtime/state-machines.ts';
+import { VersionConflictError } from '../store/errors.ts';
 import type { FlowVersion, NewFlowVersion, Page, PageRequest } from '../store/types.ts';
 import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
 import { validateDefinition } from '../workflow/validate-definition.ts';
@@ -8,7 +9,7 @@ import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
 import {
-  ConflictError,
+  PreconditionFailedError,
   PreconditionRequiredError,
   RequestValidationError,
   UnprocessableError,
@@ -103,17 +104,22 @@ export async function createFlow(deps: Deps, caller: Caller, raw: unknown): Prom
   return flowView(saved, { createdAt: saved.createdAt, updatedAt: saved.createdAt }, triggers);
 }
 
-/** Reads the version an `If-Match` header names: `"3"`, `W/"3"` or `3`. */
-export const parseIfMatch = (header: string | undefined): number | undefined => {
+/**
+ * Reads the version an `If-Match` header names: `"3"`, `W/"3"` or `3`; `*` (any version) is
+ * `'any'`; absent is `undefined`; anything else is `NaN` (matches no version).
+ */
+export const parseIfMatch = (header: string | undefined): number | 'any' | undefined => {
   if (header === undefined || header.trim() === '') return undefined;
+  if (header.trim() === '*') return 'any';
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
   return match?.[1] === undefined ? Number.NaN : Number(match[1]);
 };
 
 /**
- * `PUT /flows/{flowId}`: saves the next version if `ifMatch` is still the latest one. Missing →
- * `PreconditionRequiredError` (428); stale (or not a version) → `ConflictError` / the store's
- * `VersionConflictError` (409) — of two concurrent updates from the same version exactly one wins.
+ * `PUT /flows/{flowId}`: saves the next version if `ifMatch` is still the latest one (`*` matches
+ * any). Missing → `PreconditionRequiredError` (428); stale (or not a version) →
+ * `PreconditionFailedError` (412) — of two concurrent updates from the same version exactly one
+ * wins, and the version it stored names the machine it deployed (each deploy is its own version).
  */
 export async function updateFlow(
   deps: Deps,
@@ -122,24 +128,26 @@ export async function updateFlow(
   ifMatch: string | undefined,
   raw: unknown,
 ): Promise<FlowView> {
-  const expected = parseIfMatch(ifMatch);
-  if (expected === undefined) {
+  const wanted = parseIfMatch(ifMatch);
+  if (wanted === undefined) {
     throw new PreconditionRequiredError('updating a flow needs If-Match with the version it is based on');
   }
   const head = await deps.stores.flows.getFlow(caller.tenantId, flowId);
   const { definition, compiled } = prepare(deps, raw);
+  const expected = wanted === 'any' ? head.latestVersion : wanted;
   if (Number.isNaN(expected) || head.latestVersion !== expected) {
-    throw new ConflictError(
+    throw new PreconditionFailedError(
       `flow ${flowId} is at version ${head.latestVersion}, not ${ifMatch ?? ''}`.trim(),
     );
   }
   const machine = await deploy(deps, caller, flowId, expected + 1, compiled);
-  const saved = await deps.stores.flows.saveVersion(
-    caller.tenantId,
-    flowId,
-    expected,
-    versionInput(caller, definition, compiled, machine),
-  );
+  const saved = await deps.stores.flows
+    .saveVersion(caller.tenantId, flowId, expected, versionInput(caller, definition, compiled, machine))
+    .catch((error: unknown) => {
+      if (error instanceof VersionConflictError)
+        throw new PreconditionFailedError(error.message, { cause: error });
+      throw error;
+    });
   const triggers = await registerTriggers(deps, saved);
   await recordAudit(deps, caller, 'flow.update', `flow/${flowId}`, { version: saved.version });
   return flowView(saved, { createdAt: head.createdAt, updatedAt: saved.createdAt }, triggers);

@@ -6,7 +6,7 @@ import type { ExecutionItem, FlowVersion } from '../store/types.ts';
 import { checkInputSchema } from '../triggers/check-input-schema.ts';
 import type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
 import type { Deps } from './deps.ts';
-import { RequestValidationError } from './errors.ts';
+import { IdempotencyKeyReusedError, RequestValidationError } from './errors.ts';
 import { loadFlowVersion } from './flow-versions.ts';
 
 export type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
@@ -49,6 +49,7 @@ export async function startExecution(
   const known = options.freshKey
     ? undefined
     : await executions.findByIdempotencyKey(tenantId, request.idempotencyKey);
+  if (known) assertSameRequest(known, request);
   if (known && !needsStart(known)) return alreadyStarted(known);
 
   const executionId = executionNameFor(request.trigger.type, request.idempotencyKey);
@@ -65,13 +66,16 @@ export async function startExecution(
         trigger: request.trigger,
         input,
         idempotencyKey: request.idempotencyKey,
+        ...(request.requestHash === undefined ? {} : { requestHash: request.requestHash }),
         status: 'RUNNING',
       });
+      if (!created.created) assertSameRequest(created.execution, request);
       if (!created.created && !needsStart(created.execution)) return alreadyStarted(created.execution);
       record = created.execution;
     } catch (error) {
       if (!(error instanceof AlreadyExistsError)) throw error;
       const existing = await executions.get(tenantId, executionId);
+      assertSameRequest(existing, request);
       return alreadyStarted(existing);
     }
   }
@@ -119,6 +123,16 @@ export async function startExecution(
     throw error;
   }
 }
+
+/** The same idempotency key with another request body is refused (422), never answered as the first run. */
+const assertSameRequest = (known: ExecutionItem, request: StartExecutionRequest): void => {
+  if (known.requestHash === undefined || request.requestHash === undefined) return;
+  if (known.requestHash !== request.requestHash) {
+    throw new IdempotencyKeyReusedError(
+      `Idempotency-Key already started execution ${known.executionId} with another request body`,
+    );
+  }
+};
 
 /** A record that was written but never handed to the state machine (the writer died or is mid-start). */
 const needsStart = (execution: ExecutionItem): boolean =>

@@ -85,6 +85,7 @@ export class ExecutionStore implements ExecutionStorePort {
       nodes: {},
       executionArn: input.executionArn,
       idempotencyKey: input.idempotencyKey,
+      requestHash: input.requestHash,
       updatedAt: startedAt,
     });
     const documents = packDocuments(execution);
@@ -101,6 +102,7 @@ export class ExecutionStore implements ExecutionStorePort {
       startedAt,
       executionArn: execution.executionArn,
       idempotencyKey: execution.idempotencyKey,
+      requestHash: execution.requestHash,
       updatedAt: startedAt,
       ...documents,
       gsi1pk: keys.executionsByFlow(tenant, execution.flowId),
@@ -370,6 +372,7 @@ function toExecution(item: Item): ExecutionItem {
     nodes: (unpackJson(item.nodes) ?? {}) as ExecutionItem['nodes'],
     executionArn: item.executionArn as string | undefined,
     idempotencyKey: item.idempotencyKey as string | undefined,
+    requestHash: item.requestHash as string | undefined,
     updatedAt: item.updatedAt as string,
   });
 }

@@ -147,6 +147,8 @@ export interface ExecutionItem {
   /** The Step Functions (or local) execution ARN, once started. */
   executionArn?: string;
   idempotencyKey?: string;
+  /** Hash of the request that started it with `idempotencyKey` (the same key with another body is refused). */
+  requestHash?: string;
   updatedAt: string;
 }
 
@@ -162,6 +164,8 @@ export interface NewExecution {
   executionArn?: string;
   /** The same key (per tenant) within `idempotencyTtlSeconds` (default 24 h) returns the same execution. */
   idempotencyKey?: string;
+  /** Hash of the client request behind `idempotencyKey` (see `ExecutionItem.requestHash`). */
+  requestHash?: string;
 }
 
 /** Narrows an execution listing; every given field must match. */

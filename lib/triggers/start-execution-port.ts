@@ -18,6 +18,11 @@ export interface StartExecutionRequest {
   trigger: { id: string | null; type: TriggerType };
   /** Same key → same execution: the use case derives the execution name from it and dedupes. */
   idempotencyKey: string;
+  /**
+   * Hash of the client's request behind a client-chosen key: the same key with another hash is
+   * refused (`IdempotencyKeyReusedError`) instead of answering the first execution.
+   */
+  requestHash?: string;
 }
 
 export interface StartExecutionResult {

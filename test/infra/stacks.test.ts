@@ -308,6 +308,8 @@ describe('FlowForge dev stacks', () => {
     expect(open.sort()).toEqual([
       'GET /api/v1/health',
       'GET /api/v1/openapi.json',
+      'HEAD /api/v1/health',
+      'HEAD /api/v1/openapi.json',
       'POST /api/v1/hooks/{flowId}/{triggerId}',
     ]);
     const authorized = routes.filter((r) => r.Properties?.AuthorizationType !== 'NONE');
@@ -315,7 +317,7 @@ describe('FlowForge dev stacks', () => {
     for (const route of authorized) {
       expect(route.Properties?.AuthorizationType).toBe('CUSTOM');
       expect(route.Properties?.AuthorizerId).toBeDefined();
-      expect(route.Properties?.RouteKey).toMatch(/^(GET|POST|PUT|PATCH|DELETE) \/api\/v1\/\{proxy\+\}$/);
+      expect(route.Properties?.RouteKey).toMatch(/^(GET|HEAD|POST|PUT|PATCH|DELETE) \/api\/v1\/\{proxy\+\}$/);
     }
     synth.statelessTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',

@@ -72,9 +72,11 @@ export const parseWith = <S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new HttpProblem(400, 'Invalid request', `the ${what} is invalid`, {
-    errors: result.error.issues.map((issue) => ({
-      path: pointer(prefix, issue.path),
-      message: issue.message,
-    })),
+    // An unknown key is reported at its own pointer (`/name`), not at the object holding it.
+    errors: result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: pointer(prefix, [...issue.path, key]), message: 'unknown key' }))
+        : [{ path: pointer(prefix, issue.path), message: issue.message }],
+    ),
   });
 };

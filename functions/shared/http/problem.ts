@@ -1,6 +1,8 @@
 import {
   ConflictError,
   ForbiddenError,
+  IdempotencyKeyReusedError,
+  PreconditionFailedError,
   PreconditionRequiredError,
   RequestValidationError,
   ResourceNotFoundError,
@@ -37,6 +39,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   404: ['not-found', 'Not found'],
   405: ['method-not-allowed', 'Method not allowed'],
   409: ['conflict', 'Conflict'],
+  412: ['precondition-failed', 'Precondition failed'],
   413: ['payload-too-large', 'Payload too large'],
   415: ['unsupported-media-type', 'Unsupported media type'],
   422: ['unprocessable', 'Unprocessable content'],
@@ -78,6 +81,8 @@ const statusOf = (error: unknown): number => {
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof ResourceNotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
+  if (error instanceof PreconditionFailedError) return 412;
+  if (error instanceof IdempotencyKeyReusedError) return 422;
   if (error instanceof UnprocessableError) return 422;
   if (error instanceof PreconditionRequiredError) return 428;
   if (error instanceof TooManyRequestsError) return 429;

@@ -63,17 +63,27 @@ export class Router<R extends Routable> {
     this.compiled = routes.map(compile).sort((a, b) => literals(b) - literals(a));
   }
 
-  /** Finds the route of `method` + `path` (a raw path: no query string, percent-encoded). */
+  /**
+   * Finds the route of `method` + `path` (a raw path: no query string, percent-encoded). A path with
+   * an empty segment (`//api/v1/keys/x`, `/api/v1//flows`) or a trailing slash names no route: it
+   * is not found, never routed as if it were the clean path. HEAD is answered by the GET route.
+   */
   match(method: string, path: string): RouteMatch<R> {
-    const parts = path.split('/').filter((s) => s !== '');
+    if (!path.startsWith('/')) return { kind: 'not-found' };
+    const parts = path.slice(1).split('/');
+    if (parts.some((part) => part === '')) return { kind: 'not-found' };
+    const wanted = method.toUpperCase();
     const allowed: HttpMethod[] = [];
+    let getRoute: { route: R; params: Record<string, string> } | undefined;
     for (const compiled of this.compiled) {
       const params = matchSegments(compiled, parts);
       if (params === null) continue;
-      if (compiled.route.method === method.toUpperCase())
-        return { kind: 'found', route: compiled.route, params };
+      if (compiled.route.method === wanted) return { kind: 'found', route: compiled.route, params };
+      if (compiled.route.method === 'GET') getRoute ??= { route: compiled.route, params };
       if (!allowed.includes(compiled.route.method)) allowed.push(compiled.route.method);
     }
+    if (wanted === 'HEAD' && getRoute) return { kind: 'found', ...getRoute };
+    if (getRoute && !allowed.includes('HEAD')) allowed.push('HEAD');
     return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
   }
 }

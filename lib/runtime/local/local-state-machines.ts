@@ -110,18 +110,32 @@ export class LocalStateMachines implements StateMachines {
     if (this.options.validateOnDeploy) validateLocalMachine(request.asl);
     else checkMachineStructure(request.asl);
     const stateMachineArn = `${ARN_PREFIX}:stateMachine:${request.tenantId}-${request.flowId}`;
+    // As Step Functions publishes: every deploy is a new, immutable version number of the machine,
+    // so two concurrent saves of the same flow version never overwrite each other's machine.
     const machine: PersistedMachine = {
       stateMachineArn,
-      versionArn: `${stateMachineArn}:${request.version}`,
+      versionArn: `${stateMachineArn}:${this.nextPublishedVersion(stateMachineArn)}`,
       tenantId: request.tenantId,
       flowId: request.flowId,
       version: request.version,
       type: request.type,
       asl: request.asl,
     };
-    await this.journal.saveMachine(machine);
+    // Claimed before the journal write, so that a concurrent deploy picks the next number.
     this.machines.set(machine.versionArn, machine);
+    await this.journal.saveMachine(machine);
     return { stateMachineArn, versionArn: machine.versionArn };
+  }
+
+  /** One more than the highest version number published for `stateMachineArn` (1 for a new machine). */
+  private nextPublishedVersion(stateMachineArn: string): number {
+    let highest = 0;
+    for (const deployed of this.machines.values()) {
+      if (deployed.stateMachineArn !== stateMachineArn) continue;
+      const n = Number(deployed.versionArn.slice(stateMachineArn.length + 1));
+      if (Number.isInteger(n) && n > highest) highest = n;
+    }
+    return highest + 1;
   }
 
   async start(request: StartRequest): Promise<StartResult> {

@@ -65,7 +65,7 @@ describe('HTTP API end to end on the local server', () => {
     expect(bad.body.requestId).toBe(bad.headers.get('x-request-id'));
   });
 
-  it('updates with If-Match: missing → 428, two racing PUTs from one version → one 200 and one 409', async () => {
+  it('updates with If-Match: missing → 428, two racing PUTs from one version → one 200 and one 412', async () => {
     const missing = await api.request('PUT', `/api/v1/flows/${flowId}`, { key, body: logFlow('greeter v2') });
     expect(missing.status).toBe(428);
     const race = await Promise.all(
@@ -77,18 +77,18 @@ describe('HTTP API end to end on the local server', () => {
         }),
       ),
     );
-    expect(race.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(race.map((r) => r.status).sort()).toEqual([200, 412]);
     const winner = race.find((r) => r.status === 200);
     expect(winner?.body.version).toBe(2);
     expect(winner?.headers.get('etag')).toBe('"2"');
-    const loser = race.find((r) => r.status === 409);
-    expect(loser?.body.status).toBe(409);
+    const loser = race.find((r) => r.status === 412);
+    expect(loser?.body.status).toBe(412);
     const stale = await api.request('PUT', `/api/v1/flows/${flowId}`, {
       key,
       body: logFlow('late'),
       headers: { 'if-match': '"1"' },
     });
-    expect(stale.status).toBe(409);
+    expect(stale.status).toBe(412);
   });
 
   it('executes (202), dedupes by Idempotency-Key, and reports per-node results when SUCCEEDED', async () => {

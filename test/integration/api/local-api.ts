@@ -48,10 +48,8 @@ export async function startTestApi(options: { timeScale?: number } = {}): Promis
     const key = requestOptions.key === undefined ? adminKey : requestOptions.key;
     if (key !== null) headers.authorization = `Bearer ${key}`;
     let body: string | undefined = requestOptions.rawBody;
-    if (body === undefined && requestOptions.body !== undefined) {
-      body = JSON.stringify(requestOptions.body);
-      headers['content-type'] ??= 'application/json';
-    }
+    if (body === undefined && requestOptions.body !== undefined) body = JSON.stringify(requestOptions.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
     const response = await fetch(`${server.url}${path}`, {
       method,
       headers,

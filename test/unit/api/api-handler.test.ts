@@ -80,7 +80,7 @@ describe('API handler', () => {
     expect((await handler(event('GET', '/api/v2/flows', reader), context)).statusCode).toBe(404);
     const wrong = await handler(event('PATCH', '/api/v1/flows', reader), context);
     expect(wrong.statusCode).toBe(405);
-    expect(wrong.headers.allow).toBe('POST, GET');
+    expect(wrong.headers.allow).toBe('POST, GET, HEAD');
   });
 
   it('hides an unexpected error behind "internal error" and the request id', async () => {

@@ -36,7 +36,7 @@ describe('Router', () => {
   it('answers the allowed methods of a known path, and not-found for the rest', () => {
     expect(router.match('DELETE', '/api/v1/flows/x')).toEqual({
       kind: 'method-not-allowed',
-      allowed: ['GET', 'PUT'],
+      allowed: ['GET', 'PUT', 'HEAD'],
     });
     expect(router.match('GET', '/api/v1/nope')).toEqual({ kind: 'not-found' });
     expect(router.match('GET', '/api/v1/flows/%E0%A4%A')).toEqual({ kind: 'not-found' });
