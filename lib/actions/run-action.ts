@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
-import { DEFAULT_INLINE_BYTES, offload } from '../payloads/offload.ts';
+import { inlineBytesFromEnv, offload } from '../payloads/offload.ts';
 import { PayloadError, type PayloadStore } from '../payloads/payload-store.ts';
-import { inlineBytesFromEnv } from '../payloads/payload-store-from-env.ts';
 import { containsRef, resolveRefs } from '../payloads/resolve-refs.ts';
 import {
   type ActionDefinition,
@@ -110,7 +109,7 @@ export async function runAction<Config>(
     });
   }
   const limit = options.maxOutputBytes ?? maxOutputBytesFromEnv();
-  const inlineBytes = options.inlineBytes ?? inlineBytesFromEnv(DEFAULT_INLINE_BYTES);
+  const inlineBytes = options.inlineBytes ?? inlineBytesFromEnv();
   const execute = async () => {
     const result = await action.run(parsed.data, {
       nodeId: task.nodeId,

@@ -3,6 +3,12 @@ import type { PayloadRef } from './payload-store.ts';
 /** Default of `FLOWFORGE_INLINE_BYTES`: outputs whose JSON is larger are offloaded. */
 export const DEFAULT_INLINE_BYTES = 8192;
 
+/** `FLOWFORGE_INLINE_BYTES` when it is a positive integer, else {@link DEFAULT_INLINE_BYTES}. */
+export function inlineBytesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.FLOWFORGE_INLINE_BYTES);
+  return Number.isInteger(value) && value > 0 ? value : DEFAULT_INLINE_BYTES;
+}
+
 /** Subtrees at most this large are never replaced (a reference is ~90 bytes; nothing to gain). */
 const MIN_OFFLOAD_BYTES = 256;
 /** A child holding at least this share of its parent is offloaded instead of the parent, keeping the parent's small fields inline. */

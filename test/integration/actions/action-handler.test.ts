@@ -270,7 +270,7 @@ describe('large data in the action core (offload outputs, resolve config referen
     try {
       const out = (await invokeAction(
         payload({ url: `${server.base}/big?bytes=50000` }, { nodeId: 'big-inline' }),
-        { registry: { http: http as never }, payloads },
+        { registry: { http: async () => http as never }, payloads },
       )) as { body: unknown };
       expect(out.body).toBe('x'.repeat(50_000));
     } finally {
@@ -291,16 +291,16 @@ describe('large data in the action core (offload outputs, resolve config referen
     );
     // A second reference elsewhere in data (input) is resolved too.
     (task.config.data as Record<string, unknown>).input = { extra: await payloads.putJson(scope, 1) };
-    expect(await invokeAction(task, { registry: { transform: transformAction as never }, payloads })).toBe(
-      501,
-    );
+    expect(
+      await invokeAction(task, { registry: { transform: async () => transformAction as never }, payloads }),
+    ).toBe(501);
   });
 
   it('fails a Task whose reference is missing with PayloadNotFound (not retryable)', async () => {
     const missing = { $ffref: 'flow-1/exec-1/fetch/AAAAAAAAAAAAAAAAAAAAAA.json', bytes: 10 };
     const error = await failure(
       invokeAction(payload({ message: missing }, { action: 'log' }), {
-        registry: { log: logAction as never },
+        registry: { log: async () => logAction as never },
         payloads,
       }),
     );
@@ -311,7 +311,7 @@ describe('large data in the action core (offload outputs, resolve config referen
 
 describe('idempotency identity includes the phase (a compensation is its own Task)', () => {
   it('runs the compensation of a node although its forward Task has the same execution, node and attempt', async () => {
-    const registry = { http: http as never };
+    const registry = { http: async () => http as never };
     const forward = payload(
       { url: `${server.base}/echo`, method: 'POST', body: 'x' },
       { nodeId: 'saga-step' },
