@@ -36,12 +36,19 @@ export interface PersistedExecution {
  * Where local mode keeps deployed machines and executions between process restarts. Saves
  * replace the whole entry; implementations must make each save atomic (a reader never sees a
  * half-written entry) and must not share the objects they are given or return.
+ *
+ * Start-up reads only what a restart must act on — the machines and the executions last saved as
+ * `RUNNING` — so it costs the same with 10 or 100,000 past executions; a finished one is read when
+ * it is asked for.
  */
 export interface ExecutionJournal {
   loadMachines(): Promise<PersistedMachine[]>;
   saveMachine(machine: PersistedMachine): Promise<void>;
   removeMachine(versionArn: string): Promise<void>;
-  loadExecutions(): Promise<PersistedExecution[]>;
+  /** The executions whose latest save had status `RUNNING`. */
+  loadRunning(): Promise<PersistedExecution[]>;
+  /** One execution by ARN, whatever its status; undefined when it was never saved. */
+  loadExecution(executionArn: string): Promise<PersistedExecution | undefined>;
   saveExecution(execution: PersistedExecution): Promise<void>;
 }
 
@@ -59,8 +66,14 @@ export class InMemoryExecutionJournal implements ExecutionJournal {
   async removeMachine(versionArn: string): Promise<void> {
     this.machines.delete(versionArn);
   }
-  async loadExecutions(): Promise<PersistedExecution[]> {
-    return [...this.executions.values()].map((execution) => structuredClone(execution));
+  async loadRunning(): Promise<PersistedExecution[]> {
+    return [...this.executions.values()]
+      .filter((execution) => execution.record.status === 'RUNNING')
+      .map((execution) => structuredClone(execution));
+  }
+  async loadExecution(executionArn: string): Promise<PersistedExecution | undefined> {
+    const execution = this.executions.get(executionArn);
+    return execution && structuredClone(execution);
   }
   async saveExecution(execution: PersistedExecution): Promise<void> {
     this.executions.set(execution.executionArn, structuredClone(execution));
@@ -70,22 +83,28 @@ export class InMemoryExecutionJournal implements ExecutionJournal {
 /**
  * A journal of JSON files under a data dir: `<dataDir>/machines/<id>.json` and
  * `<dataDir>/executions/<id>.json`, `<id>` being a digest of the ARN (ARNs hold characters file
- * systems refuse, and may be long). Each save writes a temporary file and renames it over the old
- * one, so a process killed mid-write leaves the previous entry intact; leftover temporary files are
- * ignored on load.
+ * systems refuse, and may be long), plus an empty marker `<dataDir>/running/<id>` while an
+ * execution's latest save is `RUNNING` — the only executions a start-up reads. Each save writes a
+ * temporary file and renames it over the old one, so a process killed mid-write leaves the previous
+ * entry intact; leftover temporary files are ignored on load. The marker is created before a
+ * RUNNING entry is written and removed after a finished one is, so a kill between the two steps
+ * leaves at worst a marker whose entry says finished (skipped on load).
  */
 export class FileExecutionJournal implements ExecutionJournal {
   private readonly machinesDir: string;
   private readonly executionsDir: string;
+  private readonly runningDir: string;
   private sequence = 0;
 
   constructor(readonly dataDir: string) {
     this.machinesDir = join(dataDir, 'machines');
     this.executionsDir = join(dataDir, 'executions');
+    this.runningDir = join(dataDir, 'running');
   }
 
-  loadMachines(): Promise<PersistedMachine[]> {
-    return this.loadAll<PersistedMachine>(this.machinesDir);
+  async loadMachines(): Promise<PersistedMachine[]> {
+    const names = await listJson(this.machinesDir);
+    return Promise.all(names.map((name) => readJson<PersistedMachine>(join(this.machinesDir, name))));
   }
   saveMachine(machine: PersistedMachine): Promise<void> {
     return this.write(this.machinesDir, machine.versionArn, machine);
@@ -93,11 +112,40 @@ export class FileExecutionJournal implements ExecutionJournal {
   async removeMachine(versionArn: string): Promise<void> {
     await rm(join(this.machinesDir, fileName(versionArn)), { force: true });
   }
-  loadExecutions(): Promise<PersistedExecution[]> {
-    return this.loadAll<PersistedExecution>(this.executionsDir);
+
+  async loadRunning(): Promise<PersistedExecution[]> {
+    const entries: PersistedExecution[] = [];
+    for (const marker of (await listDir(this.runningDir)).sort()) {
+      const entry = await readJson<PersistedExecution>(join(this.executionsDir, marker)).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        },
+      );
+      if (entry?.record.status === 'RUNNING') entries.push(entry);
+    }
+    return entries;
   }
-  saveExecution(execution: PersistedExecution): Promise<void> {
-    return this.write(this.executionsDir, execution.executionArn, execution);
+
+  async loadExecution(executionArn: string): Promise<PersistedExecution | undefined> {
+    try {
+      return await readJson<PersistedExecution>(join(this.executionsDir, fileName(executionArn)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async saveExecution(execution: PersistedExecution): Promise<void> {
+    const marker = join(this.runningDir, fileName(execution.executionArn));
+    if (execution.record.status === 'RUNNING') {
+      await mkdir(this.runningDir, { recursive: true });
+      await writeFile(marker, '');
+      await this.write(this.executionsDir, execution.executionArn, execution);
+    } else {
+      await this.write(this.executionsDir, execution.executionArn, execution);
+      await rm(marker, { force: true });
+    }
   }
 
   private async write(dir: string, arn: string, value: unknown): Promise<void> {
@@ -107,21 +155,23 @@ export class FileExecutionJournal implements ExecutionJournal {
     await writeFile(temporary, JSON.stringify(value));
     await rename(temporary, target);
   }
+}
 
-  private async loadAll<T>(dir: string): Promise<T[]> {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const entries: T[] = [];
-    for (const name of names.filter((file) => file.endsWith('.json')).sort()) {
-      entries.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as T);
-    }
-    return entries;
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
+}
+
+async function listJson(dir: string): Promise<string[]> {
+  return (await listDir(dir)).filter((file) => file.endsWith('.json')).sort();
+}
+
+async function readJson<T>(path: string): Promise<T> {
+  return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
 function fileName(arn: string): string {

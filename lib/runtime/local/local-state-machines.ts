@@ -145,7 +145,7 @@ export class LocalStateMachines implements StateMachines {
     if (!machine)
       throw new RuntimeError(`State machine version ${request.machine.versionArn} is not deployed`);
     const executionArn = `${machine.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
-    const existing = this.executions.get(executionArn);
+    const existing = await this.find(executionArn);
     if (existing) {
       return {
         executionArn,
@@ -178,12 +178,12 @@ export class LocalStateMachines implements StateMachines {
 
   async describe(executionArn: string): Promise<ExecutionRecord> {
     await this.ready;
-    return structuredClone(this.currentRecord(this.slot(executionArn)));
+    return structuredClone(this.currentRecord(await this.slot(executionArn)));
   }
 
   async stop(executionArn: string, reason: { error: string; cause: string }): Promise<void> {
     await this.ready;
-    const slot = this.slot(executionArn);
+    const slot = await this.slot(executionArn);
     if (slot.run) {
       slot.run.abort({ error: reason.error, cause: reason.cause });
       await slot.done;
@@ -196,7 +196,7 @@ export class LocalStateMachines implements StateMachines {
   async redrive(executionArn: string): Promise<void> {
     await this.ready;
     this.assertOpen();
-    const slot = this.slot(executionArn);
+    const slot = await this.slot(executionArn);
     const { status } = slot.entry.record;
     if (slot.run || !REDRIVABLE.has(status)) {
       throw new ExecutionConflictError(
@@ -334,21 +334,33 @@ export class LocalStateMachines implements StateMachines {
     if (this.closed) throw new RuntimeError('LocalStateMachines is closed');
   }
 
-  private slot(executionArn: string): Slot {
-    const slot = this.executions.get(executionArn);
+  private async slot(executionArn: string): Promise<Slot> {
+    const slot = await this.find(executionArn);
     if (!slot) throw new ExecutionNotFoundError(`Execution ${executionArn} does not exist`);
     return slot;
   }
 
+  /** An execution of this process, or one of an earlier process read from the journal (then kept). */
+  private async find(executionArn: string): Promise<Slot | undefined> {
+    const known = this.executions.get(executionArn);
+    if (known) return known;
+    const entry = await this.journal.loadExecution(executionArn);
+    if (!entry) return undefined;
+    // Another call may have read it meanwhile: keep the first slot, so one execution has one writer.
+    const raced = this.executions.get(executionArn);
+    if (raced) return raced;
+    const slot = this.newSlot(entry);
+    this.executions.set(executionArn, slot);
+    return slot;
+  }
+
+  /** Reads the machines and marks the executions the last process left RUNNING as INTERRUPTED. */
   private async load(): Promise<void> {
     for (const machine of await this.journal.loadMachines()) this.machines.set(machine.versionArn, machine);
-    for (const entry of await this.journal.loadExecutions()) {
-      const slot = this.newSlot(entry);
-      this.executions.set(entry.executionArn, slot);
-      if (entry.record.status === 'RUNNING') {
-        entry.record = interrupted(entry.record, entry.updatedAt);
-        await this.journal.saveExecution(entry);
-      }
+    for (const entry of await this.journal.loadRunning()) {
+      this.executions.set(entry.executionArn, this.newSlot(entry));
+      entry.record = interrupted(entry.record, entry.updatedAt);
+      await this.journal.saveExecution(entry);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -99,7 +99,7 @@ describe('LocalStateMachines', () => {
     const record = await finished(instance, executionArn);
     expect(Object.keys(record.nodes)).toHaveLength(30);
     await vi.waitFor(async () => {
-      const [saved] = await journal.loadExecutions();
+      const saved = await journal.loadExecution(executionArn);
       expect(saved?.record.status).toBe('SUCCEEDED');
     });
     // start, one throttled progress write (the next would be due in a minute), the final one.
@@ -242,6 +242,59 @@ describe('LocalStateMachines', () => {
     const third = await open({ journal: new FileExecutionJournal(dir) });
     expect((await third.describe(executionArn)).status).toBe('SUCCEEDED');
     await dead.close();
+  });
+
+  it('reads only the executions left RUNNING at start-up; finished ones on demand, also for a repeated start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-journal-'));
+    dirs.push(dir);
+    const first = await open({ journal: new FileExecutionJournal(dir), invokeAction: echo });
+    const machineIds = await deployed(first);
+    const names = ['one', 'two', 'three'];
+    for (const name of names) {
+      const { executionArn } = await first.start({ machine: machineIds, name, input: machineInput() });
+      await finished(first, executionArn);
+    }
+    await first.close();
+    // Finished executions leave no running marker behind.
+    expect(await readdir(join(dir, 'running'))).toEqual([]);
+
+    const journal = new FileExecutionJournal(dir);
+    const loadOne = vi.spyOn(journal, 'loadExecution');
+    const second = await open({ journal, invokeAction: echo });
+    expect(await journal.loadRunning()).toEqual([]);
+    expect(loadOne).not.toHaveBeenCalled();
+
+    const again = await second.start({ machine: machineIds, name: 'two', input: machineInput() });
+    expect(again.alreadyStarted).toBe(true);
+    expect((await second.describe(again.executionArn)).status).toBe('SUCCEEDED');
+    expect(loadOne).toHaveBeenCalledTimes(1);
+  });
+
+  it('FileExecutionJournal skips a running marker whose entry was saved finished (a kill between the steps)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-journal-'));
+    dirs.push(dir);
+    const journal = new FileExecutionJournal(dir);
+    const entry = (status: 'RUNNING' | 'SUCCEEDED', arn: string): PersistedExecution => ({
+      executionArn: arn,
+      name: arn,
+      stateMachineArn: 'sm',
+      versionArn: 'sm:1',
+      input: machineInput(),
+      record: { status, nodes: {} },
+      redriveCount: 0,
+      updatedAt: new Date(0).toISOString(),
+    });
+    await journal.saveExecution(entry('RUNNING', 'a'));
+    await journal.saveExecution(entry('RUNNING', 'b'));
+    expect((await journal.loadRunning()).map((e) => e.executionArn).sort()).toEqual(['a', 'b']);
+    const [markerOfB] = await readdir(join(dir, 'running')).then((all) => all.sort());
+    await journal.saveExecution(entry('SUCCEEDED', 'b'));
+    expect((await journal.loadRunning()).map((e) => e.executionArn)).toEqual(['a']);
+    // Put the marker of b back, as if the process died before removing it: b is still not running.
+    await writeFile(join(dir, 'running', markerOfB ?? ''), '');
+    expect((await journal.loadRunning()).map((e) => e.executionArn)).toEqual(['a']);
+    expect((await journal.loadExecution('b'))?.record.status).toBe('SUCCEEDED');
+    expect(await journal.loadExecution('never')).toBeUndefined();
   });
 
   it('keeps executions in a shared in-memory journal, and close() leaves running ones INTERRUPTED', async () => {
