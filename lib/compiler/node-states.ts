@@ -238,6 +238,12 @@ function operationStates(plan: NodePlan, node: OperationNode): Record<string, As
     case 'waitForCallback':
     case 'waitForEvent':
       return waitStates(plan, node);
+    case 'forEach':
+    case 'subflow':
+      throw new CompileError(
+        `node "${id}": ${node.operation} is not supported by this compiler yet`,
+        'INVALID_DEFINITION',
+      );
   }
 }
 

@@ -67,6 +67,7 @@ export const actionNodeSchema = z
   })
   .strict();
 
+/** Operations compile to native states; `forEach` and `subflow` are DESIGN.md §2.1 (configs in `operation-configs.ts`). */
 export const operationKindSchema = z.enum([
   'delay',
   'set',
@@ -74,6 +75,8 @@ export const operationKindSchema = z.enum([
   'noop',
   'waitForCallback',
   'waitForEvent',
+  'forEach',
+  'subflow',
 ]);
 
 export const operationNodeSchema = z

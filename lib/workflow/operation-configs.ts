@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { OperationNode } from './definition-schema.ts';
+import { connectionSchema, nodeIdSchema, nodeSchema, type OperationNode } from './definition-schema.ts';
 import { hasTemplate } from './template.ts';
 
 /**
@@ -78,6 +78,49 @@ export const waitForEventConfigSchema = z
   })
   .strict();
 
+/** Deepest nesting of forEach bodies (a forEach inside a body inside a body: depth 3). */
+export const MAX_FOREACH_DEPTH = 3;
+/** Step Functions' inline Map runs at most 40 iterations at once. */
+export const MAX_FOREACH_CONCURRENCY = 40;
+export const DEFAULT_FOREACH_CONCURRENCY = 10;
+
+/**
+ * `forEach`: runs the body sub-DAG (`nodes`, `connections`) once per element of `items` (one
+ * template resolving to an array). `output` names the body node whose output is collected per item
+ * (default: the body's only sink). `toleratedFailures` (a count) or `toleratedFailurePercent`.
+ * Body nodes are checked as nodes here; their configs, graph and references by the validator's
+ * body checks (`checks/foreach-bodies.ts`), with pointers into the body.
+ */
+export const forEachConfigSchema = z
+  .object({
+    items: z.string().min(1).max(4096),
+    concurrency: z.number().int().min(1).max(MAX_FOREACH_CONCURRENCY).default(DEFAULT_FOREACH_CONCURRENCY),
+    toleratedFailures: z.number().int().min(0).max(1_000_000_000).optional(),
+    toleratedFailurePercent: z.number().min(0).max(100).optional(),
+    nodes: z.array(nodeSchema).min(1).max(1_000),
+    connections: z.array(connectionSchema).max(10_000).optional(),
+    output: nodeIdSchema.optional(),
+  })
+  .strict()
+  .refine((c) => c.toleratedFailures === undefined || c.toleratedFailurePercent === undefined, {
+    message: 'give either "toleratedFailures" or "toleratedFailurePercent", not both',
+    path: ['toleratedFailurePercent'],
+  });
+
+/**
+ * `subflow`: starts flow `flowId` of the same tenant with `input` (templates resolved). Without
+ * `version` the child's latest version at save time is pinned. `wait` (default true) waits for
+ * the child and takes its output; `wait: false` gives `{ executionId }` at once.
+ */
+export const subflowConfigSchema = z
+  .object({
+    flowId: z.string().min(1).max(128),
+    version: z.number().int().min(1).optional(),
+    input: z.record(z.string(), z.unknown()).optional(),
+    wait: z.boolean().default(true),
+  })
+  .strict();
+
 /** The config schema of each operation kind. */
 export const operationConfigSchemas = {
   delay: delayConfigSchema,
@@ -86,6 +129,8 @@ export const operationConfigSchemas = {
   noop: noopConfigSchema,
   waitForCallback: waitForCallbackConfigSchema,
   waitForEvent: waitForEventConfigSchema,
+  forEach: forEachConfigSchema,
+  subflow: subflowConfigSchema,
 } as const satisfies Record<OperationNode['operation'], z.ZodType>;
 
 export type DelayConfig = z.infer<typeof delayConfigSchema>;
@@ -97,3 +142,5 @@ export type WaitForEventConfig = z.infer<typeof waitForEventConfigSchema>;
 
 /** The operations that pause a run until something outside answers (Standard machines only). */
 export const WAIT_OPERATIONS: ReadonlySet<string> = new Set(['waitForCallback', 'waitForEvent']);
+export type ForEachConfig = z.infer<typeof forEachConfigSchema>;
+export type SubflowConfig = z.infer<typeof subflowConfigSchema>;

@@ -1,6 +1,8 @@
 /**
  * Data paths shared by templates and conditions (DESIGN.md §2): `input.…`, `nodes.<id>.output.…`,
- * `nodes.<id>.status`, `nodes.<id>.error.…` and `execution.(id|startedAt|flowId|version|trigger)`.
+ * `nodes.<id>.status`, `nodes.<id>.error.…` and `execution.(id|startedAt|flowId|version|trigger)`;
+ * inside a forEach body also `item.…` (the element) and `index` (its 0-based position). That
+ * `item`/`index` appear only inside a body is a validation rule (`checks/foreach-bodies.ts`).
  */
 
 export type PathSegment = string | number;
@@ -12,6 +14,14 @@ export interface PathRef {
   text: string;
   /** For `nodes.<id>.…` paths, the node the path reads. */
   nodeId?: string;
+}
+
+/** Roots that only exist inside a forEach body (DESIGN.md §2.1). */
+export const BODY_ROOTS: ReadonlySet<string> = new Set(['item', 'index']);
+
+/** True for an `item.…` or `index` path. */
+export function isBodyPath(ref: PathRef): boolean {
+  return typeof ref.segments[0] === 'string' && BODY_ROOTS.has(ref.segments[0]);
 }
 
 /** Thrown for a malformed path, template or condition; `position` is a 0-based offset into the source text. */
@@ -34,7 +44,12 @@ const NODE_FIELDS = new Set(['output', 'status', 'error']);
  */
 export function toPathRef(segments: PathSegment[], text: string, position: number): PathRef {
   const [root, second, third] = segments;
-  if (root === 'input') return { segments, text };
+  if (root === 'input' || root === 'item') return { segments, text };
+  if (root === 'index') {
+    if (segments.length > 1)
+      throw new ExpressionSyntaxError(`"${text}": index is a number and has no fields`, position);
+    return { segments, text };
+  }
   if (root === 'execution') {
     if (typeof second !== 'string' || !EXECUTION_FIELDS.has(second)) {
       throw new ExpressionSyntaxError(
@@ -60,7 +75,7 @@ export function toPathRef(segments: PathSegment[], text: string, position: numbe
     return { segments, text, nodeId: second };
   }
   throw new ExpressionSyntaxError(
-    `"${text}": a path starts with input., nodes.<id>. or execution.`,
+    `"${text}": a path starts with input., nodes.<id>. or execution. (inside a forEach body also item. or index)`,
     position,
   );
 }

@@ -2,6 +2,7 @@ import { checkConditions } from './checks/conditions.ts';
 import { checkCycles } from './checks/cycles.ts';
 import { checkEdgeReferences } from './checks/edge-references.ts';
 import { checkErrorEdges } from './checks/error-edges.ts';
+import { checkForEachBodies } from './checks/foreach-bodies.ts';
 import { checkJoinRules } from './checks/join-rules.ts';
 import { checkMachineType } from './checks/machine-type.ts';
 import { checkNodeConfigs } from './checks/node-configs.ts';
@@ -10,8 +11,8 @@ import { checkReachability } from './checks/reachability.ts';
 import { checkRetryPolicies } from './checks/retry-policy.ts';
 import { checkTemplates } from './checks/templates.ts';
 import { checkTriggerIncoming } from './checks/trigger-incoming.ts';
-import { checkUniqueIds } from './checks/unique-ids.ts';
-import { createContext, type ValidationIssue } from './checks/validation-context.ts';
+import { checkUniqueIds, type IdDeclaration } from './checks/unique-ids.ts';
+import { createContext, type ValidationContext, type ValidationIssue } from './checks/validation-context.ts';
 import { zodIssues } from './checks/zod-issues.ts';
 import { definitionSchema, type WorkflowDefinition } from './definition-schema.ts';
 
@@ -63,7 +64,12 @@ export function validateDefinition(raw: unknown): ValidationResult {
 
 function runChecks(raw: unknown, sinks: { errors: ValidationIssue[]; warnings: ValidationIssue[] }): void {
   const ctx = createContext(raw, sinks);
-  checkUniqueIds(ctx);
+  const declared = checkUniqueIds(ctx);
+  runScopeChecks(ctx, declared);
+}
+
+/** The checks of one scope: the definition, or a forEach body (recursively, through checkForEachBodies). */
+function runScopeChecks(ctx: ValidationContext, declared: ReadonlyMap<string, IdDeclaration>): void {
   checkEdgeReferences(ctx);
   checkCycles(ctx);
   checkTriggerIncoming(ctx);
@@ -76,7 +82,8 @@ function runChecks(raw: unknown, sinks: { errors: ValidationIssue[]; warnings: V
   const references: NodeReference[] = [];
   checkConditions(ctx, references);
   checkTemplates(ctx, references);
-  checkNodeReferences(ctx, references);
+  checkNodeReferences(ctx, references, declared);
+  checkForEachBodies(ctx, (body) => runScopeChecks(body, declared));
 }
 
 /** Drops exact repeats and orders issues by where they sit in the document. */

@@ -1,5 +1,5 @@
 import { conditionPaths, parseCondition } from '../expression.ts';
-import { ExpressionSyntaxError } from '../path-ref.ts';
+import { ExpressionSyntaxError, isBodyPath } from '../path-ref.ts';
 import { type NodeReference, nodeRefs } from './node-references.ts';
 import type { ValidationContext } from './validation-context.ts';
 
@@ -17,6 +17,13 @@ export function checkConditions(ctx: ValidationContext, references: NodeReferenc
     } catch (error) {
       ctx.error(pointer, `condition does not parse: ${describe(error)}`);
       continue;
+    }
+    const bodyPath = ctx.body ? undefined : paths.find(isBodyPath);
+    if (bodyPath) {
+      ctx.error(
+        pointer,
+        `condition path "${bodyPath.text}": item and index exist only inside a forEach body`,
+      );
     }
     if (typeof d.from !== 'string' || !ctx.byId.has(d.from)) continue;
     for (const ref of nodeRefs(paths)) {

@@ -30,6 +30,6 @@ export function checkCycles(ctx: ValidationContext): boolean {
 }
 
 /** Where to report an edge: a connection at its `to`, a dependency at the entry itself. */
-export function edgePointer(_ctx: ValidationContext, edge: Edge): string {
-  return edge.pointer.startsWith('/connections/') ? `${edge.pointer}/to` : edge.pointer;
+export function edgePointer(ctx: ValidationContext, edge: Edge): string {
+  return edge.pointer.startsWith(`${ctx.base}/connections/`) ? `${edge.pointer}/to` : edge.pointer;
 }

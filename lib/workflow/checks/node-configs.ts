@@ -17,7 +17,7 @@ export function checkNodeConfigs(ctx: ValidationContext): void {
   if (!Array.isArray(root.nodes)) return;
   root.nodes.forEach((node: unknown, index) => {
     if (!isRecord(node)) return;
-    const pointer = `/nodes/${index}`;
+    const pointer = `${ctx.base}/nodes/${index}`;
     const config = node.config;
     if (node.type === 'action' && typeof node.action === 'string') {
       checkAction(ctx, node.action, config, `${pointer}/action`, `${pointer}/config`);

@@ -1,4 +1,5 @@
 import type { PathRef } from '../path-ref.ts';
+import type { IdDeclaration } from './unique-ids.ts';
 import { answerUpstreamQueries } from './upstream-index.ts';
 import type { ValidationContext } from './validation-context.ts';
 
@@ -25,8 +26,14 @@ export function nodeRefs(refs: Iterable<PathRef>): Array<PathRef & { nodeId: str
 /**
  * Every `nodes.<id>` path names an existing node that is upstream of its reader (so its data is
  * there when the path is read). All the questions are answered in one bulk pass (see `answerUpstreamQueries`).
+ * Inside a forEach body a path may also read the nodes the body sees from outside (`ctx.body.visible`);
+ * a path to a node inside another body is refused with a message that names that body's forEach.
  */
-export function checkNodeReferences(ctx: ValidationContext, references: readonly NodeReference[]): void {
+export function checkNodeReferences(
+  ctx: ValidationContext,
+  references: readonly NodeReference[],
+  declared: ReadonlyMap<string, IdDeclaration> = new Map(),
+): void {
   const upstream = answerUpstreamQueries(
     ctx.graph,
     ctx.order,
@@ -35,7 +42,14 @@ export function checkNodeReferences(ctx: ValidationContext, references: readonly
   references.forEach((r, i) => {
     const id = r.ref.nodeId;
     if (!ctx.byId.has(id)) {
-      ctx.error(r.pointer, `${r.where} path "${r.ref.text}" reads node "${id}", which does not exist`);
+      if (ctx.body?.visible.has(id)) return;
+      const owner = declared.get(id)?.forEachId;
+      let why = 'which does not exist';
+      if (owner !== undefined && owner !== ctx.body?.forEachId)
+        why = `which is inside the body of forEach "${owner}"; read "${owner}"'s output instead`;
+      else if (declared.has(id) && ctx.body)
+        why = `which is not upstream of forEach "${ctx.body.forEachId}", so its data may not exist yet`;
+      ctx.error(r.pointer, `${r.where} path "${r.ref.text}" reads node "${id}", ${why}`);
       return;
     }
     if (id === r.reader ? r.selfAllowed : upstream[i]) return;

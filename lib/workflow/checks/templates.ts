@@ -1,4 +1,4 @@
-import { ExpressionSyntaxError, type PathRef } from '../path-ref.ts';
+import { ExpressionSyntaxError, isBodyPath, type PathRef } from '../path-ref.ts';
 import { escapePointer, parseTemplate } from '../template.ts';
 import { describe } from './conditions.ts';
 import type { NodeReference } from './node-references.ts';
@@ -14,7 +14,12 @@ export function checkTemplates(ctx: ValidationContext, references: NodeReference
   const scanner = new TemplateScanner(ctx, references);
   for (const node of ctx.nodes) {
     const waitsForCallback = node.type === 'operation' && node.raw.operation === 'waitForCallback';
-    scanner.scan(node.raw.config, node.pointer, '/config', node.id, node.first, false, waitsForCallback);
+    if (node.type === 'operation' && node.raw.operation === 'forEach' && isRecord(node.raw.config)) {
+      // The body's own strings belong to the body's scope (checked there); the node reads only `items`.
+      const items = node.raw.config.items;
+      scanner.scan({ items }, node.pointer, '/config', node.id, node.first, false, false);
+    } else
+      scanner.scan(node.raw.config, node.pointer, '/config', node.id, node.first, false, waitsForCallback);
     const compensate = node.raw.compensate;
     if (isRecord(compensate)) {
       scanner.scan(compensate.config, node.pointer, '/compensate/config', node.id, node.first, true);
@@ -124,6 +129,15 @@ class TemplateScanner {
         this.pointer(),
         'callback.url and callback.id can be used only inside the notify config of a waitForCallback node',
       );
+    }
+    if (!this.ctx.body) {
+      const bodyPath = parts.find((part) => part.kind === 'path' && isBodyPath(part.ref));
+      if (bodyPath?.kind === 'path') {
+        this.ctx.error(
+          this.pointer(),
+          `template path "${bodyPath.ref.text}": item and index exist only inside a forEach body`,
+        );
+      }
     }
     if (!this.collect) return;
     let pointer: string | undefined;

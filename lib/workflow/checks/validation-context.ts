@@ -39,7 +39,12 @@ export interface EdgeDeclaration {
  * problems), the graph over the well-formed edges between existing nodes, and the issue sinks.
  */
 export interface ValidationContext {
+  /** The scope's object: the definition, or a forEach node's `config` (a body). */
   raw: unknown;
+  /** JSON pointer of `raw`: "" for the definition, `/nodes/3/config` for a body. */
+  base: string;
+  /** Set for a forEach body: what its templates and conditions may read from outside it. */
+  body?: BodyScope;
   nodes: NodeView[];
   /** The first node of each id. */
   byId: ReadonlyMap<string, NodeView>;
@@ -55,6 +60,18 @@ export interface ValidationContext {
   order: string[] | undefined;
   error(path: string, message: string): void;
   warn(path: string, message: string): void;
+  /** A context over a forEach body (`raw` = the forEach's config at `base`) with the same sinks. */
+  nested(raw: unknown, base: string, body: BodyScope): ValidationContext;
+}
+
+/** What a forEach body sees beyond its own nodes (DESIGN.md §2.1). */
+export interface BodyScope {
+  /** The forEach node that owns the body. */
+  forEachId: string;
+  /** 1 for a body at the top level, 2 for a body inside a body, … */
+  depth: number;
+  /** Nodes outside the body whose data exists when an item runs: the upstream of each enclosing forEach. */
+  visible: ReadonlySet<string>;
 }
 
 /** True for a plain JSON object (not an array, not null). */
@@ -75,6 +92,8 @@ const EDGE_ON = new Set<string>(['success', 'error', 'always']);
 export function createContext(
   raw: unknown,
   sinks: { errors: ValidationIssue[]; warnings: ValidationIssue[] },
+  base = '',
+  body?: BodyScope,
 ): ValidationContext {
   const nodes: NodeView[] = [];
   const byId = new Map<string, NodeView>();
@@ -85,7 +104,7 @@ export function createContext(
     if (!isRecord(node) || typeof node.id !== 'string' || !NODE_ID_PATTERN.test(node.id)) return;
     const view: NodeView = {
       index,
-      pointer: `/nodes/${index}`,
+      pointer: `${base}/nodes/${index}`,
       id: node.id,
       type: node.type,
       raw: node,
@@ -97,7 +116,7 @@ export function createContext(
   const rawConnections = Array.isArray(root.connections) ? root.connections : [];
   rawConnections.forEach((connection: unknown, i) => {
     if (!isRecord(connection)) return;
-    const pointer = `/connections/${i}`;
+    const pointer = `${base}/connections/${i}`;
     const declaration: EdgeDeclaration = {
       from: connection.from,
       to: connection.to,
@@ -142,6 +161,8 @@ export function createContext(
   const graph = buildGraph([...byId.keys()], edges);
   return {
     raw,
+    base,
+    ...(body ? { body } : {}),
     nodes,
     byId,
     declarations,
@@ -150,5 +171,6 @@ export function createContext(
     order: topologicalOrder(graph),
     error: (path, message) => sinks.errors.push({ path, message }),
     warn: (path, message) => sinks.warnings.push({ path, message }),
+    nested: (scopeRaw, scopeBase, scope) => createContext(scopeRaw, sinks, scopeBase, scope),
   };
 }
