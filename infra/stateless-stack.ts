@@ -6,7 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { actionKinds } from '../lib/actions/catalog.ts';
-import { rightsFor } from './constructs/action-rights.ts';
+import { kindsWithoutTable, rightsFor, shippedPackagesFor } from './constructs/action-rights.ts';
 import { deploymentArn } from './constructs/arns.ts';
 import { FlowForgeApi } from './constructs/flowforge-api.ts';
 import { FlowForgeFunction } from './constructs/flowforge-function.ts';
@@ -58,8 +58,9 @@ export class StatelessStack extends Stack {
         serviceName: `flowforge-action-${kind}`,
         description: `FlowForge action "${kind}" (a Task of the compiled state machines)`,
         timeout: Duration.seconds(60),
+        shippedPackages: shippedPackagesFor(kind),
       });
-      fn.bindTable(stateful.tableName, 'readWrite');
+      if (!kindsWithoutTable.has(kind)) fn.bindTable(stateful.tableName, 'readWrite');
       rightsFor(kind)(fn, { settings });
       actionFunctions.set(kind, fn);
     }
@@ -196,6 +197,8 @@ export class StatelessStack extends Stack {
       description: 'FlowForge HTTP API (every route of /api/v1)',
       timeout: Duration.seconds(29),
       memorySize: 1024,
+      // The code action's syntax check at save time (lib/actions/code/check-syntax.ts).
+      shippedPackages: ['acorn'],
     });
     this.apiFunction
       .bindTable(stateful.tableName, 'readWrite')

@@ -140,6 +140,7 @@ export const executionViewSchema = z.object({
       status: z.string(),
       output: z.unknown().optional(),
       error: nodeErrorSchema.optional(),
+      logs: z.array(z.string()).optional(),
       startedAt: z.string().optional(),
       finishedAt: z.string().optional(),
     }),

@@ -79,5 +79,17 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
   },
 };
 
+/**
+ * Kinds whose function gets no table either (no idempotency store: nothing outside the sandbox to
+ * dedupe), so their role may write only their own logs: `code`.
+ */
+export const kindsWithoutTable: ReadonlySet<string> = new Set(['code']);
+
+/**
+ * Packages a kind's function loads at run time with `require` and ships beside its bundle
+ * (`code`: acorn, its config's syntax check).
+ */
+export const shippedPackagesFor = (kind: string): readonly string[] => (kind === 'code' ? ['acorn'] : []);
+
 /** The rights of `kind`, or `tableOnly` for a kind that has no entry. */
 export const rightsFor = (kind: string): ActionRights => actionRights[kind] ?? tableOnly;

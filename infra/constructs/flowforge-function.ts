@@ -38,6 +38,19 @@ export function bundlingEnabled(scope: Construct): boolean {
 const esmRequireBanner =
   "import { createRequire as __flowforgeCreateRequire } from 'node:module'; const require = __flowforgeCreateRequire(import.meta.url);";
 
+/** Bundling hooks that copy `packages` from the project's node_modules beside the bundle. */
+function shipPackages(packages: readonly string[]) {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) =>
+      packages.map(
+        (name) =>
+          `mkdir -p "${outputDir}/node_modules/${name}" && cp -R "${inputDir}/node_modules/${name}/." "${outputDir}/node_modules/${name}/"`,
+      ),
+  };
+}
+
 const tableReadActions = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -71,6 +84,12 @@ export interface FlowForgeFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
+  /**
+   * Packages copied as they are into the bundle's `node_modules/` (not inlined): code that loads
+   * them on first use with `require` (e.g. acorn for the code action's syntax check) keeps them
+   * out of every cold start that does not need them.
+   */
+  shippedPackages?: readonly string[];
 }
 
 /**
@@ -142,6 +161,7 @@ export class FlowForgeFunction extends Construct {
             sourcesContent: false,
             mainFields: ['module', 'main'],
             banner: esmRequireBanner,
+            ...(props.shippedPackages?.length ? { commandHooks: shipPackages(props.shippedPackages) } : {}),
           },
         })
       : new lambda.Function(this, 'Function', {

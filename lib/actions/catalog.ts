@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { codeConfigSchema } from './code/schema.ts';
 import { emailConfigSchema } from './email/schema.ts';
 import { httpConfigSchema } from './http/schema.ts';
 import { logConfigSchema } from './log/schema.ts';
@@ -16,6 +17,7 @@ const classic = <T>(schema: z.core.$ZodType<T>): z.ZodType<T> => z.lazy(() => sc
  * line here and in `registry.ts`.
  */
 export const actionCatalog: Readonly<Record<string, z.ZodType>> = {
+  code: classic(codeConfigSchema),
   email: classic(emailConfigSchema),
   http: classic(httpConfigSchema),
   log: classic(logConfigSchema),
@@ -32,3 +34,10 @@ export const actionKinds = (): string[] => Object.keys(actionCatalog).sort();
  * (transform's JSONata) gets the data this way. The compiler sets it; a user-written `data` is replaced.
  */
 export const actionsReceivingRunData: ReadonlySet<string> = new Set(['transform']);
+
+/**
+ * Action kinds whose Lambda returns `{ output, logs }` instead of the bare output: the Task's
+ * ResultSelector takes `output` as the node's output and keeps `logs` (console lines) in the node's
+ * record. Only `code` (its `console.log` lines, DESIGN.md §2.2).
+ */
+export const actionsReturningLogs: ReadonlySet<string> = new Set(['code']);

@@ -1,4 +1,4 @@
-import { actionsReceivingRunData } from '../actions/catalog.ts';
+import { actionsReceivingRunData, actionsReturningLogs } from '../actions/catalog.ts';
 import type { ActionNode, OperationNode, WorkflowNode } from '../workflow/definition-schema.ts';
 import type { ChoiceRule } from './choice-rules.ts';
 import { triggerRule } from './choice-rules.ts';
@@ -177,7 +177,9 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
         ...(loop ? { 'attempt.$': attemptPath(id, 'a') } : { attempt: 1 }),
       },
     },
-    ResultSelector: { status: 'succeeded', 'output.$': '$.Payload' },
+    ResultSelector: actionsReturningLogs.has(node.action)
+      ? { status: 'succeeded', 'output.$': '$.Payload.output', 'logs.$': '$.Payload.logs' }
+      : { status: 'succeeded', 'output.$': '$.Payload' },
     ResultPath: nodePath(id),
     ...(node.timeoutSeconds !== undefined ? { TimeoutSeconds: node.timeoutSeconds } : {}),
     Retry: [lambdaRetrier()],

@@ -22,6 +22,8 @@ export interface NodeRecord {
   status: NodeStatus;
   output?: unknown;
   error?: NodeError;
+  /** `console` lines of a code node (at most 100). */
+  logs?: string[];
   startedAt?: string;
   finishedAt?: string;
 }

@@ -6,7 +6,7 @@ import type {
   NodeRecord,
   NodeStatus,
 } from './execution-record.ts';
-import { interruptedCause, isObject, nodeIdOfState, normaliseError } from './node-record-rules.ts';
+import { interruptedCause, isObject, logsOf, nodeIdOfState, normaliseError } from './node-record-rules.ts';
 
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
 const KNOWN_STATUSES: ReadonlySet<string> = new Set([
@@ -28,7 +28,7 @@ export interface ExecutionDescription {
 }
 
 interface NodeView {
-  entry?: { status?: string; output?: unknown; hasOutput: boolean; error?: NodeError };
+  entry?: { status?: string; output?: unknown; hasOutput: boolean; error?: NodeError; logs?: string[] };
   phase?: 'running' | 'failed' | 'done';
   lastError?: NodeError;
   startedAt?: Date;
@@ -77,6 +77,7 @@ export function historyToRecord(
         output: value.output,
         hasOutput: 'output' in value && value.output !== undefined,
         error: normaliseError(value.error),
+        logs: logsOf(value) ?? node.entry?.logs,
       };
     }
   };
@@ -192,6 +193,7 @@ function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRec
   const record: NodeRecord = { status };
   if (status === 'succeeded' && node.entry?.hasOutput) record.output = node.entry.output;
   if (status === 'failed' && error) record.error = error;
+  if (node.entry?.logs) record.logs = node.entry.logs;
   const startedAt = node.startedAt ?? node.firstSeenAt;
   const finishedAt = node.finishedAt ?? (node.startedAt === undefined ? node.firstSeenAt : undefined);
   if (startedAt) record.startedAt = startedAt.toISOString();

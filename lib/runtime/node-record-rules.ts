@@ -53,3 +53,12 @@ export function nodeIdOfState(stateName: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The console lines a node's entry carries (`logs`: an array of strings, from the code action), or
+ * undefined. Kept once seen: a later state that no longer carries them does not erase them.
+ */
+export function logsOf(entry: Record<string, unknown>): string[] | undefined {
+  const logs = entry.logs;
+  return Array.isArray(logs) && logs.every((line) => typeof line === 'string') ? logs : undefined;
+}

@@ -47,6 +47,33 @@ describe('bundled dev synth with cdk-nag', () => {
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
     }
   });
+
+  it('ships acorn beside the API and code bundles, and the bundled code Lambda runs QuickJS', async () => {
+    const functions = synth.statelessTemplate.findResources('AWS::Lambda::Function') as Record<
+      string,
+      { Metadata?: Record<string, string>; Properties: { FunctionName: string } }
+    >;
+    const dirOf = (name: string) => {
+      const fn = Object.values(functions).find((f) => f.Properties.FunctionName === name);
+      return path.join(synth.outdir, fn?.Metadata?.['aws:asset:path'] ?? 'missing');
+    };
+    for (const name of ['flowforge-dev-api', 'flowforge-dev-action-code'])
+      expect(existsSync(path.join(dirOf(name), 'node_modules', 'acorn', 'package.json')), name).toBe(true);
+    const bundle = (await import(path.join(dirOf('flowforge-dev-action-code'), 'index.mjs'))) as {
+      handler: (event: unknown, context: unknown) => Promise<unknown>;
+    };
+    const result = await bundle.handler(
+      {
+        nodeId: 'c',
+        action: 'code',
+        config: { source: 'console.log("hi"); return args.n * 2', args: { n: 21 } },
+        execution: { id: 'e', startedAt: '2026-01-01T00:00:00.000Z', flowId: 'f', version: 1 },
+        attempt: 1,
+      },
+      { functionName: 'flowforge-dev-action-code', getRemainingTimeInMillis: () => 10_000 },
+    );
+    expect(result).toEqual({ output: 42, logs: ['hi'] });
+  });
 });
 
 describe('prod synth with a concrete account and region, with cdk-nag', () => {

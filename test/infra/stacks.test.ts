@@ -249,6 +249,17 @@ describe('FlowForge dev stacks', () => {
     expect(Array.isArray(resources) ? resources.length : 1).toBe(expected.length);
   });
 
+  it('gives the code action no right beyond its own logs (and X-Ray): no table, no network service', () => {
+    const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-code'));
+    const actions = statements.flatMap((s) => actionsOf(s));
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
+    const logResources = JSON.stringify(
+      statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:'))).map((s) => s.Resource),
+    );
+    expect(logResources).toMatch(/Actioncode\w*Logs/);
+    expect(envOf(synth, 'flowforge-dev-action-code').FLOWFORGE_TABLE_NAME).toBeUndefined();
+  });
+
   it('lets the API pass the state machine role only to Step Functions and manage only its own machines', () => {
     const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-api'));
     const passRoles = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));

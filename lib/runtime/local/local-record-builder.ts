@@ -9,6 +9,7 @@ import {
   causeText,
   interruptedCause,
   isObject,
+  logsOf,
   nodeIdOfState,
   normaliseError,
 } from '../node-record-rules.ts';
@@ -18,7 +19,7 @@ const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'ski
 
 interface NodeView {
   /** The latest entry of `nodes.<id>` seen in any state's input or output. */
-  entry?: { status?: string; output?: unknown; error?: NodeError; hasOutput: boolean };
+  entry?: { status?: string; output?: unknown; error?: NodeError; hasOutput: boolean; logs?: string[] };
   /** Where the node's own states are in the event log. */
   phase?: 'running' | 'failed' | 'done';
   /** The node's state caught an error since it was last entered (its exit is then not a success). */
@@ -176,6 +177,7 @@ export class LocalRecordBuilder {
         output: value.output,
         hasOutput: 'output' in value && value.output !== undefined,
         error: normaliseError(value.error),
+        logs: logsOf(value) ?? view.entry?.logs,
       };
     }
     return changed;
@@ -209,6 +211,7 @@ function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord
   const node: NodeRecord = { status };
   if (status === 'succeeded' && view.entry?.hasOutput) node.output = view.entry.output;
   if (error && status === 'failed') node.error = error;
+  if (view.entry?.logs) node.logs = view.entry.logs;
   const startedAt = view.startedAt ?? view.firstSeenAt;
   const finishedAt =
     interruptedAt ?? view.finishedAt ?? (view.startedAt === undefined ? view.firstSeenAt : undefined);
