@@ -43,6 +43,14 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
       });
       return createQueueAction({ client: sqs }) as AnyAction;
     }),
+    // JSONata runs in the worker pool, never on the API's event loop.
+    transform: once(async () => {
+      const [{ createTransformAction }, { workerTransformEvaluator }] = await Promise.all([
+        import('../actions/transform/index.ts'),
+        import('./worker-transform.ts'),
+      ]);
+      return createTransformAction({ evaluate: workerTransformEvaluator() }) as AnyAction;
+    }),
     http: once(async () => {
       const [{ createHttpAction }, { SsrfGuard }] = await Promise.all([
         import('../actions/http/index.ts'),
