@@ -11,6 +11,8 @@ export interface LocalActionsOptions {
   sqsEndpoint: string;
   /** Hosts or CIDRs the http action may reach although private (`FLOWFORGE_HTTP_ALLOW`). */
   httpAllow?: string;
+  /** Told each message a `log` node wrote, with its run and node. */
+  onLogMessage?: (entry: { executionId: string; nodeId: string; level: string; message: string }) => void;
 }
 
 /**
@@ -59,9 +61,24 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
       return createHttpAction({ guard: new SsrfGuard({ allow: options.httpAllow ?? '' }) }) as AnyAction;
     }),
   };
+  const onLogMessage = options.onLogMessage;
   return {
-    invoke: (payload, context) =>
-      invokeAction({ ...payload, action: context.kind }, { registry: actions, signal: context.signal }),
+    invoke: async (payload, context) => {
+      const output = await invokeAction(
+        { ...payload, action: context.kind },
+        { registry: actions, signal: context.signal },
+      );
+      if (onLogMessage && context.kind === 'log') {
+        const config = payload.config as { level?: unknown } | undefined;
+        onLogMessage({
+          executionId: payload.execution.id,
+          nodeId: payload.nodeId,
+          level: typeof config?.level === 'string' ? config.level : 'info',
+          message: (output as { message?: string } | undefined)?.message ?? '',
+        });
+      }
+      return output;
+    },
     close: () => sqs?.destroy(),
   };
 }

@@ -7,6 +7,8 @@
  * - `FLOWFORGE_HTTP_ALLOW`: hosts or CIDRs the http action may reach although private (e.g. `127.0.0.1`)
  * - `FLOWFORGE_TIME_SCALE` (default 1): multiplies waits, retry intervals and schedule intervals
  * - `FLOWFORGE_LOG_REQUESTS=0`: leave out the per-request log lines
+ * - `FLOWFORGE_LOG_FORMAT=json`: one JSON object per log line (runs started and finished, `log` action
+ *   messages, requests) instead of readable text
  * - `FLOWFORGE_RATE_LIMITER` (default `memory`): where the per-key token buckets live. This process is the
  *   only writer, so in-memory buckets are exact and keep a dynalite write off every request;
  *   `dynamodb` runs the deployed DynamoDB limiter instead
@@ -37,7 +39,10 @@ const sqsPort = numberFrom('FLOWFORGE_SQS_PORT', 9324);
 const timeScale = numberFrom('FLOWFORGE_TIME_SCALE', 1) || 1;
 const dataDir = process.env.FLOWFORGE_DATA_DIR || '.flowforge';
 const apiKey = process.env.FLOWFORGE_API_KEY || undefined;
-const log = consoleLog({ requests: process.env.FLOWFORGE_LOG_REQUESTS !== '0' });
+const log = consoleLog({
+  requests: process.env.FLOWFORGE_LOG_REQUESTS !== '0',
+  format: process.env.FLOWFORGE_LOG_FORMAT === 'json' ? 'json' : 'text',
+});
 
 const started = performance.now();
 let server: Awaited<ReturnType<typeof startLocalServer>>;
@@ -71,7 +76,7 @@ const keyLine = server.adminKey
   ? `  Admin key:  ${server.adminKey}\n              (tenant "default", every scope; shown only now — keep it)`
   : apiKey
     ? '  Admin key:  FLOWFORGE_API_KEY (tenant "default", every scope)'
-    : '  Admin key:  printed on the first start of this data directory (or set FLOWFORGE_API_KEY)';
+    : '  Admin key:  printed on the first start of this data directory; lost it? restart with\n              FLOWFORGE_API_KEY=ffk_<16+ characters of your choice> npm start (it becomes an admin key)';
 console.log(
   [
     '',
@@ -83,7 +88,7 @@ console.log(
     keyLine,
     '',
     `  Try:        curl -H "Authorization: Bearer ${server.adminKey ?? (apiKey ? '$FLOWFORGE_API_KEY' : '<key>')}" ${api}/flows`,
-    `              aws --endpoint-url ${server.sqsEndpoint} sqs send-message --queue-url ${server.queueUrl} --message-body '{"flowId":"<id>","input":{}}'`,
+    `              AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 aws --endpoint-url ${server.sqsEndpoint} sqs send-message --queue-url ${server.queueUrl} --message-body '{"flowId":"<id>","input":{}}'`,
     '  Stop:       Ctrl+C',
     '',
   ].join('\n'),

@@ -27,7 +27,7 @@ import { createStores } from '../store/index.ts';
 import { createTable } from '../store/table.ts';
 import { API_SCOPES, type RateLimit, type Stores } from '../store/types.ts';
 import { createLocalScheduler, type SchedulerClock, systemClock } from '../triggers/local-scheduler.ts';
-import { createLocalSqsPoller, startLocalSqs } from '../triggers/local-sqs-poller.ts';
+import { createLocalSqsPoller, LOCAL_TRIGGER_QUEUE, startLocalSqs } from '../triggers/local-sqs-poller.ts';
 import { scheduleTriggersOf } from '../triggers/schedules.ts';
 import { createLocalWebhookSecrets } from '../triggers/webhook-secrets.ts';
 import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
@@ -72,7 +72,7 @@ export interface LocalServer {
   url: string;
   /** The admin key created on first start (absent when a key existed or `apiKey` was given). */
   adminKey?: string;
-  /** `http://127.0.0.1:<port>` of the local SQS endpoint, and the trigger queue's URL. */
+  /** `http://127.0.0.1:<port>` of the local SQS endpoint, and the trigger queue's URL (`…/000000000000/flowforge-triggers`). */
   sqsEndpoint: string;
   queueUrl: string;
   /** The absolute data directory. */
@@ -154,6 +154,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       dataDir,
       sqsEndpoint: sqs.endpoint,
       ...(options.httpAllow === undefined ? {} : { httpAllow: options.httpAllow }),
+      onLogMessage: ({ executionId, nodeId, level, message }) => {
+        const extra = { executionId, nodeId, action: 'log' };
+        if (level === 'error') log.error(message, extra);
+        else if (level === 'warn') log.warn(message, extra);
+        else log.info(message, extra);
+      },
     });
     cleanups.push(() => actions.close());
     const stateMachines = new LocalStateMachines({
@@ -161,7 +167,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
       timeScale,
       onFinished: (executionArn: string, record: ExecutionRecord) =>
-        track(storeFinished(stores, executionArn, record)),
+        track(storeFinished(stores, executionArn, record, log)),
       onError: (error) => log.warn('state machine journal', { error: String(error) }),
     });
     await stateMachines.ready;
@@ -259,7 +265,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       url,
       ...(adminKey === undefined ? {} : { adminKey }),
       sqsEndpoint: sqs.endpoint,
-      queueUrl: sqs.queueUrl,
+      // The URL the README and the banner give (the local SQS maps it to the queue fauxqs minted).
+      queueUrl: `${sqs.endpoint}/000000000000/${LOCAL_TRIGGER_QUEUE}`,
       dataDir,
       deps: deps,
       ready,
@@ -284,16 +291,36 @@ const ownerOf = (executionArn: string): { tenant: string; executionId: string } 
 };
 
 /** Writes a finished execution's record into the store (the API then reads it without the journal). */
-async function storeFinished(stores: Stores, executionArn: string, record: ExecutionRecord): Promise<void> {
+async function storeFinished(
+  stores: Stores,
+  executionArn: string,
+  record: ExecutionRecord,
+  log: LocalLog,
+): Promise<void> {
   const owner = ownerOf(executionArn);
   if (!owner) return;
-  await stores.executions.update(owner.tenant, owner.executionId, {
+  const stored = await stores.executions.update(owner.tenant, owner.executionId, {
     status: record.status,
     nodes: record.nodes,
     ...(record.output === undefined ? {} : { output: record.output }),
     ...(record.error === undefined ? {} : { error: record.error }),
     ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),
   });
+  const flow = await stores.flows.getFlow(owner.tenant, stored.flowId).catch(() => undefined);
+  const durationMs =
+    record.startedAt && record.finishedAt
+      ? Date.parse(record.finishedAt) - Date.parse(stored.startedAt)
+      : undefined;
+  const extra = {
+    executionId: owner.executionId,
+    flow: flow?.name ?? stored.flowId,
+    trigger: stored.trigger.id === null ? stored.trigger.type : `${stored.trigger.type}:${stored.trigger.id}`,
+    status: record.status,
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(record.error ? { error: record.error.error } : {}),
+  };
+  if (record.status === 'SUCCEEDED') log.info('run finished', extra);
+  else log.warn('run finished', extra);
 }
 
 /**

@@ -97,6 +97,16 @@ export async function startExecution(
     const updated = await executions.update(tenantId, record.executionId, {
       executionArn: started.executionArn,
     });
+    if (!started.alreadyStarted) {
+      deps.log.info('run started', {
+        executionId: record.executionId,
+        flow: flow.name,
+        flowId,
+        version: record.version,
+        trigger:
+          record.trigger.id === null ? record.trigger.type : `${record.trigger.type}:${record.trigger.id}`,
+      });
+    }
     return {
       executionId: updated.executionId,
       status: updated.status,

@@ -5,6 +5,7 @@ import type { WorkflowDefinition } from '../../workflow/definition-schema.ts';
 import { validateDefinition } from '../../workflow/validate-definition.ts';
 import type { CliIo } from '../cli-io.ts';
 import { readDefinitionFile } from '../read-definition-file.ts';
+import { oneFile, parseVerbArgs } from '../verb-args.ts';
 
 const USAGE = 'Usage: flowforge compile FILE [--report]\n';
 
@@ -17,23 +18,11 @@ const USAGE = 'Usage: flowforge compile FILE [--report]\n';
  * it (its message on stderr); 2 for bad usage. Validation warnings go to stderr as `WARN` lines.
  */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let report = false;
-  const files: string[] = [];
-  for (const arg of args) {
-    if (arg === '--report') report = true;
-    else if (arg === '--help' || arg === '-h') {
-      io.stderr(USAGE);
-      return 2;
-    } else if (arg.startsWith('--')) {
-      io.stderr(`flowforge compile: unknown option "${arg}"\n${USAGE}`);
-      return 2;
-    } else files.push(arg);
-  }
-  const [file] = files;
-  if (file === undefined || files.length > 1) {
-    io.stderr(`flowforge compile: ${file === undefined ? 'no FILE given' : 'give one FILE'}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseVerbArgs('compile', args, { report: { type: 'boolean', default: false } }, USAGE, io);
+  if (!parsed.ok) return parsed.code;
+  const report = parsed.values.report === true;
+  const file = oneFile('compile', parsed.positionals, USAGE, io);
+  if (typeof file === 'number') return file;
   const compiled = await compileFile(file, io);
   if (!compiled.ok) return 1;
   const { asl, report: full } = compiled.result;

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { ApiKeyStore } from '../../store/api-key-store.ts';
 import { createDocumentClient } from '../../store/client.ts';
 import { API_SCOPES, type ApiScope } from '../../store/types.ts';
 import type { CliIo } from '../cli-io.ts';
+import { parseVerbArgs } from '../verb-args.ts';
 
 const USAGE =
   'Usage: flowforge keys create --name NAME --scopes SCOPE[,SCOPE…] [--tenant TENANT] [--json]\n' +
@@ -16,13 +16,19 @@ const USAGE =
  * Exit 0 on success, 1 when the table cannot be written, 2 for bad usage.
  */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    io.stderr(`flowforge keys: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseVerbArgs(
+    'keys',
+    args,
+    {
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      tenant: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+    io,
+  );
+  if (!parsed.ok) return parsed.code;
   const { positionals, values } = parsed;
   if (positionals[0] !== 'create' || positionals.length !== 1) {
     io.stderr(USAGE);
@@ -70,17 +76,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   } finally {
     client.destroy();
   }
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      scopes: { type: 'string' },
-      tenant: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
 }

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ExecutionRecord, NodeRecord } from '../../runtime/execution-record.ts';
+import type { ExecutionRecord } from '../../runtime/execution-record.ts';
 import { runLocally } from '../../runtime/local/run-locally.ts';
 import type { MachineInput } from '../../runtime/state-machines.ts';
 import type { CliIo } from '../cli-io.ts';
+import { oneFile, parseVerbArgs } from '../verb-args.ts';
 import { compileFile } from './compile.ts';
 
 const USAGE = 'Usage: flowforge run FILE [--input JSON | --input @FILE.json] [--json]\n';
-
-type Parsed =
-  | { ok: true; file: string; input: string | undefined; json: boolean }
-  | { ok: false; message: string };
 
 /**
  * `flowforge run FILE [--input JSON] [--json]` (DESIGN.md §3): validates and compiles the definition
@@ -28,17 +25,23 @@ type Parsed =
  *   ABORTED, exit 1).
  */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseArgs(args);
-  if (!parsed.ok) {
-    io.stderr(parsed.message === 'help' ? USAGE : `flowforge run: ${parsed.message}\n${USAGE}`);
-    return 2;
-  }
-  const input = await readInput(parsed.input);
+  const parsed = parseVerbArgs(
+    'run',
+    args,
+    { input: { type: 'string' }, json: { type: 'boolean', default: false } },
+    USAGE,
+    io,
+  );
+  if (!parsed.ok) return parsed.code;
+  const json = parsed.values.json === true;
+  const file = oneFile('run', parsed.positionals, USAGE, io);
+  if (typeof file === 'number') return file;
+  const input = await readInput(parsed.values.input);
   if (!input.ok) {
     io.stderr(`flowforge run: ${input.message}\n`);
     return 1;
   }
-  const compiled = await compileFile(parsed.file, io);
+  const compiled = await compileFile(file, io);
   if (!compiled.ok) return 1;
 
   const machineInput: MachineInput = {
@@ -51,7 +54,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       trigger: { id: null, type: 'cli' },
     },
   };
-  const execution = runLocally(compiled.result.asl, machineInput, { validate: 'none' });
+  const progress = json ? undefined : nodeProgress(io);
+  const execution = runLocally(compiled.result.asl, machineInput, {
+    validate: 'none',
+    ...(progress
+      ? { onEvent: (_event, change) => change.nodesChanged && progress(execution.snapshot()) }
+      : {}),
+  });
   const onSigint = (): void =>
     execution.abort({ error: 'ExecutionAborted', cause: 'Interrupted with Ctrl-C' });
   process.once('SIGINT', onSigint);
@@ -70,33 +79,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
   };
-  io.stdout(
-    parsed.json ? `${JSON.stringify(printed, null, 2)}\n` : summary(compiled.definition.name, record),
-  );
+  io.stdout(json ? `${JSON.stringify(printed, null, 2)}\n` : summary(compiled.definition.name, record));
   return record.status === 'SUCCEEDED' ? 0 : 1;
-}
-
-function parseArgs(args: string[]): Parsed {
-  let json = false;
-  let input: string | undefined;
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '--json') json = true;
-    else if (arg === '--input' || arg.startsWith('--input=')) {
-      if (input !== undefined) return { ok: false, message: '--input given twice' };
-      const value = arg === '--input' ? args[++i] : arg.slice('--input='.length);
-      if (value === undefined)
-        return { ok: false, message: '--input needs a value (JSON text or @file.json)' };
-      input = value;
-    } else if (arg === '--help' || arg === '-h') return { ok: false, message: 'help' };
-    else if (arg.startsWith('--')) return { ok: false, message: `unknown option "${arg}"` };
-    else files.push(arg);
-  }
-  const [file] = files;
-  if (file === undefined) return { ok: false, message: 'no FILE given' };
-  if (files.length > 1) return { ok: false, message: 'give one FILE' };
-  return { ok: true, file, input, json };
 }
 
 async function readInput(
@@ -122,12 +106,33 @@ async function readInput(
   }
 }
 
-const MARK: Record<NodeRecord['status'], string> = {
+const MARK: Record<string, string> = {
   succeeded: '✓',
   failed: '✗',
   skipped: '-',
   running: '…',
 };
+
+/**
+ * Prints one stderr line per node as it finishes (succeeded, failed or skipped), in the order they
+ * finish, while the run goes on: `  ✓ fetch  succeeded  120 ms`.
+ */
+function nodeProgress(io: CliIo): (snapshot: ExecutionRecord) => void {
+  const printed = new Set<string>();
+  return (snapshot) => {
+    for (const [id, node] of Object.entries(snapshot.nodes)) {
+      if (node.status === 'running' || printed.has(id)) continue;
+      printed.add(id);
+      const detail = node.error ? `  ${node.error.error}` : '';
+      io.stderr(
+        `  ${MARK[node.status] ?? '?'} ${id}  ${node.status}  ${duration(node.startedAt, node.finishedAt)}${detail}\n`.replace(
+          / {2,}\n$/,
+          '\n',
+        ),
+      );
+    }
+  };
+}
 
 /** The readable form: a headline, one line per node, the error and the output. */
 function summary(name: string, record: ExecutionRecord): string {

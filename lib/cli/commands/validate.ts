@@ -1,6 +1,7 @@
 import { validateDefinition } from '../../workflow/validate-definition.ts';
 import type { CliIo } from '../cli-io.ts';
 import { readDefinitionFile } from '../read-definition-file.ts';
+import { oneFile, parseVerbArgs } from '../verb-args.ts';
 
 const USAGE = 'Usage: flowforge validate FILE [--json]\n';
 
@@ -11,23 +12,11 @@ const USAGE = 'Usage: flowforge validate FILE [--json]\n';
  * `{ "valid", "errors": [{ "path", "message" }], "warnings": [...] }`.
  */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  let json = false;
-  const files: string[] = [];
-  for (const arg of args) {
-    if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') {
-      io.stderr(USAGE);
-      return 2;
-    } else if (arg.startsWith('--')) {
-      io.stderr(`flowforge validate: unknown option "${arg}"\n${USAGE}`);
-      return 2;
-    } else files.push(arg);
-  }
-  const [file] = files;
-  if (file === undefined || files.length > 1) {
-    io.stderr(`flowforge validate: ${file === undefined ? 'no FILE given' : 'give one FILE'}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseVerbArgs('validate', args, { json: { type: 'boolean', default: false } }, USAGE, io);
+  if (!parsed.ok) return parsed.code;
+  const json = parsed.values.json === true;
+  const file = oneFile('validate', parsed.positionals, USAGE, io);
+  if (typeof file === 'number') return file;
 
   const read = await readDefinitionFile(file);
   if (!read.ok) {

@@ -129,8 +129,22 @@ describe('flowforge validate (main)', () => {
 });
 
 describe('flowforge (main)', () => {
-  it('prints usage on stderr and exits 2 for --help, no verb and an unknown verb', async () => {
-    for (const argv of [[], ['--help'], ['deploy']]) {
+  it('prints usage and the version on stdout with exit 0 for --help and --version', async () => {
+    const help = capture();
+    expect(await main(['--help'], help)).toBe(0);
+    expect(help.out).toContain('flowforge graph FILE [--format mermaid|dot]');
+    expect(help.out).toContain('flowforge run FILE');
+    expect(help.err).toBe('');
+    const version = capture();
+    expect(await main(['--version'], version)).toBe(0);
+    expect(version.out).toMatch(/^flowforge \d+\.\d+\.\d+\n$/);
+    const verbHelp = capture();
+    expect(await main(['run', '--help'], verbHelp)).toBe(0);
+    expect(verbHelp.out).toContain('Usage: flowforge run FILE');
+  });
+
+  it('prints usage on stderr and exits 2 for no verb and an unknown verb', async () => {
+    for (const argv of [[], ['deploy']]) {
       const io = capture();
       expect(await main(argv, io)).toBe(2);
       expect(io.err).toContain('flowforge validate FILE [--json]');
