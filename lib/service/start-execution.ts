@@ -88,6 +88,14 @@ export async function startExecution(
     version: record.version,
     trigger: record.trigger,
   };
+  // Before the start: the run's first lines (a log node's message) may come before start answers.
+  deps.log.info('run started', {
+    executionId: record.executionId,
+    flow: flow.name,
+    flowId,
+    version: record.version,
+    trigger: record.trigger.id === null ? record.trigger.type : `${record.trigger.type}:${record.trigger.id}`,
+  });
   try {
     const started = await deps.stateMachines.start({
       machine,
@@ -97,16 +105,6 @@ export async function startExecution(
     const updated = await executions.update(tenantId, record.executionId, {
       executionArn: started.executionArn,
     });
-    if (!started.alreadyStarted) {
-      deps.log.info('run started', {
-        executionId: record.executionId,
-        flow: flow.name,
-        flowId,
-        version: record.version,
-        trigger:
-          record.trigger.id === null ? record.trigger.type : `${record.trigger.type}:${record.trigger.id}`,
-      });
-    }
     return {
       executionId: updated.executionId,
       status: updated.status,
