@@ -64,6 +64,8 @@ export function addFailureStates(
           config: compileObject(compensate.config, `node "${id}" compensate.config`),
           'execution.$': '$.execution',
           attempt: 1,
+          // Its own idempotency identity: the forward Task of the node has the same id and attempt.
+          phase: 'compensate',
         },
       },
       ResultPath: null,
