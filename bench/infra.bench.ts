@@ -3,7 +3,8 @@
  * Synthesizes the dev app with real esbuild bundles (cdk-nag on, CDK's built-in template validation
  * off) into a temporary cloud assembly and prints: synth time, and per deployed function the size of
  * its bundle (index.mjs), of its source map and of the gzipped bundle, against the targets (API
- * function < 600 KB, action functions < 400 KB). For a function over its target (or over 500 KB
+ * function < 1,100 KB, action functions < 1,000 KB: the AWS SDK clients are inside the bundles since
+ * they start faster that way, see bench/cold-start.bench.ts). For a function over its target (or over 500 KB
  * without one) it also prints the packages that weigh most in the bundle (esbuild metafile, same
  * options as the deployment).
  */
@@ -21,8 +22,8 @@ const KB = 1024;
 /** Functions without a target get the package breakdown above this size. */
 const breakdownAboveKb = 500;
 const targets: Array<{ pattern: RegExp; limitKb: number }> = [
-  { pattern: /-api$/, limitKb: 600 },
-  { pattern: /-action-/, limitKb: 400 },
+  { pattern: /-api$/, limitKb: 1100 },
+  { pattern: /-action-/, limitKb: 1000 },
 ];
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'flowforge-bench-cdk-'));
@@ -83,7 +84,6 @@ for (const name of over) {
     target: 'node24',
     minify: true,
     mainFields: ['module', 'main'],
-    external: ['@aws-sdk/*'],
     write: false,
     metafile: true,
     outfile: path.join(outdir, 'metafile-probe.mjs'),

@@ -1,4 +1,4 @@
-import { awsStores } from '../shared/aws-deps.ts';
+import { awsStores } from '../shared/aws-stores.ts';
 import type { AuthorizerEvent, AuthorizerResult } from '../shared/http/api-event.ts';
 import { authorizeRequest } from './authorize-request.ts';
 

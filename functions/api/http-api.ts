@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { awsDeps, awsLogger } from '../shared/aws-deps.ts';
-import { logger } from '../shared/powertools.ts';
+import { logger } from '../shared/logger.ts';
 import { createApiHandler } from './api-handler.ts';
 
 /**

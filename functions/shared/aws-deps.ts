@@ -3,13 +3,13 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { compile } from '../../lib/compiler/compile.ts';
 import { AwsStateMachines } from '../../lib/runtime/aws-state-machines.ts';
-import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
+import type { Deps } from '../../lib/service/deps.ts';
 import { createTriggerRegistrar } from '../../lib/service/trigger-registrar.ts';
-import { createDocumentClient } from '../../lib/store/client.ts';
-import { createStores, type StoreSet } from '../../lib/store/index.ts';
 import { createAwsSchedules } from '../../lib/triggers/aws-schedules.ts';
 import { createAwsWebhookSecrets } from '../../lib/triggers/webhook-secrets.ts';
-import { logger } from './powertools.ts';
+import { awsLogger, awsStores, ConfigurationError, env } from './aws-stores.ts';
+
+export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
 
 /**
  * The dependencies of the Lambda functions, built once per container from the environment:
@@ -26,28 +26,6 @@ import { logger } from './powertools.ts';
  * says nothing to the caller; the log names the variable).
  */
 
-/** The structured logger every handler shares. */
-export const awsLogger: ServiceLogger = {
-  info: (message, extra) => logger.info(message, extra ?? {}),
-  warn: (message, extra) => logger.warn(message, extra ?? {}),
-  error: (message, extra) => logger.error(message, extra ?? {}),
-};
-
-/** A deployment setting that is missing or malformed. */
-export class ConfigurationError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConfigurationError';
-  }
-}
-
-const env = (name: string): string => {
-  const value = process.env[name];
-  if (value === undefined || value === '')
-    throw new ConfigurationError(`environment variable ${name} is not set`);
-  return value;
-};
-
 const actionArns = (): Record<string, string> => {
   const text = env('FLOWFORGE_ACTION_ARNS');
   let parsed: unknown;
@@ -62,14 +40,7 @@ const actionArns = (): Record<string, string> => {
   return Object.fromEntries(Object.entries(parsed).map(([kind, arn]) => [kind, String(arn)]));
 };
 
-let stores: StoreSet | undefined;
 let deps: Deps | undefined;
-
-/** The stores alone (the authorizer needs only the API keys). */
-export function awsStores(): StoreSet {
-  stores ??= createStores(createDocumentClient(), env('FLOWFORGE_TABLE_NAME'));
-  return stores;
-}
 
 /** Every dependency of the use cases, built on first use and reused by later invocations. */
 export function awsDeps(): Deps {

@@ -1,11 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'flowforge';
 
-/** The Lambda's one structured logger (level from `POWERTOOLS_LOG_LEVEL`). */
-export const logger = new Logger({ serviceName });
+export { logger } from './logger.ts';
 
 /** The Lambda's metrics, flushed as EMF (namespace `POWERTOOLS_METRICS_NAMESPACE`, default `FlowForge`). */
 export const metrics = new Metrics({

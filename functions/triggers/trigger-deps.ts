@@ -4,7 +4,7 @@ import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
 import { createDocumentClient } from '../../lib/store/client.ts';
 import { createStores } from '../../lib/store/index.ts';
 import { TriggerConfigurationError } from '../../lib/triggers/errors.ts';
-import { logger } from '../shared/powertools.ts';
+import { logger } from '../shared/logger.ts';
 
 /** The trigger functions' structured logger (Powertools). */
 export const triggerLogger: ServiceLogger = {
