@@ -2,6 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { compile } from '../../lib/compiler/compile.ts';
+import { payloadStoreFromEnv } from '../../lib/payloads/payload-store-from-env.ts';
 import { AwsStateMachines } from '../../lib/runtime/aws-state-machines.ts';
 import type { Deps } from '../../lib/service/deps.ts';
 import { createTriggerRegistrar } from '../../lib/service/trigger-registrar.ts';
@@ -22,6 +23,7 @@ export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
  * - `FLOWFORGE_API_BASE_URL`: public URL of the HTTP API (webhook URLs)
  * - `FLOWFORGE_TRIGGER_QUEUE_URL`: the shared trigger queue (informational)
  * - `FLOWFORGE_WEBHOOK_SECRET_PREFIX`: SSM path of generated webhook secrets (default `/flowforge/webhooks`)
+ * - `FLOWFORGE_PAYLOAD_BUCKET`: the payload bucket (large node outputs shown by `GET /executions/{id}`)
  * Missing required variables fail the first invocation with a configuration error (a 500 that
  * says nothing to the caller; the log names the variable).
  */
@@ -75,5 +77,7 @@ export function awsDeps(): Deps {
     apiBaseUrl: env('FLOWFORGE_API_BASE_URL'),
     log: awsLogger,
   };
+  const payloads = payloadStoreFromEnv();
+  if (payloads) deps.payloads = payloads;
   return deps;
 }

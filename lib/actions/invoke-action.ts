@@ -1,5 +1,5 @@
 import { ActionError } from './action.ts';
-import { type ActionLoaders, actionRegistry } from './registry.ts';
+import { type ActionLoaders, actionRegistry, IDEMPOTENT_ACTIONS } from './registry.ts';
 import { parseTaskPayload, type RunActionOptions, runAction } from './run-action.ts';
 
 /** No action of the payload's kind is registered. Not retryable. */
@@ -19,13 +19,16 @@ export interface InvokeActionOptions extends RunActionOptions {
 /**
  * Runs one Task payload with the action of its `action` kind: what the local runner calls for
  * each Task, and what the Lambda wrapper does (through {@link runAction}) for its one action.
+ * `options.idempotency` applies to the kinds whose Lambdas keep idempotency records
+ * ({@link IDEMPOTENT_ACTIONS}), so local runs dedupe exactly what the deployed ones dedupe.
  */
 export async function invokeAction(payload: unknown, options: InvokeActionOptions = {}): Promise<unknown> {
   const task = parseTaskPayload(payload);
   const registry = options.registry ?? actionRegistry;
   const load = Object.hasOwn(registry, task.action) ? registry[task.action] : undefined;
   if (!load) throw new UnknownActionError(`No action of kind "${task.action}"`);
-  return runAction(await load(), task, options);
+  const { idempotency, ...rest } = options;
+  return runAction(await load(), task, idempotency && IDEMPOTENT_ACTIONS.has(task.action) ? options : rest);
 }
 
 export { type RunActionOptions, runAction } from './run-action.ts';

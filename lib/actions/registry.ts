@@ -32,3 +32,10 @@ export const actionRegistry: ActionLoaders = {
   queue: once(async () => (await import('./queue/index.ts')).queueAction as AnyAction),
   transform: once(async () => (await import('./transform/index.ts')).transformAction as AnyAction),
 };
+
+/**
+ * The kinds whose Task has a side effect, so their Lambdas keep idempotency records
+ * (functions/actions/*: email, http, queue); local mode applies its idempotency store to the same
+ * kinds, and pure ones (log, transform) run again on a duplicate as their Lambdas do.
+ */
+export const IDEMPOTENT_ACTIONS: ReadonlySet<string> = new Set(['email', 'http', 'queue']);

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { IdempotencyStore } from '../actions/idempotency.ts';
 import { invokeAction } from '../actions/invoke-action.ts';
 import { type ActionLoaders, type AnyAction, actionRegistry, once } from '../actions/registry.ts';
+import type { PayloadStore } from '../payloads/payload-store.ts';
 import type { InvokeAction } from '../runtime/local/run-locally.ts';
 
 export interface LocalActionsOptions {
@@ -13,6 +15,10 @@ export interface LocalActionsOptions {
   httpAllow?: string;
   /** Told each message a `log` node wrote, with its run and node. */
   onLogMessage?: (entry: { executionId: string; nodeId: string; level: string; message: string }) => void;
+  /** The Lambdas' idempotency (Powertools on the local table) for the kinds with side effects. */
+  idempotency?: IdempotencyStore;
+  /** Where large outputs go (`<dataDir>/payloads`) and config references come from. */
+  payloads?: PayloadStore;
 }
 
 /**
@@ -20,7 +26,8 @@ export interface LocalActionsOptions {
  * `email` writes to the outbox under the data dir, `queue` sends to the local SQS endpoint, `http`
  * refuses private targets unless `httpAllow` opens them; the other kinds are the registry's. Each
  * action (and its SDK client) is loaded when its first Task runs. Each Task runs through
- * `invokeAction`, as in the action Lambdas (payload and config parsed, output size limited).
+ * `invokeAction`, as in the action Lambdas (payload and config parsed, references resolved, large
+ * outputs offloaded to `payloads`, output size limited, idempotent with `idempotency`).
  */
 export function createLocalActions(options: LocalActionsOptions): { invoke: InvokeAction; close(): void } {
   let sqs: SQSClient | undefined;
@@ -66,7 +73,12 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
     invoke: async (payload, context) => {
       const output = await invokeAction(
         { ...payload, action: context.kind },
-        { registry: actions, signal: context.signal },
+        {
+          registry: actions,
+          signal: context.signal,
+          ...(options.idempotency ? { idempotency: options.idempotency } : {}),
+          ...(options.payloads ? { payloads: options.payloads } : {}),
+        },
       );
       if (onLogMessage && context.kind === 'log') {
         const config = payload.config as { level?: unknown } | undefined;

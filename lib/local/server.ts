@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiHandler, apiRouter, createApiHandler } from '../../functions/api/api-handler.ts';
 import { authorizeRequest, denialReason } from '../../functions/api/authorize-request.ts';
@@ -12,7 +13,9 @@ import type { ApiResult, AuthorizerResult } from '../../functions/shared/http/ap
 import { HttpProblem } from '../../functions/shared/http/http-problem.ts';
 import { MAX_BODY_BYTES } from '../../functions/shared/http/parse.ts';
 import { toProblem } from '../../functions/shared/http/problem.ts';
+import { createDynamoDbIdempotencyStore } from '../actions/idempotency.ts';
 import { compile } from '../compiler/compile.ts';
+import { createLocalPayloadStore, payloadDirOf } from '../payloads/local-payload-store.ts';
 import type { ExecutionRecord } from '../runtime/execution-record.ts';
 import { FileExecutionJournal } from '../runtime/local/execution-journal.ts';
 import { localCompileContext } from '../runtime/local/local-action-arns.ts';
@@ -47,7 +50,10 @@ export interface LocalServerOptions {
   /** TCP port of the API; 0 picks a free one. */
   port: number;
   host?: string;
-  /** Where everything is kept: `<dataDir>/dynamodb` (dynalite), the execution journal, the email outbox. */
+  /**
+   * Where everything is kept: `<dataDir>/dynamodb` (dynalite, idempotency records included), the
+   * execution journal, the email outbox, `<dataDir>/payloads` (large node outputs).
+   */
   dataDir: string;
   /** Ensure this exact admin key exists for tenant `default` (FLOWFORGE_API_KEY). */
   apiKey?: string;
@@ -150,9 +156,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const sqs = await startLocalSqs({ port: options.sqsPort ?? 9324 });
     cleanups.push(() => sqs.stop());
 
+    // The action Lambdas' own idempotency (Powertools) on the local table, and the payload folder.
+    const idempotencyClient = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    cleanups.push(() => idempotencyClient.destroy());
+    const payloads = createLocalPayloadStore(payloadDirOf(dataDir));
     const actions = createLocalActions({
       dataDir,
       sqsEndpoint: sqs.endpoint,
+      idempotency: createDynamoDbIdempotencyStore({ tableName: LOCAL_TABLE_NAME, client: idempotencyClient }),
+      payloads,
       ...(options.httpAllow === undefined ? {} : { httpAllow: options.httpAllow }),
       onLogMessage: ({ executionId, nodeId, level, message }) => {
         const extra = { executionId, nodeId, action: 'log' };
@@ -205,6 +221,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       apiBaseUrl: '',
       log,
       responseStreaming: true,
+      payloads,
     };
     const poller = createLocalSqsPoller({
       client: sqs.client,

@@ -7,6 +7,8 @@ export type GetPayload = (key: string) => Promise<unknown>;
 export interface ResolveRefsOptions {
   /** Only references whose key passes are resolved; the others stay as they are (default: all). */
   allow?: (key: string) => boolean;
+  /** A reference whose read fails with an error this accepts stays as it is (default: every error is thrown). */
+  keepOnError?: (error: unknown) => boolean;
 }
 
 /** How deep references inside resolved values are followed (offload nests them at most a few levels). */
@@ -24,10 +26,17 @@ export async function resolveRefs(
   options: ResolveRefsOptions = {},
 ): Promise<unknown> {
   const cache = new Map<string, Promise<unknown>>();
+  const bytesOf = new Map<string, number>();
   const read = (key: string, depth: number): Promise<unknown> => {
     let found = cache.get(key);
     if (!found) {
-      found = get(key).then((stored) => walk(stored, depth + 1));
+      found = get(key).then(
+        (stored) => walk(stored, depth + 1),
+        (error: unknown) => {
+          if (options.keepOnError?.(error)) return { $ffref: key, bytes: bytesOf.get(key) };
+          throw error;
+        },
+      );
       cache.set(key, found);
     }
     return found;
@@ -36,6 +45,7 @@ export async function resolveRefs(
     if (typeof node !== 'object' || node === null) return node;
     if (isPayloadRef(node)) {
       if (depth > MAX_DEPTH || (options.allow && !options.allow(node.$ffref))) return node;
+      bytesOf.set(node.$ffref, node.bytes);
       return read(node.$ffref, depth);
     }
     if (!containsRef(node)) return node;
@@ -54,4 +64,12 @@ export function containsRef(value: unknown): boolean {
   if (isPayloadRef(value)) return true;
   const children = Array.isArray(value) ? value : Object.values(value);
   return children.some(containsRef);
+}
+
+/** The keys of every reference in `value` (not inside resolved values), each once. */
+export function refKeys(value: unknown, found: Set<string> = new Set()): Set<string> {
+  if (typeof value !== 'object' || value === null) return found;
+  if (isPayloadRef(value)) found.add(value.$ffref);
+  else for (const child of Array.isArray(value) ? value : Object.values(value)) refKeys(child, found);
+  return found;
 }

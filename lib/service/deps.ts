@@ -1,4 +1,5 @@
 import type { Compile, CompileContext } from '../compiler/types.ts';
+import type { PayloadStore } from '../payloads/payload-store.ts';
 import type { StateMachines } from '../runtime/state-machines.ts';
 import type { Clock, Stores } from '../store/types.ts';
 
@@ -57,4 +58,9 @@ export interface Deps {
    * follows a run to its end. API Gateway HTTP APIs answer whole responses only.
    */
   responseStreaming?: boolean;
+  /**
+   * Where large node outputs live (S3 in AWS, `<dataDir>/payloads` locally): `GET /executions/{id}`
+   * shows the values behind their references. Absent: references are shown as they are.
+   */
+  payloads?: PayloadStore;
 }

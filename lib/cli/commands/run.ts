@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { idempotencyStoreFromEnv } from '../../actions/idempotency.ts';
+import { createInMemoryIdempotency } from '../../actions/in-memory-idempotency.ts';
+import { createLocalPayloadStore } from '../../payloads/local-payload-store.ts';
+import { resolveRefs } from '../../payloads/resolve-refs.ts';
 import type { ExecutionRecord } from '../../runtime/execution-record.ts';
-import { runLocally } from '../../runtime/local/run-locally.ts';
+import { createRegisteredInvoker, runLocally } from '../../runtime/local/run-locally.ts';
 import type { MachineInput } from '../../runtime/state-machines.ts';
 import type { CliIo } from '../cli-io.ts';
 import { oneFile, parseVerbArgs } from '../verb-args.ts';
@@ -17,6 +23,10 @@ const USAGE = 'Usage: flowforge run FILE [--input JSON | --input @FILE.json] [--
  * - `--input` is a JSON text, or `@path` of a JSON file; default `{}`. It becomes `input` of the run.
  * - The run: execution id `local-<uuid>`, flowId = the definition's `name`, version 1, trigger
  *   `{ id: null, type: 'cli' }` (every trigger fires, as for `execute`).
+ * - The run goes through the action Lambdas' core: outputs over `FLOWFORGE_INLINE_BYTES` are kept in a
+ *   payload folder of this run (removed afterwards; the printed record shows them in full), and the
+ *   Tasks of side-effect kinds are deduped by Powertools Idempotency against an in-memory dynalite
+ *   (or the table `FLOWFORGE_TABLE_NAME` names), started on the first such Task.
  * - `--json`: stdout is exactly the record `{ status, output, error?, nodes, startedAt, finishedAt }`
  *   (2-space JSON). Without it: one line for the run, one line per node (status, duration,
  *   output or error, shortened), then the run's output as JSON.
@@ -55,20 +65,32 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     },
   };
   const progress = json ? undefined : nodeProgress(io);
-  const execution = runLocally(compiled.result.asl, machineInput, {
-    validate: 'none',
-    ...(progress
-      ? { onEvent: (_event, change) => change.nodesChanged && progress(execution.snapshot()) }
-      : {}),
-  });
-  const onSigint = (): void =>
-    execution.abort({ error: 'ExecutionAborted', cause: 'Interrupted with Ctrl-C' });
-  process.once('SIGINT', onSigint);
+  const payloadDir = await mkdtemp(join(tmpdir(), 'flowforge-run-'));
+  const payloads = createLocalPayloadStore(payloadDir);
+  const envIdempotency = idempotencyStoreFromEnv();
+  const inMemory = envIdempotency ? undefined : createInMemoryIdempotency();
+  const idempotency = envIdempotency ?? inMemory?.store;
   let record: ExecutionRecord;
   try {
-    record = await execution.promise;
+    const execution = runLocally(compiled.result.asl, machineInput, {
+      validate: 'none',
+      invokeAction: createRegisteredInvoker({ payloads, ...(idempotency ? { idempotency } : {}) }),
+      ...(progress
+        ? { onEvent: (_event, change) => change.nodesChanged && progress(execution.snapshot()) }
+        : {}),
+    });
+    const onSigint = (): void =>
+      execution.abort({ error: 'ExecutionAborted', cause: 'Interrupted with Ctrl-C' });
+    process.once('SIGINT', onSigint);
+    try {
+      record = await execution.promise;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    record = (await resolveRefs(record, (key) => payloads.getJson(key))) as ExecutionRecord;
   } finally {
-    process.off('SIGINT', onSigint);
+    await inMemory?.close();
+    await rm(payloadDir, { recursive: true, force: true });
   }
 
   const printed = {

@@ -9,9 +9,11 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import type { TaskPayload } from '../../actions/action.ts';
-import { idempotencyStoreFromEnv } from '../../actions/idempotency.ts';
+import { type IdempotencyStore, idempotencyStoreFromEnv } from '../../actions/idempotency.ts';
 import { invokeAction } from '../../actions/invoke-action.ts';
 import type { AslDefinition } from '../../compiler/types.ts';
+import type { PayloadStore } from '../../payloads/payload-store.ts';
+import { payloadStoreFromEnv } from '../../payloads/payload-store-from-env.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
 import { InvalidDefinitionError, type MachineInput, RuntimeError } from '../state-machines.ts';
 import { checkMachineStructure } from './check-machine-structure.ts';
@@ -107,20 +109,52 @@ class TaskFailure extends Error {
   }
 }
 
-/**
- * The default {@link InvokeAction}: the same core the action Lambdas run (`invokeAction`: payload and
- * config parsed, output size checked, idempotency on execution + node + attempt when
- * `FLOWFORGE_TABLE_NAME` names a table), so a local run behaves like the deployed one.
- */
-export async function invokeRegisteredAction(payload: TaskPayload, context: InvokeContext): Promise<unknown> {
-  localIdempotency ??= { store: idempotencyStoreFromEnv() };
-  return invokeAction(
-    { ...payload, action: context.kind },
-    { signal: context.signal, ...(localIdempotency.store ? { idempotency: localIdempotency.store } : {}) },
-  );
+/** What {@link createRegisteredInvoker} runs each Task with. */
+export interface RegisteredInvokerOptions {
+  /** Dedupes the Tasks of kinds with side effects (as their Lambdas do). Default: none. */
+  idempotency?: IdempotencyStore;
+  /** Where large outputs go and config references come from. Default: none (no offload). */
+  payloads?: PayloadStore;
 }
 
-let localIdempotency: { store: ReturnType<typeof idempotencyStoreFromEnv> } | undefined;
+/**
+ * An {@link InvokeAction} that runs the registry's action of each Task through the same core the
+ * action Lambdas run (`invokeAction`: payload and config parsed, references resolved, large
+ * outputs offloaded, output size checked, idempotency on execution + node + attempt + phase).
+ */
+export function createRegisteredInvoker(options: RegisteredInvokerOptions = {}): InvokeAction {
+  return (payload, context) => {
+    // As a Lambda's remaining time: an in-progress idempotency record expires at most this late.
+    const deadline = Date.now() + LOCAL_TASK_DEADLINE_MS;
+    return invokeAction(
+      { ...payload, action: context.kind },
+      {
+        signal: context.signal,
+        remainingTimeMs: () => Math.max(0, deadline - Date.now()),
+        ...(options.idempotency ? { idempotency: options.idempotency } : {}),
+        ...(options.payloads ? { payloads: options.payloads } : {}),
+      },
+    );
+  };
+}
+
+/** The longest a Lambda runs (15 minutes): the remaining time a local Task starts with. */
+const LOCAL_TASK_DEADLINE_MS = 900_000;
+
+/**
+ * The default {@link InvokeAction}: {@link createRegisteredInvoker} with the stores the environment
+ * configures (idempotency when `FLOWFORGE_TABLE_NAME` names a table, payloads per
+ * `payloadStoreFromEnv`), so a local run behaves like the deployed one.
+ */
+export async function invokeRegisteredAction(payload: TaskPayload, context: InvokeContext): Promise<unknown> {
+  fromEnv ??= createRegisteredInvoker({
+    idempotency: idempotencyStoreFromEnv(),
+    payloads: payloadStoreFromEnv(),
+  });
+  return fromEnv(payload, context);
+}
+
+let fromEnv: InvokeAction | undefined;
 
 const validated = new WeakSet<AslDefinition>();
 const validatedDigests = new Set<string>();
