@@ -45,7 +45,10 @@ export interface StageSettings {
   triggerQueueMaxReceiveCount: number;
   /** Timeout of the trigger Lambdas; the trigger queue's visibility timeout is six times this. */
   triggerFunctionTimeout: Duration;
-  /** Queues the queue action may send to: this account's queues whose name starts with this. */
+  /**
+   * Queues the queue action may send to: this account's queues whose name starts with this. Never
+   * `flowforge-…` (the names of every stage's own queues: a flow must not reach the trigger queue).
+   */
   queueActionNamePrefix: string;
   /**
    * Extra named queues (short names): each becomes the queue `<prefix>-<name>` (DLQ shared) and an
@@ -66,7 +69,7 @@ const base = {
   httpAllowList: [] as string[],
   triggerQueueMaxReceiveCount: 5,
   triggerFunctionTimeout: Duration.seconds(30),
-  queueActionNamePrefix: 'flowforge-',
+  queueActionNamePrefix: 'flows-',
   extraQueues: [] as string[],
   queueBindings: {} as Record<string, QueueBinding>,
   api5xxRatePercent: 5,

@@ -1,4 +1,6 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { RESERVED_QUEUE_PREFIX } from '../../lib/actions/queue/queue-target.ts';
 import type { StageSettings } from '../settings.ts';
 import { acknowledgeWildcard, deploymentArn, nagArn } from './arns.ts';
 import type { FlowForgeFunction } from './flowforge-function.ts';
@@ -63,6 +65,16 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
     );
   },
   queue: (fn, { settings }) => {
+    // FlowForge's own queues are all named flowforge-…: the grant never covers them (nor does the code).
+    if (
+      settings.queueActionNamePrefix.toLowerCase().startsWith(RESERVED_QUEUE_PREFIX) ||
+      settings.queueActionNamePrefix === ''
+    ) {
+      throw new Error(
+        `queueActionNamePrefix "${settings.queueActionNamePrefix}" would let flows send to FlowForge's own queues`,
+      );
+    }
+    fn.bindEnvironment('FLOWFORGE_ACCOUNT_ID', Stack.of(fn.function).account);
     const resourceName = `${settings.queueActionNamePrefix}*`;
     fn.grant(
       new iam.PolicyStatement({

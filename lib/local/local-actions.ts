@@ -11,6 +11,8 @@ export interface LocalActionsOptions {
   dataDir: string;
   /** The local SQS endpoint the queue action sends to. */
   sqsEndpoint: string;
+  /** URLs of the local trigger queue and its DLQ: the queue action refuses them. */
+  ownQueueUrls?: string[];
   /** Hosts or CIDRs the http action may reach although private (`FLOWFORGE_HTTP_ALLOW`). */
   httpAllow?: string;
   /** Told each message a `log` node wrote, with its run and node. */
@@ -49,8 +51,19 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
         endpoint: options.sqsEndpoint,
         region: 'us-east-1',
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        useQueueUrlAsEndpoint: false,
       });
-      return createQueueAction({ client: sqs }) as AnyAction;
+      // Local queues are of account 000000000000 on the local endpoint; the trigger queue and its DLQ
+      // are FlowForge's own (named flowforge-*), so no flow can start another tenant's flow through them.
+      return createQueueAction({
+        client: sqs,
+        policy: {
+          region: 'us-east-1',
+          account: '000000000000',
+          localEndpoint: options.sqsEndpoint,
+          ownQueueUrls: options.ownQueueUrls ?? [],
+        },
+      }) as AnyAction;
     }),
     // JSONata runs in the worker pool, never on the API's event loop.
     transform: once(async () => {

@@ -169,6 +169,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       sqsEndpoint: sqs.endpoint,
       idempotency: createDynamoDbIdempotencyStore({ tableName: LOCAL_TABLE_NAME, client: idempotencyClient }),
       payloads,
+      ownQueueUrls: [sqs.queueUrl, sqs.dlqUrl],
       ...(options.httpAllow === undefined ? {} : { httpAllow: options.httpAllow }),
       onLogMessage: ({ executionId, nodeId, level, message }) => {
         const extra = { executionId, nodeId, action: 'log' };

@@ -450,6 +450,7 @@ describe('action functions follow the catalog', () => {
     expect(stateMachineRole).toContain('flowforge-dev-action-brand-new');
   });
 
+  const env = (kind: string) => envOf(synth, `flowforge-dev-action-${kind}`);
   it('gives each kind its own extra rights', () => {
     expect(extraActions('log')).toEqual([]);
     expect(extraActions('transform')).toEqual([]);
@@ -462,13 +463,20 @@ describe('action functions follow the catalog', () => {
     expect(extraActions('queue')).toEqual(['sqs:GetQueueUrl', 'sqs:SendMessage']);
     const resources = (kind: string) => JSON.stringify(statementsOf(kind).map((s) => s.Resource));
     expect(resources('email')).toContain(':identity/example.com');
-    expect(resources('queue')).toContain(':flowforge-*');
+    // Issue 11: no flowforge-* wildcard — the queue action can reach no stage's trigger queue or DLQ.
+    expect(resources('queue')).toContain(':flows-*');
+    const sqsResources = JSON.stringify(
+      statementsOf('queue')
+        .filter((st) => actionsOf(st).some((a) => a.startsWith('sqs:')))
+        .map((st) => st.Resource),
+    );
+    expect(sqsResources).not.toContain('flowforge');
+    expect(env('queue').FLOWFORGE_ACCOUNT_ID).toBeDefined();
     expect(resources('http')).toContain(':parameter/flowforge/*');
     expect(resources('http')).toContain(':secret:flowforge/*');
   });
 
   it('sets the per-kind environment (http allow-list, email sender)', () => {
-    const env = (kind: string) => envOf(synth, `flowforge-dev-action-${kind}`);
     expect(env('http').FLOWFORGE_HTTP_ALLOW).toBe('10.0.0.0/8');
     expect(env('email').FLOWFORGE_EMAIL_FROM).toBe('flowforge@example.com');
     expect(env('log').FLOWFORGE_TABLE_NAME).toBeDefined();

@@ -6,8 +6,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type ActionDefinition, ActionError } from '../action.ts';
 import { awsClientConfig } from '../aws-client-config.ts';
+import { checkQueueTarget, type QueueTargetPolicy, queueTargetPolicyFromEnv } from './queue-target.ts';
 import { type QueueConfig, type QueueOutput, queueConfigSchema } from './schema.ts';
 
+export type { QueueTargetPolicy } from './queue-target.ts';
+export { QueueNotAllowedError } from './queue-target.ts';
 export type { QueueConfig, QueueOutput } from './schema.ts';
 
 /** The named queue does not exist (or is not visible to this Lambda). Not retryable. */
@@ -54,9 +57,24 @@ const REJECTED = new Set([
 
 /** What the queue action depends on. */
 export interface QueueActionDeps {
-  /** Default: an SQS client on `FLOWFORGE_SQS_ENDPOINT` when set (fauxqs locally), else the Lambda's region. */
+  /**
+   * Default: an SQS client on `FLOWFORGE_SQS_ENDPOINT` when set (fauxqs locally), else the Lambda's
+   * region. A client given here must be built with `useQueueUrlAsEndpoint: false` (see `sqsClientConfig`).
+   */
   client?: SQSClient;
+  /** Which queues may be addressed (default: `queueTargetPolicyFromEnv()`). */
+  policy?: QueueTargetPolicy;
 }
+
+/**
+ * SQS client settings of the action: the endpoint is the configured one (or the region's), never the
+ * host of a queue URL — a flow's URL must not aim signed requests (with the Lambda's session token) at
+ * a host of its choice.
+ */
+export const sqsClientConfig = (endpoint: string | undefined) => ({
+  ...awsClientConfig(endpoint),
+  useQueueUrlAsEndpoint: false,
+});
 
 /**
  * Builds the `queue` action (DESIGN.md §2): SQS SendMessage to a queue URL, or to a queue name
@@ -64,14 +82,17 @@ export interface QueueActionDeps {
  */
 export function createQueueAction(deps: QueueActionDeps = {}): ActionDefinition<QueueConfig, QueueOutput> {
   let client = deps.client;
+  const policy = deps.policy ?? queueTargetPolicyFromEnv();
   const urls = new Map<string, Promise<string>>();
   const queueUrl = (sqs: SQSClient, queue: string): Promise<string> => {
-    if (/^https?:\/\//.test(queue)) return Promise.resolve(queue);
+    const target = checkQueueTarget(queue, policy);
+    if (target.url !== undefined) return Promise.resolve(target.url);
     let url = urls.get(queue);
     if (!url) {
-      url = sqs.send(new GetQueueUrlCommand({ QueueName: queue })).then((out) => {
+      url = sqs.send(new GetQueueUrlCommand({ QueueName: target.name })).then((out) => {
         if (!out.QueueUrl) throw new QueueNotFoundError(`queue "${queue}" has no URL`);
-        return out.QueueUrl;
+        // The URL SQS answers is checked as well (it must name the same kind of queue).
+        return checkQueueTarget(out.QueueUrl, policy).url ?? out.QueueUrl;
       });
       // A failed lookup is not cached.
       url.catch(() => urls.delete(queue));
@@ -84,15 +105,21 @@ export function createQueueAction(deps: QueueActionDeps = {}): ActionDefinition<
     kind: 'queue',
     configSchema: queueConfigSchema,
     async run(config) {
-      client ??= new SQSClient(awsClientConfig(process.env.FLOWFORGE_SQS_ENDPOINT));
+      client ??= new SQSClient(sqsClientConfig(process.env.FLOWFORGE_SQS_ENDPOINT));
       const body = typeof config.body === 'string' ? config.body : JSON.stringify(config.body);
       const bytes = Buffer.byteLength(body);
       if (bytes > MAX_MESSAGE_BYTES)
         throw new QueueMessageRejectedError(
           `message body is ${bytes} bytes, over SQS's ${MAX_MESSAGE_BYTES}`,
         );
+      // Refused before any request: a queue the flow may not address never sees a call.
+      let url: string;
       try {
-        const url = await queueUrl(client, config.queue);
+        url = await queueUrl(client, config.queue);
+      } catch (error) {
+        throw translate(error, config.queue);
+      }
+      try {
         const out = await client.send(
           new SendMessageCommand({
             QueueUrl: url,

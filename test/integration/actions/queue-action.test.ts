@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,6 +23,7 @@ beforeAll(async () => {
     endpoint: fauxqs.address,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    useQueueUrlAsEndpoint: false,
   });
   ordersUrl = fauxqs.createQueue('orders').queueUrl;
   fifoUrl = fauxqs.createQueue('orders.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
@@ -42,8 +45,10 @@ const receive = async (url: string) =>
     )
   ).Messages ?? [];
 
+const policy = () => ({ region: 'us-east-1', account: '000000000000', localEndpoint: fauxqs.address });
+
 describe('queue action against fauxqs', () => {
-  const action = () => createQueueAction({ client });
+  const action = () => createQueueAction({ client, policy: policy() });
   const run = (a: ReturnType<typeof createQueueAction>, config: Record<string, unknown>) =>
     a.run(queueConfigSchema.parse(config), context);
 
@@ -112,12 +117,79 @@ describe('queue action against fauxqs', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       maxAttempts: 1,
+      useQueueUrlAsEndpoint: false,
     });
-    const error = (await run(createQueueAction({ client: dead }), { queue: ordersUrl, body: 'x' }).catch(
-      (e: unknown) => e,
-    )) as Error & { retryable: boolean };
+    const error = (await run(createQueueAction({ client: dead, policy: policy() }), {
+      queue: ordersUrl,
+      body: 'x',
+    }).catch((e: unknown) => e)) as Error & { retryable: boolean };
     dead.destroy();
     expect(error.name).toBe('QueueSendFailed');
     expect(error.retryable).toBe(true);
+  });
+});
+
+/** Issue 11: a flow's queue action as a path into FlowForge's own queues, other accounts, or any host. */
+describe('queue action tenancy and SSRF', () => {
+  const run = (a: ReturnType<typeof createQueueAction>, config: Record<string, unknown>) =>
+    a.run(queueConfigSchema.parse(config), context);
+  const refused = async (a: ReturnType<typeof createQueueAction>, queue: string) =>
+    (await run(a, { queue, body: { tenantId: 'victim', flowId: 'f' } }).catch((e: unknown) => e)) as Error;
+
+  it("refuses FlowForge's own queues by name, by URL and by configured URL, before any request", async () => {
+    const own = fauxqs.createQueue('flowforge-triggers').queueUrl;
+    const send = vi.spyOn(client, 'send');
+    try {
+      const a = createQueueAction({
+        client,
+        policy: { ...policy(), ownQueueUrls: [ordersUrl] },
+      });
+      for (const queue of ['flowforge-triggers', 'FlowForge-Prod-Triggers', own, ordersUrl]) {
+        const error = await refused(a, queue);
+        expect(error.name, queue).toBe('QueueNotAllowed');
+      }
+      expect(send).not.toHaveBeenCalled();
+    } finally {
+      send.mockRestore();
+    }
+    expect(await receive(own)).toEqual([]);
+  });
+
+  it('refuses queues of another account or region, and URLs that are not SQS queue URLs', async () => {
+    const a = createQueueAction({ client, policy: { region: 'eu-west-1', account: '123456789012' } });
+    for (const queue of [
+      'https://sqs.eu-west-1.amazonaws.com/999999999999/orders',
+      'https://sqs.us-east-1.amazonaws.com/123456789012/orders',
+      'https://169.254.169.254/123456789012/orders',
+      'https://sqs.eu-west-1.amazonaws.com.evil.example/123456789012/orders',
+      'http://sqs.eu-west-1.amazonaws.com/123456789012/orders',
+    ]) {
+      const error = await refused(a, queue);
+      expect(error.name, queue).toBe('QueueNotAllowed');
+      expect(error.message.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('never sends the signed request to the host of the queue URL', async () => {
+    const hits: string[] = [];
+    const evil = createServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    const port = (evil.address() as AddressInfo).port;
+    try {
+      // A URL the local policy accepts by form (a local host), but on another port: the client still
+      // sends to its configured endpoint, so the attacker's host sees nothing.
+      const a = createQueueAction({
+        client,
+        policy: { ...policy(), localEndpoint: `http://127.0.0.1:${port}` },
+      });
+      const error = await refused(a, `http://127.0.0.1:${port}/000000000000/orders`);
+      expect(error.name).toBe('QueueNotFound');
+      expect(hits).toEqual([]);
+    } finally {
+      evil.close();
+    }
   });
 });
