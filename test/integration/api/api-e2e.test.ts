@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logFlow, startTestApi, type TestApi } from './local-api.ts';
 
@@ -258,6 +259,14 @@ describe('HTTP API end to end on the local server', () => {
   });
 
   it('runs the local actions: email into the outbox under the data dir, queue to the local SQS endpoint', async () => {
+    // A user's queue on the local endpoint (FlowForge's own flowforge-* queues are refused to flows).
+    const sqs = new SQSClient({
+      endpoint: api.server.sqsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await sqs.send(new CreateQueueCommand({ QueueName: 'flows-orders' }));
+    sqs.destroy();
     const flow = await api.request('POST', '/api/v1/flows', {
       key,
       body: {
@@ -273,7 +282,7 @@ describe('HTTP API end to end on the local server', () => {
             id: 'enqueue',
             type: 'action',
             action: 'queue',
-            config: { queue: 'flowforge-triggers-dlq', body: { order: '{{ input.id }}' } },
+            config: { queue: 'flows-orders', body: { order: '{{ input.id }}' } },
           },
         ],
       },
