@@ -9,14 +9,20 @@ import type { ExecutionListRequest } from '../../lib/service/executions.ts';
 import * as executions from '../../lib/service/executions.ts';
 import * as flows from '../../lib/service/flows.ts';
 import * as keys from '../../lib/service/keys.ts';
+import * as waits from '../../lib/service/waits.ts';
 import { receiveWebhook } from '../../lib/service/webhooks.ts';
 import type { ApiScope, ExecutionTrigger } from '../../lib/store/types.ts';
+import type { WaitAnswer } from '../../lib/store/wait-store.ts';
 import type { HttpMethod, Routable } from '../shared/http/router.ts';
 import {
   auditEntrySchema,
+  callbackAcceptedSchema,
+  callbackBodySchema,
   createdKeySchema,
   createKeyBodySchema,
   definitionBodySchema,
+  eventAcceptedSchema,
+  eventBodySchema,
   executeBodySchema,
   executeByIdBodySchema,
   executionAcceptedSchema,
@@ -431,6 +437,67 @@ export const routes: readonly RouteDef[] = [
     handle: async (request) => ({
       status: 202,
       body: await executions.redriveExecution(request.deps, who(request), param(request, 'executionId')),
+    }),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/executions/{executionId}/nodes/{nodeId}/callback`,
+    operationId: 'answerNodeCallback',
+    summary: 'Complete ({ output }) or fail ({ error, cause? }) a waitForCallback node that waits',
+    tag: 'executions',
+    scope: 'executions:start',
+    body: { mode: 'zod', schema: callbackBodySchema },
+    responses: {
+      202: { description: 'the node was answered', schema: callbackAcceptedSchema },
+      404: { description: 'no such execution, or the node does not wait for a callback' },
+      409: { description: 'the node was already answered' },
+    },
+    handle: async (request) => ({
+      status: 202,
+      body: await waits.answerNodeCallback(
+        request.deps,
+        who(request),
+        param(request, 'executionId'),
+        param(request, 'nodeId'),
+        request.body as WaitAnswer,
+      ),
+    }),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/callbacks/{callbackId}`,
+    operationId: 'answerCallback',
+    summary: 'Answer a callback (no API key: the id is the single-use credential); rate-limited',
+    tag: 'executions',
+    scope: null,
+    body: { mode: 'zod', schema: callbackBodySchema },
+    responses: {
+      202: { description: 'the waiting node was answered', schema: callbackAcceptedSchema },
+      404: { description: 'unknown or expired callback' },
+      409: { description: 'the callback was already used' },
+      429: { description: 'too many attempts from this address' },
+    },
+    handle: async (request) => ({
+      status: 202,
+      body: await waits.answerCallback(request.deps, {
+        callbackId: param(request, 'callbackId'),
+        answer: request.body as WaitAnswer,
+        sourceIp: request.sourceIp,
+      }),
+    }),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/events`,
+    operationId: 'sendEvent',
+    summary: 'Send an event: completes every node of the tenant waiting for its name and key',
+    tag: 'executions',
+    scope: 'events:send',
+    body: { mode: 'zod', schema: eventBodySchema },
+    responses: { 202: { description: 'the event was kept', schema: eventAcceptedSchema } },
+    handle: async (request) => ({
+      status: 202,
+      body: await waits.sendEvent(request.deps, who(request), request.body),
     }),
   }),
   route({

@@ -8,7 +8,14 @@ import { definitionSchema } from '../../lib/workflow/definition-schema.ts';
  */
 
 /** The API key scopes; `admin` implies every other scope. */
-export const SCOPES = ['flows:read', 'flows:write', 'executions:start', 'executions:read', 'admin'] as const;
+export const SCOPES = [
+  'flows:read',
+  'flows:write',
+  'executions:start',
+  'executions:read',
+  'events:send',
+  'admin',
+] as const;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;
 
@@ -224,3 +231,41 @@ export const healthSchema = z.object({ status: z.literal('ok') });
 
 /** `POST /hooks/{flowId}/{triggerId}` answers 202 with the execution it started. */
 export const hookAcceptedSchema = executionAcceptedSchema;
+
+/**
+ * `POST /callbacks/{callbackId}` and the keyed node callback: `{ "output": <any JSON> }` completes the
+ * waiting node with that output; `{ "error": "<Name>", "cause"?: "…" }` fails it with that error.
+ */
+export const callbackBodySchema = z.union([
+  z
+    .object({ output: z.unknown() })
+    .strict()
+    .refine((body) => 'output' in body, {
+      message: 'give "output" (any JSON) to complete the node, or "error" to fail it',
+    }),
+  z
+    .object({
+      error: z
+        .string()
+        .min(1)
+        .max(256)
+        .regex(/^[^\s]+$/, 'an error name has no spaces (e.g. "Rejected")'),
+      cause: z.string().max(32_768).optional(),
+    })
+    .strict(),
+]);
+
+/** 202 of a callback: the node it completed. */
+export const callbackAcceptedSchema = z.object({ executionId: z.string(), nodeId: z.string() });
+
+/** `POST /events`: a named event with the key waits match on. */
+export const eventBodySchema = z
+  .object({
+    name: z.string().min(1).max(256),
+    key: z.string().min(1).max(1024),
+    payload: z.unknown().optional(),
+  })
+  .strict();
+
+/** 202 of `POST /events`: the stored event's id and how many waiting nodes it completed. */
+export const eventAcceptedSchema = z.object({ eventId: z.string(), matched: z.number().int() });

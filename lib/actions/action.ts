@@ -23,6 +23,8 @@ export interface ExecutionInfo {
   flowId: string;
   version: number;
   trigger?: { id: string | null; type: string };
+  /** The tenant the execution runs for (set by the service's start path; waits scope their records by it). */
+  tenant?: string;
 }
 
 /** What an action's `run()` receives besides its config. */

@@ -33,6 +33,8 @@ import { createLocalScheduler, type SchedulerClock, systemClock } from '../trigg
 import { createLocalSqsPoller, LOCAL_TRIGGER_QUEUE, startLocalSqs } from '../triggers/local-sqs-poller.ts';
 import { scheduleTriggersOf } from '../triggers/schedules.ts';
 import { createLocalWebhookSecrets } from '../triggers/webhook-secrets.ts';
+import { LocalTaskTokens } from '../waits/local-task-tokens.ts';
+import { createLocalWaitHandler } from '../waits/local-wait-handler.ts';
 import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
 import { CachedFlowStore } from './cached-flow-store.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
@@ -179,8 +181,27 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       },
     });
     cleanups.push(() => actions.close());
+    // The local task tokens: waits registered in the store, answered in this process (lib/waits).
+    const taskTokens = new LocalTaskTokens();
+    // Known once the server listens; a run resumed at start-up reads it only when it notifies.
+    const publicUrl = { base: '' };
+    const waitForTaskToken = createLocalWaitHandler({
+      store: stores.waits,
+      tokens: taskTokens,
+      clock: () => new Date(),
+      runNotify: (payload) =>
+        actions.invoke(payload, {
+          kind: payload.action,
+          stateName: payload.nodeId,
+          signal: AbortSignal.timeout(60_000),
+        }),
+      get apiBaseUrl() {
+        return publicUrl.base;
+      },
+    });
     const stateMachines = new LocalStateMachines({
       invokeAction: actions.invoke,
+      waitForTaskToken,
       journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
       timeScale,
       onFinished: (executionArn: string, record: ExecutionRecord) =>
@@ -223,6 +244,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       log,
       responseStreaming: true,
       payloads,
+      taskTokens,
     };
     const poller = createLocalSqsPoller({
       client: sqs.client,
@@ -268,6 +290,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     cleanups.push(() => closeServer(server));
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;
     deps.apiBaseUrl = url;
+    publicUrl.base = url;
 
     // Lazy start-up work: schedules of stored flows and executions a crash interrupted.
     const ready = Promise.all([

@@ -11,7 +11,8 @@ export type ExecutionStatus =
   | 'ABORTED'
   | 'INTERRUPTED'
   | 'PENDING_REDRIVE';
-export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'running';
+/** `waiting`: a waitForCallback / waitForEvent node that waits for its answer (the run is RUNNING). */
+export type NodeStatus = 'succeeded' | 'failed' | 'skipped' | 'running' | 'waiting';
 
 export interface NodeError {
   error: string;

@@ -2,6 +2,7 @@ import type { Compile, CompileContext } from '../compiler/types.ts';
 import type { PayloadStore } from '../payloads/payload-store.ts';
 import type { StateMachines } from '../runtime/state-machines.ts';
 import type { Clock, Stores } from '../store/types.ts';
+import type { TaskTokens } from '../waits/task-tokens.ts';
 
 /** The few log calls the use cases make; Powertools' Logger and the local server's logger both fit. */
 export interface ServiceLogger {
@@ -63,4 +64,6 @@ export interface Deps {
    * shows the values behind their references. Absent: references are shown as they are.
    */
   payloads?: PayloadStore;
+  /** Answers waiting Tasks (callbacks, events): Step Functions' SendTask* in AWS, the local runner locally. */
+  taskTokens?: TaskTokens;
 }

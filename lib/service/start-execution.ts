@@ -87,6 +87,7 @@ export async function startExecution(
     flowId,
     version: record.version,
     trigger: record.trigger,
+    tenant: request.tenantId,
   };
   // Before the start: the run's first lines (a log node's message) may come before start answers.
   deps.log.info('run started', {

@@ -10,6 +10,7 @@ import { FlowStore } from './flow-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { TriggerStateStore } from './trigger-state-store.ts';
 import type { Clock, RateLimit } from './types.ts';
+import { WaitStore } from './wait-store.ts';
 import { WebhookReplayGuard } from './webhook-replay-guard.ts';
 
 export { ApiKeyStore, generateApiKey } from './api-key-store.ts';
@@ -22,6 +23,7 @@ export { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limiter.ts';
 export { createTable, tableDefinition } from './table.ts';
 export { TriggerStateStore } from './trigger-state-store.ts';
 export * from './types.ts';
+export * from './wait-store.ts';
 export { WebhookReplayGuard } from './webhook-replay-guard.ts';
 
 /** The concrete stores over one table. */
@@ -33,6 +35,7 @@ export interface StoreSet {
   audit: AuditLog;
   webhookReplay: WebhookReplayGuard;
   triggers: TriggerStateStore;
+  waits: WaitStore;
 }
 
 /** Builds every store over one client and table, sharing the clock. */
@@ -50,5 +53,6 @@ export function createStores(
     audit: new AuditLog(client, tableName, clock),
     webhookReplay: new WebhookReplayGuard(client, tableName, clock),
     triggers: new TriggerStateStore(client, tableName, clock),
+    waits: new WaitStore(client, tableName, clock),
   };
 }

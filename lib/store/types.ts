@@ -15,6 +15,7 @@ import type { AslDefinition, CompileReport } from '../compiler/types.ts';
 import type { ExecutionStatus, NodeError, NodeRecord } from '../runtime/execution-record.ts';
 import type { DeployedMachine } from '../runtime/state-machines.ts';
 import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
+import type { WaitStorePort } from './wait-store.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Pagination
@@ -228,6 +229,7 @@ export const API_SCOPES = [
   'flows:write',
   'executions:start',
   'executions:read',
+  'events:send',
   'admin',
 ] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -368,6 +370,8 @@ export interface Stores {
   audit: AuditLogPort;
   webhookReplay: WebhookReplayGuardPort;
   triggers: TriggerStateStorePort;
+  /** Waiting nodes, callbacks and events (lib/store/wait-store.ts). */
+  waits: WaitStorePort;
 }
 
 /** The injected clock of every store. */

@@ -65,6 +65,9 @@ const STATUS_BY_NAME: Record<string, number> = {
   ExecutionNotFound: 404,
   ExecutionConflict: 409,
   InvalidDefinition: 422,
+  // lib/waits
+  CallbackNotFound: 404,
+  CallbackUsed: 409,
   // lib/compiler/types.ts
   CompileError: 422,
   // lib/triggers/errors.ts

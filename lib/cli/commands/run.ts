@@ -133,6 +133,7 @@ const MARK: Record<string, string> = {
   failed: '✗',
   skipped: '-',
   running: '…',
+  waiting: '⏸',
 };
 
 /**

@@ -29,6 +29,8 @@ interface NodeView {
   finishedAt?: number;
   /** When the node first appeared in a `nodes` map (timing fallback for nodes without own states). */
   firstSeenAt?: number;
+  /** Its `.waitForTaskToken` state is entered and has not ended: a running node then reads `waiting`. */
+  waiting?: boolean;
 }
 
 /** How a local run ended, as the runner learnt it from the interpreter. */
@@ -49,6 +51,7 @@ export interface RunOutcome {
  *   state's input or output (events in arrival order, merged by node id, so the entries written in
  *   different Parallel branches all count); on success the final output's `nodes` map is applied
  *   last. `{ Error, Cause }` entries are normalised to `{ error, cause }`.
+ * - A node whose `.waitForTaskToken` state is running (waitForCallback, waitForEvent) is `waiting`.
  * - A node whose map entry has no final status yet (e.g. a caught error waiting for a retry) is
  *   `running`. A node with no map entry takes its status from its own states: `running` while its
  *   state `<id>` is entered (or being retried), `failed` (with the state's error) after a failure
@@ -63,6 +66,12 @@ export interface RunOutcome {
  */
 export class LocalRecordBuilder {
   private readonly nodes = new Map<string, NodeView>();
+  private readonly waitStates: ReadonlySet<string>;
+
+  /** `waitStates`: the states that wait for a task token (their node is `waiting` while they run). */
+  constructor(options: { waitStates?: ReadonlySet<string> } = {}) {
+    this.waitStates = options.waitStates ?? new Set();
+  }
   private startedAt?: number;
   private lastEventAt?: number;
 
@@ -81,6 +90,7 @@ export class LocalRecordBuilder {
           view.startedAt ??= event.timestamp;
           view.phase = 'running';
           view.caught = false;
+          view.waiting = this.waitStates.has(event.state.name);
           changed = true;
         }
         break;
@@ -93,13 +103,17 @@ export class LocalRecordBuilder {
       }
       case 'StateCaught': {
         const view = this.ownView(event.state.name);
-        if (view) view.caught = true;
+        if (view) {
+          view.caught = true;
+          view.waiting = false;
+        }
         break;
       }
       case 'StateFailed': {
         const view = this.ownView(event.state.name);
         if (view) {
           view.phase = 'failed';
+          view.waiting = false;
           view.finishedAt = event.timestamp;
           view.lastError = { error: event.Error, cause: causeText(event.Cause) };
           changed = true;
@@ -110,6 +124,7 @@ export class LocalRecordBuilder {
         const view = this.ownView(event.state.name);
         if (view) {
           view.phase = view.caught ? 'failed' : 'done';
+          view.waiting = false;
           view.finishedAt = event.timestamp;
           changed = true;
         }
@@ -207,6 +222,8 @@ function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord
     status = 'failed';
     error = { error: 'Interrupted', cause: interruptedCause(outcome.status) };
     interruptedAt = outcome.finishedAt;
+  } else if (status === 'running' && view.waiting) {
+    status = 'waiting';
   }
   const node: NodeRecord = { status };
   if (status === 'succeeded' && view.entry?.hasOutput) node.output = view.entry.output;
@@ -216,7 +233,8 @@ function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord
   const finishedAt =
     interruptedAt ?? view.finishedAt ?? (view.startedAt === undefined ? view.firstSeenAt : undefined);
   if (startedAt !== undefined) node.startedAt = iso(startedAt);
-  if (finishedAt !== undefined && status !== 'running') node.finishedAt = iso(finishedAt);
+  if (finishedAt !== undefined && status !== 'running' && status !== 'waiting')
+    node.finishedAt = iso(finishedAt);
   return node;
 }
 

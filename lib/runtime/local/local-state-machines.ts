@@ -16,7 +16,14 @@ import {
   type PersistedExecution,
   type PersistedMachine,
 } from './execution-journal.ts';
-import { type InvokeAction, type LocalRun, runLocally, validateLocalMachine } from './run-locally.ts';
+import {
+  type InvokeAction,
+  LAMBDA_INVOKE_WAIT,
+  type LocalRun,
+  runLocally,
+  validateLocalMachine,
+  type WaitForTaskToken,
+} from './run-locally.ts';
 
 const ARN_PREFIX = 'arn:aws:states:local:000000000000';
 const REDRIVABLE: ReadonlySet<string> = new Set(['FAILED', 'ABORTED', 'TIMED_OUT', 'INTERRUPTED']);
@@ -32,6 +39,8 @@ export interface LocalStateMachinesOptions {
   journal?: ExecutionJournal;
   /** Handler of every action Task (default: the action registry, see `invokeRegisteredAction`). */
   invokeAction?: InvokeAction;
+  /** Handler of `.waitForTaskToken` Tasks (waitForCallback, waitForEvent): see lib/waits/local-wait-handler.ts. */
+  waitForTaskToken?: WaitForTaskToken;
   /** Multiplies waits and retry intervals of every run (default 1). */
   timeScale?: number;
   /** Also scale Task and machine timeouts (default false). */
@@ -58,6 +67,8 @@ interface Slot {
   /** Node results of the run being redriven (their timing is kept in the new record). */
   replayed?: Record<string, NodeRecord>;
   interruptOnEnd?: boolean;
+  /** The record to journal when the run ends because the process stops while a node waits (it resumes on the next start). */
+  suspendedRecord?: ExecutionRecord;
   writer: ThrottledWriter;
 }
 
@@ -82,6 +93,10 @@ interface Slot {
  *   which the compiled machines tolerate because they depend only on input and node results.
  * - With a journal holding executions that were `RUNNING` (the process died), construction marks
  *   them `INTERRUPTED` with {@link INTERRUPTED_ERROR} (their running nodes too); they can be redriven.
+ *   An execution with a `waiting` node (waitForCallback, waitForEvent) is resumed instead: it runs
+ *   again as a redrive does (succeeded nodes replayed), stays `RUNNING`, and its wait handler finds
+ *   its wait in the wait store — still waiting, or answered while the process was down. `close`
+ *   journals such executions as `RUNNING` too (a stop of `npm start` is a pause for them).
  *
  * Construction loads the journal in the background; every method waits for it (`ready`).
  */
@@ -244,7 +259,9 @@ export class LocalStateMachines implements StateMachines {
     const pending: Array<Promise<void> | undefined> = [];
     for (const slot of this.executions.values()) {
       if (slot.run) {
-        slot.interruptOnEnd = true;
+        const live = this.currentRecord(slot);
+        if (hasWaitingNode(live)) slot.suspendedRecord = live;
+        else slot.interruptOnEnd = true;
         slot.run.abort(INTERRUPTED_ERROR);
       }
       pending.push(slot.done);
@@ -255,9 +272,11 @@ export class LocalStateMachines implements StateMachines {
 
   private launch(slot: Slot, machine: PersistedMachine, replay?: Record<string, NodeRecord>): void {
     const compensated = new Set<string>();
+    const waits = waitStateNames(machine.asl);
     const run = runLocally(machine.asl, slot.entry.input, {
       validate: 'none',
       invokeAction: this.options.invokeAction,
+      waitForTaskToken: this.options.waitForTaskToken,
       timeScale: this.options.timeScale,
       scaleTimeouts: this.options.scaleTimeouts,
       replay,
@@ -266,11 +285,21 @@ export class LocalStateMachines implements StateMachines {
         if (event.type === 'StateExited' && event.state.name.endsWith(':compensate')) {
           compensated.add(event.state.name.slice(0, -':compensate'.length));
         }
-        if (progress.nodesChanged) slot.writer.schedule();
+        // A node that begins to wait is journaled at once: a process killed now resumes it on restart.
+        if (event.type === 'StateEntered' && waits.has(event.state.name)) {
+          slot.writer.flush().catch((error: unknown) => this.options.onError?.(error));
+        } else if (progress.nodesChanged) slot.writer.schedule();
       },
     });
     slot.run = run;
     slot.done = run.promise.then(async (finalRecord) => {
+      if (slot.suspendedRecord) {
+        slot.entry.record = slot.suspendedRecord;
+        slot.suspendedRecord = undefined;
+        slot.run = undefined;
+        await slot.writer.flush();
+        return;
+      }
       let record = this.withReplayedTiming(slot, finalRecord);
       if (slot.interruptOnEnd) record = interrupted(record, record.finishedAt ?? new Date().toISOString());
       slot.entry.record = record;
@@ -354,15 +383,51 @@ export class LocalStateMachines implements StateMachines {
     return slot;
   }
 
-  /** Reads the machines and marks the executions the last process left RUNNING as INTERRUPTED. */
+  /** Reads the machines; resumes the executions the last process left RUNNING with a waiting node and marks the others INTERRUPTED. */
   private async load(): Promise<void> {
     for (const machine of await this.journal.loadMachines()) this.machines.set(machine.versionArn, machine);
+    const resumable: Array<{ slot: Slot; machine: PersistedMachine }> = [];
     for (const entry of await this.journal.loadRunning()) {
-      this.executions.set(entry.executionArn, this.newSlot(entry));
+      const slot = this.newSlot(entry);
+      this.executions.set(entry.executionArn, slot);
+      const machine = this.machines.get(entry.versionArn);
+      if (machine && this.options.waitForTaskToken && hasWaitingNode(entry.record)) {
+        resumable.push({ slot, machine });
+        continue;
+      }
       entry.record = interrupted(entry.record, entry.updatedAt);
       await this.journal.saveExecution(entry);
     }
+    for (const { slot, machine } of resumable) {
+      slot.replayed = Object.fromEntries(
+        Object.entries(slot.entry.record.nodes).filter(([, node]) => node.status === 'succeeded'),
+      );
+      this.launch(slot, machine, slot.replayed);
+    }
   }
+}
+
+/** True when a node of the record waits for a callback or an event. */
+function hasWaitingNode(record: ExecutionRecord): boolean {
+  return Object.values(record.nodes).some((node) => node.status === 'waiting');
+}
+
+/** The names of the `.waitForTaskToken` Task states of a machine, Parallel branches and Map bodies included. */
+function waitStateNames(asl: { States: Record<string, Record<string, unknown>> }): Set<string> {
+  const names = new Set<string>();
+  const walk = (states: Record<string, Record<string, unknown>>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Resource === LAMBDA_INVOKE_WAIT) names.add(name);
+      for (const branch of (state.Branches as Array<{ States: typeof states }> | undefined) ?? [])
+        walk(branch.States);
+      for (const key of ['Iterator', 'ItemProcessor'] as const) {
+        const body = state[key] as { States: typeof states } | undefined;
+        if (body) walk(body.States);
+      }
+    }
+  };
+  walk(asl.States);
+  return names;
 }
 
 /** The record of a run that stopped with its process: `INTERRUPTED`, its running nodes failed. */
@@ -371,6 +436,7 @@ function interrupted(record: ExecutionRecord, finishedAt: string): ExecutionReco
   for (const [id, node] of Object.entries(record.nodes)) {
     const wasRunning =
       node.status === 'running' ||
+      node.status === 'waiting' ||
       (node.status === 'failed' && node.error?.error === INTERRUPTED_ERROR.error);
     nodes[id] = wasRunning
       ? {

@@ -29,7 +29,8 @@ export interface PrepareOptions {
 /**
  * Rewrites an ASL document for a local run without changing its semantics, only its clock:
  * - a Task without `TimeoutSeconds` gets the largest one a timer can hold (AWS has no default
- *   timeout for Tasks; the interpreter would otherwise fail them after 60 s);
+ *   timeout for Tasks; the interpreter would otherwise fail them after 60 s), and so does a
+ *   `.waitForTaskToken` Task (its local handler enforces the timeout from the wait store);
  * - with `timeScale ≠ 1`: `Wait.Seconds` and every retrier's `IntervalSeconds`/`MaxDelaySeconds`
  *   are multiplied (backoff and jitter then apply to the scaled interval, as in AWS), and a Wait
  *   whose duration comes from its input or a timestamp (`SecondsPath`, `Timestamp`,
@@ -53,7 +54,11 @@ export function prepareLocalMachine(asl: AslDefinition, options: PrepareOptions)
       switch (state.Type) {
         case 'Task': {
           const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
-          if (timeout === undefined && state.TimeoutSecondsPath === undefined) {
+          if (typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
+            // The wait handler keeps the deadline in the wait store, so a run resumed after a
+            // restart waits for what is left of it rather than a new full timeout.
+            state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+          } else if (timeout === undefined && state.TimeoutSecondsPath === undefined) {
             state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
           } else if (timeout !== undefined && scaleTimeouts) {
             state.TimeoutSeconds = timeout * timeScale;

@@ -27,6 +27,20 @@ import {
 } from './prepare-local-machine.ts';
 
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+/** A Task that pauses until its task token is answered (waitForCallback, waitForEvent). */
+export const LAMBDA_INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** How a waiting Task ended: its result `{ output }`, or an error (SendTaskSuccess / SendTaskFailure). */
+export type TaskTokenAnswer = { output: unknown } | { error: string; cause?: string };
+
+/**
+ * Runs a `.waitForTaskToken` Task locally (aws-local-stepfunctions has no task tokens): resolves with
+ * the answer once the wait is answered or over (lib/waits/local-wait-handler.ts).
+ */
+export type WaitForTaskToken = (
+  payload: unknown,
+  context: { signal: AbortSignal },
+) => Promise<TaskTokenAnswer>;
 
 /** What the runner tells an action handler besides the payload. */
 export interface InvokeContext {
@@ -48,6 +62,8 @@ export interface RunLocallyOptions {
    * the States error `Error = error.name`, `Cause = error.message`, so compiled Retry/Catch match it.
    */
   invokeAction?: InvokeAction;
+  /** Handler of `.waitForTaskToken` Tasks (default: none — such a Task fails, naming what is missing). */
+  waitForTaskToken?: WaitForTaskToken;
   /**
    * Multiplies every Wait duration and every Retry interval (e.g. 0.001 turns seconds into ms).
    * Default 1. Action durations are not scaled; Task timeouts only with `scaleTimeouts`.
@@ -208,7 +224,11 @@ export function runLocally(
   const invokeAction = options.invokeAction ?? invokeRegisteredAction;
   const replay = options.replay ?? {};
   const controller = new AbortController();
-  const builder = new LocalRecordBuilder();
+  const builder = new LocalRecordBuilder({
+    waitStates: new Set(
+      [...prepared.states].filter(([, state]) => state.Resource === LAMBDA_INVOKE_WAIT).map(([name]) => name),
+    ),
+  });
   const events: LocalExecutionEvent[] = [];
   const keepEvents = options.keepEvents ?? true;
   let abortReason: NodeError | undefined;
@@ -221,6 +241,9 @@ export function runLocally(
     if (prepared.dynamicWaits.has(name)) {
       handlers[name] = (input) =>
         waitLocally(prepared, name, input, replayed ? 0 : timeScale, controller.signal);
+    } else if (state.Type === 'Task' && state.Resource === LAMBDA_INVOKE_WAIT) {
+      handlers[name] = (input) =>
+        runWaitTask(name, input, options, replayed ? replay[name] : undefined, controller);
     } else if (state.Type === 'Task') {
       handlers[name] = (input) =>
         runTask({
@@ -242,7 +265,11 @@ export function runLocally(
   });
   const runOptions: RunOptions = {
     overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waitOverrides },
-    context: { Execution: { Id: machineInput.execution.id, Name: machineInput.execution.id } },
+    // `$$.Task.Token` must resolve; the local wait handler keys its wait by execution and node instead.
+    context: {
+      Execution: { Id: machineInput.execution.id, Name: machineInput.execution.id },
+      Task: { Token: 'local' },
+    } as never,
   };
   const execution = machine.run(machineInput as never, runOptions);
 
@@ -357,6 +384,26 @@ async function runTask(call: TaskCall): Promise<unknown> {
     throw new TaskFailure('Error', String(error));
   }
   return lambdaResult(output, name);
+}
+
+async function runWaitTask(
+  name: string,
+  input: unknown,
+  options: RunLocallyOptions,
+  replay: NodeRecord | undefined,
+  controller: AbortController,
+): Promise<unknown> {
+  if (replay) return { output: replay.output ?? null };
+  const request = isObject(input) ? input : {};
+  if (!options.waitForTaskToken) {
+    throw new TaskFailure(
+      'States.Runtime',
+      `Task "${name}" waits for a callback or an event, which needs the local server (npm start) to answer it`,
+    );
+  }
+  const answer = await options.waitForTaskToken(request.Payload, { signal: controller.signal });
+  if ('error' in answer) throw new TaskFailure(answer.error, answer.cause ?? '');
+  return { output: answer.output ?? null };
 }
 
 /** The most a Step Functions state may carry (256 KiB of UTF-8 JSON). */

@@ -82,6 +82,7 @@ describe('startExecution', () => {
         flowId,
         version: 2,
         trigger: { id: 'hook', type: 'webhook' },
+        tenant: 't1',
       },
     });
     expect(setup.stateMachines.deployed.map((d) => d.version)).toContain(2);
