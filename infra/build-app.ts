@@ -30,7 +30,7 @@ const contextString = (app: App, key: string): string | undefined => {
 /**
  * Adds FlowForge to `app`: the stage comes from the context (`-c stage=dev|prod`, default `dev`),
  * settings overrides from `-c alarmEmail=… -c sesIdentity=… -c emailFrom=… -c corsOrigins=a,b -c httpAllow=…
- * -c queues=a,b -c queueBindings={…}`.
+ * -c queues=a,b -c queueBindings={…} -c bedrockModels=a,b`.
  * Stacks are `FlowForge-<stage>-Stateful` and `FlowForge-<stage>-Stateless`, in the account/region of
  * the CLI's credentials when there are any, environment-agnostic otherwise (offline synth).
  */
@@ -43,6 +43,7 @@ export function buildFlowForge(app: App, options: BuildOptions = {}): FlowForgeS
     httpAllow: contextString(app, 'httpAllow'),
     queues: contextString(app, 'queues'),
     queueBindings: contextString(app, 'queueBindings'),
+    bedrockModels: contextString(app, 'bedrockModels'),
   };
   // Cross-stack references stay CloudFormation exports (says so explicitly, which also silences CDK's warning).
   if (app.node.tryGetContext(crossStackReferencesFlag) === undefined)

@@ -61,6 +61,12 @@ export interface StageSettings {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** The API 5xx alarm fires above this percentage of requests. */
   api5xxRatePercent: number;
+  /**
+   * Bedrock model ids the ai action may call (`-c bedrockModels=a,b`): its role may invoke exactly
+   * these foundation models (and inference profiles of these ids), and the action refuses others
+   * before calling. Empty: the ai action gets no Bedrock right.
+   */
+  bedrockModels: string[];
 }
 
 const base = {
@@ -73,6 +79,7 @@ const base = {
   extraQueues: [] as string[],
   queueBindings: {} as Record<string, QueueBinding>,
   api5xxRatePercent: 5,
+  bedrockModels: [] as string[],
 };
 
 const defaults: Record<StageName, StageSettings> = {
@@ -112,6 +119,8 @@ export interface SettingsOverrides {
   queues?: string;
   /** JSON `{ "<short name>": { flowId, tenantId?, version?, triggerId? } }`. */
   queueBindings?: string;
+  /** Bedrock model ids the ai action may call, comma-separated. */
+  bedrockModels?: string;
 }
 
 /** Thrown for settings that cannot be deployed (a malformed override). */
@@ -160,6 +169,11 @@ export function loadSettings(stage: string, overrides: SettingsOverrides = {}): 
   settings.corsOrigins = list(overrides.corsOrigins) ?? settings.corsOrigins;
   settings.httpAllowList = list(overrides.httpAllow) ?? settings.httpAllowList;
   settings.extraQueues = list(overrides.queues) ?? settings.extraQueues;
+  settings.bedrockModels = list(overrides.bedrockModels) ?? settings.bedrockModels;
+  for (const model of settings.bedrockModels) {
+    if (!/^[a-zA-Z0-9._:-]{1,256}$/.test(model))
+      throw new InvalidSettingsError(`bedrock model id "${model}" has characters a model id cannot have`);
+  }
   for (const name of settings.extraQueues) {
     if (!queueNamePattern.test(name)) {
       throw new InvalidSettingsError(`queue name "${name}" must match ${queueNamePattern}`);

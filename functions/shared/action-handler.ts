@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { ActionDefinition } from '../../lib/actions/action.ts';
+import type { ActionDefinition, ActionMetrics } from '../../lib/actions/action.ts';
 import type { IdempotencyStore } from '../../lib/actions/idempotency.ts';
 import { parseTaskPayload, runAction } from '../../lib/actions/run-action.ts';
 import type { PayloadStore } from '../../lib/payloads/payload-store.ts';
@@ -32,6 +32,15 @@ export function createActionHandler(
   const { idempotency, payloads } = options;
   metrics.setDefaultDimensions({ action: action.kind });
 
+  // Metrics with their own dimensions (e.g. tokens per flow) are flushed one by one.
+  const actionMetrics: ActionMetrics = {
+    count(name, value, dimensions = {}) {
+      const single = metrics.singleMetric();
+      for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+      single.addMetric(name, MetricUnit.Count, value);
+    },
+  };
+
   const run = async (event: unknown, context: Context): Promise<unknown> => {
     const started = performance.now();
     try {
@@ -51,6 +60,7 @@ export function createActionHandler(
         idempotency,
         payloads,
         logger,
+        metrics: actionMetrics,
         signal: AbortSignal.timeout(Math.max(1, remaining() - DEADLINE_MARGIN_MS)),
         remainingTimeMs: remaining,
       });

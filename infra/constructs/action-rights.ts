@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Aws, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { RESERVED_QUEUE_PREFIX } from '../../lib/actions/queue/queue-target.ts';
 import type { StageSettings } from '../settings.ts';
@@ -19,35 +19,69 @@ export type ActionRights = (fn: FlowForgeFunction, context: ActionRightsContext)
 /** Kinds that need nothing beyond the table (log, transform, and any new kind until it is listed here). */
 export const tableOnly: ActionRights = () => {};
 
+/** Reads of the secrets flows reference in http headers (and the ai action's apiKey). */
+function grantSecretReads(fn: FlowForgeFunction): void {
+  fn.grant(
+    new iam.PolicyStatement({
+      sid: 'ReadFlowForgeParameters',
+      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      resources: [deploymentArn('ssm', 'parameter/flowforge/*')],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadFlowForgeSecrets',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [deploymentArn('secretsmanager', 'secret:flowforge/*')],
+    }),
+  );
+  acknowledgeWildcard(
+    fn.role,
+    nagArn('ssm', 'parameter/flowforge/*'),
+    'Credentials for http calls are parameters the operator creates under /flowforge/; their names are not known at deploy time.',
+  );
+  acknowledgeWildcard(
+    fn.role,
+    nagArn('secretsmanager', 'secret:flowforge/*'),
+    'Credentials for http calls are secrets the operator creates under flowforge/ (Secrets Manager also adds a random suffix to every secret ARN).',
+  );
+}
+
 /**
  * Extra rights per action kind. A kind missing here gets `tableOnly`: a new action deploys with the
  * least rights and fails with AccessDenied until its line is added, never the other way round.
  */
 export const actionRights: Readonly<Record<string, ActionRights>> = {
-  http: (fn, { settings }) => {
+  ai: (fn, { settings }) => {
+    fn.bindEnvironment('FLOWFORGE_AI_BEDROCK_MODELS', settings.bedrockModels.join(','));
     fn.bindEnvironment('FLOWFORGE_HTTP_ALLOW', settings.httpAllowList.join(','));
+    grantSecretReads(fn);
+    if (settings.bedrockModels.length === 0) return;
+    // Converse is authorised as bedrock:InvokeModel on the model (or the inference profile and the
+    // foundation models it routes to, which live in any region of the profile).
+    const resources = settings.bedrockModels.flatMap((model) => {
+      const profile = /^(us|eu|apac|global)\.(.+)$/.exec(model);
+      if (!profile) return [`arn:${Aws.PARTITION}:bedrock:${Aws.REGION}::foundation-model/${model}`];
+      const anyRegion = `arn:<AWS::Partition>:bedrock:*::foundation-model/${profile[2]}`;
+      acknowledgeWildcard(
+        fn.role,
+        anyRegion,
+        `The cross-region inference profile ${model} routes to this one model in the regions of the profile.`,
+      );
+      return [
+        deploymentArn('bedrock', `inference-profile/${model}`),
+        `arn:${Aws.PARTITION}:bedrock:*::foundation-model/${profile[2]}`,
+      ];
+    });
     fn.grant(
       new iam.PolicyStatement({
-        sid: 'ReadFlowForgeParameters',
-        actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-        resources: [deploymentArn('ssm', 'parameter/flowforge/*')],
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadFlowForgeSecrets',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [deploymentArn('secretsmanager', 'secret:flowforge/*')],
+        sid: 'InvokeConfiguredModels',
+        actions: ['bedrock:InvokeModel'],
+        resources,
       }),
     );
-    acknowledgeWildcard(
-      fn.role,
-      nagArn('ssm', 'parameter/flowforge/*'),
-      'Credentials for http calls are parameters the operator creates under /flowforge/; their names are not known at deploy time.',
-    );
-    acknowledgeWildcard(
-      fn.role,
-      nagArn('secretsmanager', 'secret:flowforge/*'),
-      'Credentials for http calls are secrets the operator creates under flowforge/ (Secrets Manager also adds a random suffix to every secret ARN).',
-    );
+  },
+  http: (fn, { settings }) => {
+    fn.bindEnvironment('FLOWFORGE_HTTP_ALLOW', settings.httpAllowList.join(','));
+    grantSecretReads(fn);
   },
   email: (fn, { settings }) => {
     if (settings.emailFrom) fn.bindEnvironment('FLOWFORGE_EMAIL_FROM', settings.emailFrom);
@@ -92,10 +126,10 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
 };
 
 /**
- * Kinds whose function gets no table either (no idempotency store: nothing outside the sandbox to
- * dedupe), so their role may write only their own logs: `code`.
+ * Kinds whose function gets no table (no idempotency store: nothing to dedupe — `code` runs in its
+ * sandbox, `ai` only asks a model), so `code`'s role may write only its own logs.
  */
-export const kindsWithoutTable: ReadonlySet<string> = new Set(['code']);
+export const kindsWithoutTable: ReadonlySet<string> = new Set(['ai', 'code']);
 
 /**
  * Packages a kind's function loads at run time with `require` and ships beside its bundle

@@ -36,6 +36,14 @@ export interface ActionContext {
   signal?: AbortSignal;
   /** Where the action writes log lines (the Lambda's structured logger); absent means no logging. */
   logger?: ActionLogger;
+  /** Where the action records numbers (the Lambda's Powertools metrics); absent means none. */
+  metrics?: ActionMetrics;
+}
+
+/** Numeric metrics an action may record (e.g. the ai action's token usage). */
+export interface ActionMetrics {
+  /** Adds `value` (a count) to metric `name`, with extra `dimensions` beside the action kind. */
+  count(name: string, value: number, dimensions?: Record<string, string>): void;
 }
 
 /** The part of a logger an action may use (Powertools Logger satisfies it). */

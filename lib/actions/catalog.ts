@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { aiConfigSchema } from './ai/schema.ts';
 import { codeConfigSchema } from './code/schema.ts';
 import { emailConfigSchema } from './email/schema.ts';
 import { httpConfigSchema } from './http/schema.ts';
@@ -17,6 +18,7 @@ const classic = <T>(schema: z.core.$ZodType<T>): z.ZodType<T> => z.lazy(() => sc
  * line here and in `registry.ts`.
  */
 export const actionCatalog: Readonly<Record<string, z.ZodType>> = {
+  ai: classic(aiConfigSchema),
   code: classic(codeConfigSchema),
   email: classic(emailConfigSchema),
   http: classic(httpConfigSchema),

@@ -25,6 +25,7 @@ export function once(load: ActionLoader): ActionLoader {
  * action, so their bundles stay small.)
  */
 export const actionRegistry: ActionLoaders = {
+  ai: once(async () => (await import('./ai/index.ts')).aiAction as AnyAction),
   code: once(async () => (await import('./code/index.ts')).codeAction as AnyAction),
   email: once(async () => (await import('./email/index.ts')).emailAction as AnyAction),
   http: once(async () => (await import('./http/index.ts')).httpAction as AnyAction),

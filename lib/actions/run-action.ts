@@ -6,6 +6,7 @@ import {
   type ActionDefinition,
   ActionError,
   type ActionLogger,
+  type ActionMetrics,
   InvalidConfigError,
   PayloadTooLargeError,
   type TaskPayload,
@@ -23,6 +24,7 @@ export interface RunActionOptions {
   /** Output limit in bytes; default `FLOWFORGE_MAX_OUTPUT_BYTES` or 200 KiB. */
   maxOutputBytes?: number;
   logger?: ActionLogger;
+  metrics?: ActionMetrics;
   signal?: AbortSignal;
   /** The Lambda's remaining time (lets an in-progress idempotency record expire with it). */
   remainingTimeMs?: () => number;
@@ -117,6 +119,7 @@ export async function runAction<Config>(
       execution: task.execution,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     const output = payloads ? await offloadOutput(task, result, inlineBytes, payloads) : result;
     const bytes = Buffer.byteLength(JSON.stringify(output ?? null));

@@ -1,3 +1,4 @@
+import { AI_TRANSIENT_ERRORS } from '../actions/ai/schema.ts';
 import type { RetryPolicy } from '../workflow/definition-schema.ts';
 import type { AslState } from './state-graph.ts';
 import { attemptPath, FAILED_PATH, nodePath, stateName } from './state-names.ts';
@@ -20,7 +21,7 @@ export const LAMBDA_TRANSIENT_ERRORS = [
 /**
  * What a retry policy retries when it names no `retryOn`: failures that are worth trying again
  * without changing anything — the Task's own timeout, the http action's transient answers
- * (5xx, 429, its own timeout, network errors), and the Lambda errors above once their native
+ * (5xx, 429, its own timeout, network errors), the ai action's throttling, and the Lambda errors above once their native
  * retries are spent, plus `Lambda.Unknown` (a crashed or timed-out action function).
  */
 export const DEFAULT_RETRY_ON = [
@@ -29,6 +30,7 @@ export const DEFAULT_RETRY_ON = [
   'Http429',
   'HttpTimeout',
   'NetworkError',
+  ...AI_TRANSIENT_ERRORS,
   'Lambda.Unknown',
   ...LAMBDA_TRANSIENT_ERRORS,
 ] as const;

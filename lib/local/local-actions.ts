@@ -80,6 +80,10 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
       ]);
       return createHttpAction({ guard: new SsrfGuard({ allow: options.httpAllow ?? '' }) }) as AnyAction;
     }),
+    ai: once(async () => {
+      const { createAiAction } = await import('../actions/ai/index.ts');
+      return createAiAction({ httpAllow: options.httpAllow ?? '' }) as AnyAction;
+    }),
   };
   const onLogMessage = options.onLogMessage;
   return {

@@ -483,6 +483,40 @@ describe('action functions follow the catalog', () => {
   });
 });
 
+describe("the ai action may call only the deployment's Bedrock models", () => {
+  const aiStatements = (synth: Synthesized) =>
+    roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-ai'));
+
+  it('without bedrockModels it has no Bedrock right and refuses every model', () => {
+    const synth = synthFlowForge({ stage: 'dev' });
+    expect(
+      aiStatements(synth)
+        .flatMap((s) => actionsOf(s))
+        .filter((a) => a.startsWith('bedrock:')),
+    ).toEqual([]);
+    expect(envOf(synth, 'flowforge-dev-action-ai').FLOWFORGE_AI_BEDROCK_MODELS).toBe('');
+  });
+
+  it('with bedrockModels it may InvokeModel exactly those (and no table)', () => {
+    const synth = synthFlowForge({
+      stage: 'dev',
+      context: { bedrockModels: 'anthropic.claude-3-5-haiku-20241022-v1:0,eu.amazon.nova-micro-v1:0' },
+    });
+    const statements = aiStatements(synth);
+    const invoke = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('bedrock:')));
+    expect(invoke.flatMap((s) => actionsOf(s))).toEqual(['bedrock:InvokeModel']);
+    const resources = JSON.stringify(invoke.map((s) => s.Resource));
+    expect(resources).toContain('::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0');
+    expect(resources).toContain(':inference-profile/eu.amazon.nova-micro-v1:0');
+    expect(resources).toContain(':bedrock:*::foundation-model/amazon.nova-micro-v1:0');
+    expect(resources).not.toMatch(/foundation-model\/\*/);
+    expect(statements.flatMap((s) => actionsOf(s)).some((a) => a.startsWith('dynamodb:'))).toBe(false);
+    expect(envOf(synth, 'flowforge-dev-action-ai').FLOWFORGE_AI_BEDROCK_MODELS).toBe(
+      'anthropic.claude-3-5-haiku-20241022-v1:0,eu.amazon.nova-micro-v1:0',
+    );
+  });
+});
+
 describe('extra named queues', () => {
   let synth: Synthesized;
   beforeAll(() => {
