@@ -67,6 +67,13 @@ export interface StageSettings {
    * before calling. Empty: the ai action gets no Bedrock right.
    */
   bedrockModels: string[];
+  /**
+   * Days the payload bucket keeps a large node output (its lifecycle rule). A reference read after
+   * that fails the reading Task with `PayloadNotFound`, and the API shows the reference instead of
+   * the value: keep it above the longest run (a Standard execution lasts up to a year) plus the time
+   * records are looked at.
+   */
+  payloadRetentionDays: number;
 }
 
 const base = {
@@ -91,6 +98,7 @@ const defaults: Record<StageName, StageSettings> = {
     pointInTimeRecovery: false,
     deletionProtection: false,
     logRetention: RetentionDays.ONE_WEEK,
+    payloadRetentionDays: 30,
     corsOrigins: ['http://localhost:3000'],
     throttling: { rateLimit: 50, burstLimit: 100 },
     logLevel: 'DEBUG',
@@ -103,6 +111,7 @@ const defaults: Record<StageName, StageSettings> = {
     pointInTimeRecovery: true,
     deletionProtection: true,
     logRetention: RetentionDays.THREE_MONTHS,
+    payloadRetentionDays: 400,
     throttling: { rateLimit: 500, burstLimit: 1000 },
     logLevel: 'INFO',
   },

@@ -1,5 +1,6 @@
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -29,9 +30,14 @@ export interface StatefulStackProps extends StackProps {
   settings: StageSettings;
 }
 
+/** The payload bucket's fixed name: `<prefix>-payloads-<account>-<region>` (bucket names are global). */
+export const payloadBucketNameFor = (prefix: string): string =>
+  `${prefix}-payloads-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+
 /**
- * What holds data and outlives a redeploy of the code: the DynamoDB table, the trigger queue with its
- * DLQ, the schedule group and the scheduler's DLQ. Nothing here refers to the stateless stack.
+ * What holds data and outlives a redeploy of the code: the DynamoDB table, the payload bucket (large
+ * node outputs) with its access-log bucket, the trigger queue with its DLQ, the schedule group and
+ * the scheduler's DLQ. Nothing here refers to the stateless stack.
  */
 export class StatefulStack extends Stack {
   readonly table: dynamodb.Table;
@@ -45,6 +51,10 @@ export class StatefulStack extends Stack {
   readonly extraQueues: ReadonlyMap<string, sqs.Queue>;
   /** Their shared DLQ (undefined without extra queues). */
   readonly extraQueuesDlq?: sqs.Queue;
+  /** Large node outputs (DESIGN.md §2.1), written by the action functions and read by them and the API. */
+  readonly payloadBucket: s3.Bucket;
+  /** Its fixed name (what `FLOWFORGE_PAYLOAD_BUCKET` and the grants use). */
+  readonly payloadBucketName: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -76,6 +86,40 @@ export class StatefulStack extends Stack {
         reason: `Stage ${settings.stage} holds disposable test data; point-in-time recovery is on in prod.`,
       });
     }
+
+    // Large node outputs: private, encrypted, TLS only, expired by lifecycle; its access logs go to a
+    // bucket of their own that expires too.
+    const payloadAccessLogs = new s3.Bucket(this, 'PayloadAccessLogs', {
+      bucketName: `${settings.prefix}-payload-logs-${Aws.ACCOUNT_ID}-${Aws.REGION}`,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: settings.removalPolicy,
+    });
+    Validations.of(payloadAccessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket receives the payload bucket’s server access logs; logging it again would add nothing.',
+    });
+    this.payloadBucketName = payloadBucketNameFor(settings.prefix);
+    this.payloadBucket = new s3.Bucket(this, 'PayloadBucket', {
+      bucketName: this.payloadBucketName,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: payloadAccessLogs,
+      serverAccessLogsPrefix: 'payloads/',
+      lifecycleRules: [
+        {
+          expiration: Duration.days(settings.payloadRetentionDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: settings.removalPolicy,
+    });
 
     // Messages of every queue the SQS trigger reads stay invisible while one invocation may still run.
     const visibilityTimeout = Duration.seconds(

@@ -61,6 +61,8 @@ export class StatelessStack extends Stack {
         shippedPackages: shippedPackagesFor(kind),
       });
       if (!kindsWithoutTable.has(kind)) fn.bindTable(stateful.tableName, 'readWrite');
+      // Every kind resolves payload references in its config and offloads large outputs.
+      fn.bindPayloads(stateful.payloadBucketName, 'readWrite');
       rightsFor(kind)(fn, { settings });
       actionFunctions.set(kind, fn);
     }
@@ -202,6 +204,7 @@ export class StatelessStack extends Stack {
     });
     this.apiFunction
       .bindTable(stateful.tableName, 'readWrite')
+      .bindPayloads(stateful.payloadBucketName, 'read')
       .bindStateMachines(prefix, { kind: 'manage', executionRole: this.stateMachineRole })
       .bindSchedules({
         groupName: prefix,

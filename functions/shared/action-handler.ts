@@ -8,6 +8,7 @@ import type { ActionDefinition, ActionMetrics } from '../../lib/actions/action.t
 import type { IdempotencyStore } from '../../lib/actions/idempotency.ts';
 import { parseTaskPayload, runAction } from '../../lib/actions/run-action.ts';
 import type { PayloadStore } from '../../lib/payloads/payload-store.ts';
+import { payloadStoreFromEnv } from '../../lib/payloads/payload-store-from-env.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 // Leaves the action this long to report a timeout itself before Lambda kills it.
@@ -20,16 +21,17 @@ const DEADLINE_MARGIN_MS = 500;
  * `action`, traces with X-Ray, runs the action through {@link runAction} (config parse, output size
  * limit, and with `options.idempotency` — actions with side effects pass `idempotencyStoreFromEnv()` —
  * at most once per `execution.id + nodeId + attempt`; pure actions leave it out and their bundles
- * carry no DynamoDB client; with `options.payloads` — every handler passes `payloadStoreFromEnv()`,
- * the bucket `FLOWFORGE_PAYLOAD_BUCKET` — references in the config are resolved and large outputs
- * offloaded) and rethrows errors as they are, so Step Functions sees their stable `name` as the error type.
+ * carry no DynamoDB client; with the payload store — `options.payloads`, by default
+ * `payloadStoreFromEnv()`, the bucket `FLOWFORGE_PAYLOAD_BUCKET` — references in the config are
+ * resolved and large outputs offloaded) and rethrows errors as they are, so Step Functions sees their stable `name` as the error type.
  */
 export function createActionHandler(
   // biome-ignore lint/suspicious/noExplicitAny: any action's config type
   action: ActionDefinition<any, unknown>,
   options: { idempotency?: IdempotencyStore; payloads?: PayloadStore } = {},
 ) {
-  const { idempotency, payloads } = options;
+  const { idempotency } = options;
+  const payloads = 'payloads' in options ? options.payloads : payloadStoreFromEnv();
   metrics.setDefaultDimensions({ action: action.kind });
 
   // Metrics with their own dimensions (e.g. tokens per flow) are flushed one by one.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -218,6 +218,33 @@ export class FlowForgeFunction extends Construct {
         sid: access === 'read' ? 'ReadTable' : 'ReadWriteTable',
         actions: access === 'read' ? tableReadActions : [...tableReadActions, ...tableWriteActions],
         resources: [deploymentArn('dynamodb', table), deploymentArn('dynamodb', `${table}/index/*`)],
+      }),
+    );
+  }
+
+  /**
+   * `FLOWFORGE_PAYLOAD_BUCKET` and object rights on the payload bucket (by its fixed name, like the
+   * table): `readWrite` (the action functions: resolve references, offload outputs) may get and put
+   * objects, `read` (the API: show full values) may only get them. No list, no delete, no bucket-level
+   * action: keys are unguessable and the lifecycle rule deletes.
+   */
+  bindPayloads(bucketName: string, access: 'read' | 'readWrite'): this {
+    const objects = `arn:${Aws.PARTITION}:s3:::${bucketName}/*`;
+    // cdk-nag prints the pseudo parameters of the name as <AWS::…>.
+    const printed = bucketName
+      .replace(Aws.ACCOUNT_ID, '<AWS::AccountId>')
+      .replace(Aws.REGION, '<AWS::Region>');
+    acknowledgeWildcard(
+      this.role,
+      `arn:<AWS::Partition>:s3:::${printed}/*`,
+      'Objects of the one payload bucket; their keys are made at run time (<flowId>/<executionId>/<nodeId>/<random>).',
+    );
+    this.bindEnvironment('FLOWFORGE_PAYLOAD_BUCKET', bucketName);
+    return this.grant(
+      new iam.PolicyStatement({
+        sid: access === 'read' ? 'ReadPayloads' : 'ReadWritePayloads',
+        actions: access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject'],
+        resources: [objects],
       }),
     );
   }

@@ -63,6 +63,13 @@ function functionRoleId(synth: Synthesized, functionName: string): string {
   return logicalIdOf(entry[1].Properties?.Role);
 }
 
+/** What the payload grants may contain: object reads and writes, nothing on the bucket itself. */
+const payloadActions: ReadonlySet<string> = new Set(['s3:GetObject', 's3:PutObject']);
+
+/** The statements of a role that name the payload bucket. */
+const payloadStatements = (statements: Array<Record<string, unknown>>) =>
+  statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+
 describe('FlowForge dev stacks', () => {
   let synth: Synthesized;
   beforeAll(() => {
@@ -249,10 +256,78 @@ describe('FlowForge dev stacks', () => {
     expect(Array.isArray(resources) ? resources.length : 1).toBe(expected.length);
   });
 
-  it('gives the code action no right beyond its own logs (and X-Ray): no table, no network service', () => {
+  it('keeps large outputs in a private, encrypted, TLS-only bucket that expires them, with access logs', () => {
+    const buckets = resourcesOf(synth.statefulTemplate, 'AWS::S3::Bucket');
+    const payload = Object.values(buckets).find((b) =>
+      JSON.stringify(b.Properties?.BucketName).includes('flowforge-dev-payloads-'),
+    );
+    expect(payload).toBeDefined();
+    const props = payload?.Properties ?? {};
+    expect(props.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(props.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(props.LifecycleConfiguration).toEqual({
+      Rules: [
+        {
+          ExpirationInDays: 30,
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Status: 'Enabled',
+        },
+      ],
+    });
+    expect(props.LoggingConfiguration).toMatchObject({ LogFilePrefix: 'payloads/' });
+    const policies = Object.values(resourcesOf(synth.statefulTemplate, 'AWS::S3::BucketPolicy'));
+    const denyInsecure = policies.flatMap((p) => {
+      const document = p.Properties?.PolicyDocument as
+        | { Statement?: Array<Record<string, unknown>> }
+        | undefined;
+      return document?.Statement ?? [];
+    });
+    expect(denyInsecure).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    );
+  });
+
+  it('lets every action function get and put payload objects and the API only get them; nobody lists or deletes', () => {
+    const objectArn = (statement: Record<string, unknown>) => JSON.stringify(statement.Resource);
+    for (const kind of Object.keys(actionCatalog)) {
+      const name = `flowforge-dev-action-${kind}`;
+      const statements = payloadStatements(roleStatements(synth, functionRoleId(synth, name)));
+      expect(statements.flatMap((s) => actionsOf(s)).sort(), kind).toEqual(['s3:GetObject', 's3:PutObject']);
+      for (const statement of statements)
+        expect(objectArn(statement)).toMatch(/flowforge-dev-payloads-.*\/\*/);
+      expect(JSON.stringify(envOf(synth, name).FLOWFORGE_PAYLOAD_BUCKET)).toContain(
+        'flowforge-dev-payloads-',
+      );
+    }
+    const api = payloadStatements(roleStatements(synth, functionRoleId(synth, 'flowforge-dev-api')));
+    expect(api.flatMap((s) => actionsOf(s))).toEqual(['s3:GetObject']);
+    expect(JSON.stringify(envOf(synth, 'flowforge-dev-api').FLOWFORGE_PAYLOAD_BUCKET)).toContain(
+      'flowforge-dev-payloads-',
+    );
+    for (const name of [
+      'flowforge-dev-authorizer',
+      'flowforge-dev-trigger-sqs',
+      'flowforge-dev-trigger-schedule',
+    ]) {
+      expect(payloadStatements(roleStatements(synth, functionRoleId(synth, name))), name).toEqual([]);
+    }
+  });
+
+  it('gives the code action no right beyond its own logs (and X-Ray) and the payload objects: no table, no network service', () => {
     const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-code'));
     const actions = statements.flatMap((s) => actionsOf(s));
-    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
+    expect(
+      actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:') && !payloadActions.has(a)),
+    ).toEqual([]);
     const logResources = JSON.stringify(
       statements.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:'))).map((s) => s.Resource),
     );
@@ -439,10 +514,16 @@ describe('action functions follow the catalog', () => {
   const extraActions = (kind: string) =>
     statementsOf(kind)
       .flatMap((s) => actionsOf(s))
-      .filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:') && !a.startsWith('logs:'))
+      .filter(
+        (a) =>
+          !a.startsWith('dynamodb:') &&
+          !a.startsWith('xray:') &&
+          !a.startsWith('logs:') &&
+          !(a === 's3:GetObject' || a === 's3:PutObject'),
+      )
       .sort();
 
-  it('adds a function for a new kind, with the safe default rights (the table only)', () => {
+  it('adds a function for a new kind, with the safe default rights (the table and the payload bucket only)', () => {
     expect(functionsByName(synth).has('flowforge-dev-action-brand-new')).toBe(true);
     expect(extraActions('brand-new')).toEqual([]);
     expect(statementsOf('brand-new').some((s) => actionsOf(s).includes('dynamodb:PutItem'))).toBe(true);
