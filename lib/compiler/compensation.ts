@@ -7,11 +7,12 @@ import { FAILED_PATH, nodePath, stateName } from './state-names.ts';
 
 /**
  * The end of a failing run (the saga), at the top level:
- * `:fail` (Pass: every node as `{ status: skipped }` into `$.run.all`) → `:fail-fill` (Pass: the
- * recorded nodes merged over it, so no node's status is missing) → for each node with
- * `compensate`, latest first: `<id>:compensate-if` (Choice: did it succeed?) → `<id>:compensate`
- * (Task; its failure is caught and the chain goes on) → `:fail-end` (Fail with the original
- * error and cause from `$.run.failed`).
+ * `:fail` (Pass: every node id into `$.run.all`, so the record builders report the nodes the run
+ * never reached as `skipped`) → for each node with `compensate`, latest first:
+ * `<id>:compensate-if` (Choice: is its record there and did it succeed? The record is kept in
+ * the state for this, see state-slots.ts) → `<id>:compensate` (Task with `phase: "compensate"` in
+ * its Payload, its own idempotency identity; its failure is caught and the chain goes on) →
+ * `:fail-end` (Fail with the original error and cause from `$.run.failed`).
  *
  * `order` is the machine's linear order of nodes (a linear extension of the dependencies), so
  * reversing it compensates every node after everything that depended on it. Nodes that ran in
@@ -26,19 +27,12 @@ export function addFailureStates(
 ): void {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const add = (name: string, state: AslState) => scope.add(name, state, 'the failure path');
-  const skeleton: Record<string, { status: 'skipped' }> = {};
-  for (const id of order) skeleton[id] = { status: 'skipped' };
-  add(stateName.fail, { Type: 'Pass', Result: skeleton, ResultPath: '$.run.all', Next: stateName.failFill });
   const compensated = [...order].reverse().filter((id) => byId.get(id)?.compensate !== undefined);
   const first = compensated[0];
-  add(stateName.failFill, {
+  add(stateName.fail, {
     Type: 'Pass',
-    Parameters: {
-      'input.$': '$.input',
-      'execution.$': '$.execution',
-      'nodes.$': 'States.JsonMerge($.run.all, $.nodes, false)',
-      run: { 'failed.$': FAILED_PATH },
-    },
+    Result: [...order],
+    ResultPath: '$.run.all',
     Next: first !== undefined ? stateName.compensateIf(first) : stateName.failEnd,
   });
   compensated.forEach((id, i) => {
@@ -49,7 +43,13 @@ export function addFailureStates(
     add(stateName.compensateIf(id), {
       Type: 'Choice',
       Choices: [
-        { Variable: nodePath(id, 'status'), StringEquals: 'succeeded', Next: stateName.compensate(id) },
+        {
+          And: [
+            { Variable: nodePath(id, 'status'), IsPresent: true },
+            { Variable: nodePath(id, 'status'), StringEquals: 'succeeded' },
+          ],
+          Next: stateName.compensate(id),
+        },
       ],
       Default: next,
     });

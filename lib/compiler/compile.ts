@@ -21,6 +21,7 @@ import {
   type Target,
   transition,
 } from './node-states.ts';
+import { recordReads, runDataReads } from './record-readers.ts';
 import {
   assertWithinLimits,
   attemptSeconds,
@@ -34,6 +35,7 @@ import {
 import { hasRetryLoop } from './retry.ts';
 import { StateGraph, type StateScope } from './state-graph.ts';
 import { stateName } from './state-names.ts';
+import { planSlots, rewriteRecordPaths, type SlotPlan, slotName } from './state-slots.ts';
 import { type Structure, type StructureFn, seriesParallelStructure, structureNodes } from './structure.ts';
 import { type AslDefinition, type CompileContext, CompileError, type CompileResult } from './types.ts';
 
@@ -92,6 +94,7 @@ class MachineBuilder {
   private readonly warnings: string[] = [];
   private readonly knowledge: Knowledge = (id) => this.possible.get(id) ?? new Set();
   private hasRetryLoops = false;
+  private slots!: SlotPlan;
   private failUsed = false;
   private endUsed = false;
 
@@ -143,6 +146,17 @@ class MachineBuilder {
     const order = structureNodes(tree);
     for (const id of order) this.possible.set(id, this.possibleStatuses(id));
     this.numberParallels(tree);
+    const readersOf = new Map<string, string[]>();
+    for (const [reader, ids] of recordReads(
+      definition.nodes,
+      this.incoming,
+      (id) => this.knowledge(id).size <= 1,
+    )) {
+      for (const id of ids) readersOf.set(id, [...(readersOf.get(id) ?? []), reader]);
+    }
+    this.slots = planSlots(tree, (id) => readersOf.get(id) ?? []);
+    const emptySlots: Record<string, object> = {};
+    for (let k = 0; k < this.slots.slotCount; k++) emptySlots[slotName(k)] = {};
 
     const top = this.graph.scope();
     const items = tree.kind === 'series' ? tree.items : [tree];
@@ -158,7 +172,7 @@ class MachineBuilder {
         Parameters: {
           'input.$': '$.input',
           'execution.$': '$.execution',
-          nodes: {},
+          ...emptySlots,
           run: {},
           ...(this.hasRetryLoops ? { attempt } : {}),
         },
@@ -174,7 +188,7 @@ class MachineBuilder {
     const asl: AslDefinition = {
       Comment: `FlowForge workflow "${definition.name}"`,
       StartAt: stateName.start,
-      States: top.states,
+      States: rewriteRecordPaths(top.states, this.slots.slotOf),
     };
 
     const worstSeconds =
@@ -346,6 +360,12 @@ class MachineBuilder {
           : {}),
         ...(node.type === 'action' ? { arn: this.arn(node.action) } : {}),
         ...(isWait(node) ? { arn: this.waitArn() } : {}),
+        slot: slotName(this.slots.slotOf.get(id) as number),
+        runDataReads: runDataReads(
+          node,
+          (other) => this.slots.precedes(other, id),
+          this.definition.nodes.map((n) => n.id),
+        ),
         onSucceeded: () => continuation({ id, status: 'succeeded' }),
         onSkipped: () => continuation({ id, status: 'skipped' }),
         onFailed: () => continuation({ id, status: 'failed' }),
@@ -382,23 +402,27 @@ class MachineBuilder {
       this.compileSeries(items, branchScope, 'end', 'end', false);
       return { StartAt: startAt, States: branchScope.states };
     });
-    const merge = (field: string): string =>
-      structure.branches
-        .slice(1)
-        .reduce((acc, _, i) => `States.JsonMerge(${acc}, $[${i + 1}].${field}, false)`, `$[0].${field}`);
-    const state: Record<string, unknown> = {
-      Type: 'Parallel',
-      Branches: branches,
-      ResultSelector: {
-        'input.$': '$[0].input',
-        'execution.$': '$[0].execution',
-        'nodes.$': merge('nodes'),
-        'run.$': merge('run'),
-        ...(this.hasRetryLoops ? { 'attempt.$': '$[0].attempt' } : {}),
-      },
-    };
+    const join = new Map(this.slots.joins.get(structure)?.map((j) => [j.slot, j.branch]));
+    const selector: Record<string, unknown> = { 'input.$': '$[0].input', 'execution.$': '$[0].execution' };
+    for (let k = 0; k < this.slots.slotCount; k++) {
+      const branch = join.get(k);
+      if (branch === undefined) selector[slotName(k)] = {};
+      else selector[`${slotName(k)}.$`] = `$[${branch}].${slotName(k)}`;
+    }
+    selector.run = {};
+    if (this.hasRetryLoops) selector['attempt.$'] = '$[0].attempt';
+    const failing = structure.branches
+      .map((branch, i) => ({ branch, i }))
+      .filter(({ branch }) => this.mayFailFatally(branch))
+      .map(({ i }) => i);
+    if (failing.length > 0) {
+      selector.f = Object.fromEntries(failing.map((i) => [`b${i}.$`, `$[${i}].run`]));
+    }
+    const state: Record<string, unknown> = { Type: 'Parallel', Branches: branches, ResultSelector: selector };
     const owner = `Parallel ${name}`;
-    if (!this.mayFailFatally(structure) || (next === 'end' && fatalExit === 'end')) {
+    // With a branch that may fail the run, a Choice after the join copies that branch's failure
+    // into `$.run.failed` (the join itself keeps only `f.b<i>`, each branch's `run`).
+    if (!this.mayFailFatally(structure)) {
       scope.add(name, { ...state, ...transition(next) }, owner);
       return;
     }
@@ -416,15 +440,33 @@ class MachineBuilder {
       this.endUsed = true;
       defaultTarget = stateName.end;
     } else defaultTarget = stateName.parallelStop(k);
+    // The later branch's failure wins when several branches failed (as a merge would have it).
+    const latestFirst = [...failing].reverse();
     scope.add(
       check,
       {
         Type: 'Choice',
-        Choices: [{ Variable: '$.run.failed', IsPresent: true, Next: failTarget }],
+        Choices: latestFirst.map((i) => ({
+          Variable: `$.f.b${i}.failed`,
+          IsPresent: true,
+          Next: stateName.parallelFailed(k, i),
+        })),
         Default: defaultTarget,
       },
       owner,
     );
+    for (const i of latestFirst) {
+      scope.add(
+        stateName.parallelFailed(k, i),
+        {
+          Type: 'Pass',
+          Parameters: { 'failed.$': `$.f.b${i}.failed` },
+          ResultPath: '$.run',
+          Next: failTarget,
+        },
+        owner,
+      );
+    }
     if (failTarget === stateName.parallelStop(k) || defaultTarget === stateName.parallelStop(k)) {
       scope.add(stateName.parallelStop(k), { Type: 'Succeed' }, owner);
     }

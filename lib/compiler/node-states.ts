@@ -7,15 +7,34 @@ import { DEFAULT_RETRY_ON, hasRetryLoop, lambdaRetrier, retryLoopStates } from '
 import type { AslState, StateScope } from './state-graph.ts';
 import { attemptPath, FAILED_PATH, nodePath, stateName } from './state-names.ts';
 
-/** What an action of `actionsReceivingRunData` gets as `config.data`: the run's data at that point. */
-const RUN_DATA = { 'input.$': '$.input', 'nodes.$': '$.nodes', 'execution.$': '$.execution' };
+import { CompileError } from './types.ts';
+
+/**
+ * What an action of `actionsReceivingRunData` gets as `config.data`: the run's data at that point,
+ * `nodes` holding the records of `reads` (the upstream nodes its expression names).
+ */
+function runData(reads: readonly string[]): Record<string, unknown> {
+  const nodes: Record<string, string> = {};
+  for (const id of reads) nodes[`${id}.$`] = nodePath(id);
+  return { 'input.$': '$.input', nodes, 'execution.$': '$.execution' };
+}
 
 function omitData(config: Record<string, unknown>): Record<string, unknown> {
   const { data: _ignored, ...rest } = config;
   return rest;
 }
 
-import { CompileError } from './types.ts';
+/**
+ * A state field (`Result`, `Parameters` or `ResultSelector`) that writes the node's whole record
+ * into its slot (lib/compiler/state-slots.ts): `{ <id>: record }` replaces the slot's content.
+ */
+function writeRecord(
+  plan: NodePlan,
+  field: 'Result' | 'Parameters' | 'ResultSelector',
+  record: unknown,
+): AslState {
+  return { [field]: { [plan.node.id]: record }, ResultPath: `$.${plan.slot}` };
+}
 
 /** Where control goes after a state: the next state's name, or the end of the current scope. */
 export type Target = { next: string } | 'end';
@@ -44,6 +63,10 @@ export interface NodePlan {
   guardRule?: ChoiceRule;
   /** Lambda ARN of the node's action (of the wait function for a wait). */
   arn?: string;
+  /** The state key of the slot that holds the node's record (`nodes`, `nodes1`, …). */
+  slot: string;
+  /** For actions of `actionsReceivingRunData`: the upstream nodes whose records `config.data` carries. */
+  runDataReads?: readonly string[];
   /** Continuations per outcome; `failed` is used only when the node is not fatal. */
   onSucceeded: () => Target;
   onSkipped: () => Target;
@@ -112,8 +135,7 @@ export function addNodeStates(plan: NodePlan, scope: StateScope): void {
   if (needs.skip) {
     add(stateName.skip(node.id), {
       Type: 'Pass',
-      Result: { status: 'skipped' },
-      ResultPath: nodePath(node.id),
+      ...writeRecord(plan, 'Result', { status: 'skipped' }),
       ...transition(plan.onSkipped()),
     });
   }
@@ -122,22 +144,22 @@ export function addNodeStates(plan: NodePlan, scope: StateScope): void {
 function failedState(plan: NodePlan, source: string): AslState {
   return {
     Type: 'Pass',
-    Parameters: { status: 'failed', error: { 'error.$': `${source}.Error`, 'cause.$': `${source}.Cause` } },
-    ResultPath: nodePath(plan.node.id),
+    ...writeRecord(plan, 'Parameters', {
+      status: 'failed',
+      error: { 'error.$': `${source}.Error`, 'cause.$': `${source}.Cause` },
+    }),
     ...transition(plan.fatal ? plan.fatalExit : plan.onFailed()),
   };
 }
 
 function runStates(plan: NodePlan): Record<string, AslState> {
   const { node } = plan;
-  const record = nodePath(node.id);
   switch (node.type) {
     case 'trigger':
       return {
         [node.id]: {
           Type: 'Pass',
-          Parameters: { status: 'succeeded', 'output.$': '$.input' },
-          ResultPath: record,
+          ...writeRecord(plan, 'Parameters', { status: 'succeeded', 'output.$': '$.input' }),
           ...transition(plan.onSucceeded()),
         },
       };
@@ -171,16 +193,22 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
         nodeId: id,
         action: node.action,
         config: actionsReceivingRunData.has(node.action)
-          ? { ...compileObject(omitData(node.config), `node "${id}" config`), data: RUN_DATA }
+          ? {
+              ...compileObject(omitData(node.config), `node "${id}" config`),
+              data: runData(plan.runDataReads ?? []),
+            }
           : compileObject(node.config, `node "${id}" config`),
         'execution.$': '$.execution',
         ...(loop ? { 'attempt.$': attemptPath(id, 'a') } : { attempt: 1 }),
       },
     },
-    ResultSelector: actionsReturningLogs.has(node.action)
-      ? { status: 'succeeded', 'output.$': '$.Payload.output', 'logs.$': '$.Payload.logs' }
-      : { status: 'succeeded', 'output.$': '$.Payload' },
-    ResultPath: nodePath(id),
+    ...writeRecord(
+      plan,
+      'ResultSelector',
+      actionsReturningLogs.has(node.action)
+        ? { status: 'succeeded', 'output.$': '$.Payload.output', 'logs.$': '$.Payload.logs' }
+        : { status: 'succeeded', 'output.$': '$.Payload' },
+    ),
     ...(node.timeoutSeconds !== undefined ? { TimeoutSeconds: node.timeoutSeconds } : {}),
     Retry: [lambdaRetrier()],
     Catch: catchers,
@@ -202,8 +230,7 @@ function operationStates(plan: NodePlan, node: OperationNode): Record<string, As
       return {
         [id]: {
           Type: 'Pass',
-          Result: { status: 'succeeded' },
-          ResultPath: record,
+          ...writeRecord(plan, 'Result', { status: 'succeeded' }),
           ...transition(plan.onSucceeded()),
         },
       };
@@ -212,8 +239,10 @@ function operationStates(plan: NodePlan, node: OperationNode): Record<string, As
       return {
         [id]: {
           Type: 'Pass',
-          Parameters: { status: 'succeeded', output: compileObject(values, `${where}/values`) },
-          ResultPath: record,
+          ...writeRecord(plan, 'Parameters', {
+            status: 'succeeded',
+            output: compileObject(values, `${where}/values`),
+          }),
           ...transition(plan.onSucceeded()),
         },
       };
@@ -270,7 +299,10 @@ function waitStates(plan: NodePlan, node: OperationNode): Record<string, AslStat
           notify: {
             action: notify.action,
             config: actionsReceivingRunData.has(notify.action)
-              ? { ...compileObject(omitData(notifyConfig), `${where}/notify/config`), data: RUN_DATA }
+              ? {
+                  ...compileObject(omitData(notifyConfig), `${where}/notify/config`),
+                  data: runData(plan.runDataReads ?? []),
+                }
               : compileObject(notifyConfig, `${where}/notify/config`),
           },
         }
@@ -300,8 +332,7 @@ function waitStates(plan: NodePlan, node: OperationNode): Record<string, AslStat
           'taskToken.$': '$$.Task.Token',
         },
       },
-      ResultSelector: { status: 'succeeded', 'output.$': '$.output' },
-      ResultPath: nodePath(id),
+      ...writeRecord(plan, 'ResultSelector', { status: 'succeeded', 'output.$': '$.output' }),
       ...(typeof timeout === 'number' ? { TimeoutSeconds: timeout } : {}),
       Retry: [lambdaRetrier()],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: failedSource, Next: stateName.failed(id) }],
@@ -343,8 +374,7 @@ function delayStates(plan: NodePlan, node: OperationNode): Record<string, AslSta
   states[id] = { Type: 'Wait', ...wait, Next: stateName.done(id) };
   states[stateName.done(id)] = {
     Type: 'Pass',
-    Result: { status: 'succeeded' },
-    ResultPath: nodePath(id),
+    ...writeRecord(plan, 'Result', { status: 'succeeded' }),
     ...transition(plan.onSucceeded()),
   };
   return states;

@@ -32,12 +32,13 @@ export const stateName = {
   parallel: (k: number) => `parallel:${k}`,
   /** Choice after a Parallel: did a branch fail the run? */
   parallelCheck: (k: number) => `parallel:${k}:check`,
+  /** Pass copying branch `i`'s fatal failure into `$.run.failed` after the join. */
+  parallelFailed: (k: number, i: number) => `parallel:${k}:failed-${i}`,
   /** Succeed ending a branch early after a failed inner Parallel. */
   parallelStop: (k: number) => `parallel:${k}:stop`,
   start: ':start',
   end: ':end',
   fail: ':fail',
-  failFill: ':fail-fill',
   failEnd: ':fail-end',
 } as const;
 

@@ -6,7 +6,14 @@ import type {
   NodeRecord,
   NodeStatus,
 } from './execution-record.ts';
-import { interruptedCause, isObject, logsOf, nodeIdOfState, normaliseError } from './node-record-rules.ts';
+import {
+  failurePathNodeIds,
+  interruptedCause,
+  logsOf,
+  nodeEntries,
+  nodeIdOfState,
+  normaliseError,
+} from './node-record-rules.ts';
 
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
 const KNOWN_STATUSES: ReadonlySet<string> = new Set([
@@ -39,8 +46,10 @@ interface NodeView {
 /**
  * Builds the execution record from DescribeExecution and the full GetExecutionHistory (events
  * in order), in the same shape and by the same rules as the local runner's record:
- * - node status/output/error: the latest `nodes.<id>` entry in any state's input or output
- *   (so entries written in different Parallel branches merge by node id);
+ * - node status/output/error: the latest entry for its id in any record container (`nodes`,
+ *   `nodes1`, …, see `nodeEntries`) of any state's input or output (so entries written in
+ *   different Parallel branches merge by node id); the failure path's `run.all` makes the nodes a
+ *   failing run never reached `skipped`;
  * - a node without a final status in the map takes it from its own states: `running` while
  *   `<id>` is entered, `failed` with the task's error after a failure event, `succeeded` after
  *   `<id>` exited; once the execution has ended, a node still running is `failed` (`Interrupted`);
@@ -67,9 +76,13 @@ export function historyToRecord(
   };
   const scan = (json: string | undefined, at: Date | undefined) => {
     const data = parseJson(json);
-    if (!isObject(data) || !isObject(data.nodes)) return;
-    for (const [id, value] of Object.entries(data.nodes)) {
-      if (!isObject(value)) continue;
+    for (const id of failurePathNodeIds(data)) {
+      const node = view(id);
+      if (node.entry || node.phase !== undefined) continue;
+      if (at) node.firstSeenAt ??= at;
+      node.entry = { status: 'skipped', hasOutput: false };
+    }
+    for (const [id, value] of nodeEntries(data)) {
       const node = view(id);
       if (at) node.firstSeenAt ??= at;
       node.entry = {

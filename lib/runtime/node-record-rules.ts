@@ -62,3 +62,31 @@ export function logsOf(entry: Record<string, unknown>): string[] | undefined {
   const logs = entry.logs;
   return Array.isArray(logs) && logs.every((line) => typeof line === 'string') ? logs : undefined;
 }
+
+/**
+ * Keys of the machine state that hold node records (`nodes`, `nodes1`, `nodes2`, …): the compiler
+ * keeps a record only while a later state reads it, in one of a few reused containers, each
+ * holding `{ <nodeId>: record }` (lib/compiler/state-slots.ts). Every record is written once into
+ * a state's output, so the latest entry seen for an id is the node's record.
+ */
+export const RECORD_CONTAINER = /^nodes\d*$/;
+
+/** The node records `[id, record]` a state (input or output) carries, across every container. */
+export function nodeEntries(data: unknown): Array<[string, Record<string, unknown>]> {
+  const entries: Array<[string, Record<string, unknown>]> = [];
+  if (!isObject(data)) return entries;
+  for (const [key, container] of Object.entries(data)) {
+    if (!RECORD_CONTAINER.test(key) || !isObject(container)) continue;
+    for (const [id, value] of Object.entries(container)) if (isObject(value)) entries.push([id, value]);
+  }
+  return entries;
+}
+
+/**
+ * The ids of every node of the machine, as the failure path lists them in `run.all` (a failing run
+ * reports the nodes it never reached as `skipped`); empty for any other state.
+ */
+export function failurePathNodeIds(data: unknown): string[] {
+  if (!isObject(data) || !isObject(data.run) || !Array.isArray(data.run.all)) return [];
+  return data.run.all.filter((id): id is string => typeof id === 'string');
+}

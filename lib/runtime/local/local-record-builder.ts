@@ -7,9 +7,10 @@ import type {
 } from '../execution-record.ts';
 import {
   causeText,
+  failurePathNodeIds,
   interruptedCause,
-  isObject,
   logsOf,
+  nodeEntries,
   nodeIdOfState,
   normaliseError,
 } from '../node-record-rules.ts';
@@ -47,10 +48,12 @@ export interface RunOutcome {
  * aws-local-stepfunctions, incrementally, so a running execution can be described at any time.
  *
  * Rules:
- * - A node's `status`, `output` and `error` come from the latest `nodes.<id>` entry seen in any
- *   state's input or output (events in arrival order, merged by node id, so the entries written in
- *   different Parallel branches all count); on success the final output's `nodes` map is applied
- *   last. `{ Error, Cause }` entries are normalised to `{ error, cause }`.
+ * - A node's `status`, `output` and `error` come from the latest entry for its id seen in any
+ *   record container (`nodes`, `nodes1`, … — see `nodeEntries`) of any state's input or output
+ *   (events in arrival order, merged by node id, so the entries written in different Parallel
+ *   branches all count); on success the final output is applied last. `{ Error, Cause }` entries
+ *   are normalised to `{ error, cause }`. The failure path's `run.all` (every node id) makes the
+ *   nodes a failing run never reached `skipped`.
  * - A node whose `.waitForTaskToken` state is running (waitForCallback, waitForEvent) is `waiting`.
  * - A node whose map entry has no final status yet (e.g. a caught error waiting for a retry) is
  *   `running`. A node with no map entry takes its status from its own states: `running` while its
@@ -179,10 +182,15 @@ export class LocalRecordBuilder {
   }
 
   private scanNodes(data: unknown, timestamp: number): boolean {
-    if (!isObject(data) || !isObject(data.nodes)) return false;
     let changed = false;
-    for (const [id, value] of Object.entries(data.nodes)) {
-      if (!isObject(value)) continue;
+    for (const id of failurePathNodeIds(data)) {
+      const view = this.view(id);
+      if (view.entry || view.phase !== undefined) continue;
+      view.firstSeenAt ??= timestamp;
+      view.entry = { status: 'skipped', hasOutput: false };
+      changed = true;
+    }
+    for (const [id, value] of nodeEntries(data)) {
       const view = this.view(id);
       view.firstSeenAt ??= timestamp;
       const status = typeof value.status === 'string' ? value.status : undefined;

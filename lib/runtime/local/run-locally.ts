@@ -16,6 +16,7 @@ import type { PayloadStore } from '../../payloads/payload-store.ts';
 import { payloadStoreFromEnv } from '../../payloads/payload-store-from-env.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
 import { InvalidDefinitionError, type MachineInput, RuntimeError } from '../state-machines.ts';
+import { captureEvents } from './capture-events.ts';
 import { checkMachineStructure } from './check-machine-structure.ts';
 import { actionKindOfFunction } from './local-action-arns.ts';
 import type { LocalExecutionEvent } from './local-execution-event.ts';
@@ -271,10 +272,9 @@ export function runLocally(
       Task: { Token: 'local' },
     } as never,
   };
-  const execution = machine.run(machineInput as never, runOptions);
-
-  const drained = (async () => {
-    for await (const event of execution.eventLogs) {
+  const execution = machine.run(
+    machineInput as never,
+    captureEvents(runOptions, (event) => {
       if (keepEvents) events.push(event);
       const nodesChanged = builder.observe(event);
       try {
@@ -282,7 +282,13 @@ export function runLocally(
       } catch {
         // A failing observer must not stop the run or the record.
       }
-    }
+    }),
+  );
+
+  // Events come through `captureEvents` (nested branches included); the interpreter's own log
+  // is drained only so that it does not keep every event in memory.
+  const drained = (async () => {
+    for await (const _event of execution.eventLogs);
   })();
 
   const abort = (reason?: NodeError): void => {

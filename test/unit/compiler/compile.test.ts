@@ -61,8 +61,10 @@ describe('compile', () => {
           attempt: 1,
         },
       },
-      ResultSelector: { status: 'succeeded', 'output.$': '$.Payload' },
-      ResultPath: '$.nodes.c',
+      // The record replaces its slot's content (lib/compiler/state-slots.ts): `a`'s record stays in
+      // `nodes` for its compensation, so `c` takes the next slot.
+      ResultSelector: { c: { status: 'succeeded', 'output.$': '$.Payload' } },
+      ResultPath: '$.nodes1',
     });
     expect((task.Retry as Array<{ ErrorEquals: string[] }>)[0]?.ErrorEquals).toContain(
       'Lambda.ServiceException',

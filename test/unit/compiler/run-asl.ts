@@ -1,6 +1,8 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { TaskPayload } from '../../../lib/actions/action.ts';
 import type { AslDefinition } from '../../../lib/compiler/types.ts';
+import { captureEvents } from '../../../lib/runtime/local/capture-events.ts';
+import { failurePathNodeIds, nodeEntries } from '../../../lib/runtime/node-record-rules.ts';
 
 /**
  * Test helper: runs a compiled machine in aws-local-stepfunctions with in-process action
@@ -34,7 +36,11 @@ export interface RunAslResult {
   status: 'SUCCEEDED' | 'FAILED';
   output?: unknown;
   error?: { error: string; cause?: string };
-  /** `nodes` of the final state (the machine output, or the input of the state that failed the run). */
+  /**
+   * Node records as the record builders see them: the latest entry per node id in any state's
+   * input or output (the state keeps a record only while a later state reads it), the nodes a
+   * failing run never reached as `{ status: skipped }`.
+   */
   nodes: Record<string, { status: string; output?: unknown; error?: { error: string; cause: string } }>;
   events: TimedEvent[];
   /** Every Task invocation, in order. */
@@ -109,25 +115,36 @@ export async function runAsl(asl: AslDefinition, options: RunAslOptions = {}): P
     trigger: { id: null, type: 'manual' },
     ...options.execution,
   };
-  const run = machine.run({ input: options.input ?? {}, execution } as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never },
-  });
   const events: TimedEvent[] = [];
-  const collecting = (async () => {
-    for await (const event of run.eventLogs) {
+  const records = new Map<string, RunAslResult['nodes'][string]>();
+  const unreached = new Set<string>();
+  const observe = (data: unknown) => {
+    for (const id of failurePathNodeIds(data)) unreached.add(id);
+    for (const [id, value] of nodeEntries(data)) records.set(id, value as RunAslResult['nodes'][string]);
+  };
+  const run = machine.run(
+    { input: options.input ?? {}, execution } as never,
+    captureEvents({ overrides: { taskResourceLocalHandlers: handlers as never } }, (event) => {
       const e = event as {
         type: string;
         timestamp: number;
-        state?: { name: string; input?: unknown };
+        state?: { name: string; input?: unknown; output?: unknown };
+        output?: unknown;
         Error?: string;
       };
+      observe(e.state?.input);
+      observe(e.state?.output);
+      if (e.type === 'ExecutionSucceeded') observe(e.output);
       events.push({
         type: e.type,
         at: e.timestamp,
         ...(e.state ? { name: e.state.name, input: e.state.input } : {}),
         ...(e.Error !== undefined ? { error: e.Error } : {}),
       });
-    }
+    }),
+  );
+  const collecting = (async () => {
+    for await (const _event of run.eventLogs);
   })();
   let result: RunAslResult['status'] = 'SUCCEEDED';
   let output: unknown;
@@ -150,15 +167,9 @@ export async function runAsl(asl: AslDefinition, options: RunAslOptions = {}): P
       if (entry) entry.exited = event.at;
     }
   }
-  let nodes: RunAslResult['nodes'] = {};
-  if (result === 'SUCCEEDED') nodes = (output as { nodes: RunAslResult['nodes'] }).nodes;
-  else {
-    // Events of nested branches are forwarded late, so take the last top-level state entered.
-    const last = [...events]
-      .reverse()
-      .find((e) => e.type === 'StateEntered' && e.name !== undefined && e.name in asl.States);
-    nodes = (last?.input as { nodes?: RunAslResult['nodes'] } | undefined)?.nodes ?? {};
-  }
+  const nodes: RunAslResult['nodes'] = {};
+  for (const [id, record] of records) nodes[id] = record;
+  for (const id of unreached) if (!(id in nodes)) nodes[id] = { status: 'skipped' };
   return { status: result, output, ...(error ? { error } : {}), nodes, events, calls, waits, timing };
 }
 

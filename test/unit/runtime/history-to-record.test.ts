@@ -15,6 +15,29 @@ describe('nodeIdOfState', () => {
 });
 
 describe('historyToRecord', () => {
+  it('reads records from every slot container and reports nodes the failure path lists but never ran as skipped', () => {
+    const b = new HistoryBuilder();
+    b.add('ExecutionStarted');
+    const aEntered = b.entered('Task', 'a', { nodes: {}, nodes1: {} });
+    const aExited = b.exited('Task', 'a', { nodes: {}, nodes1: { a: { status: 'succeeded', output: 1 } } });
+    // `b` overwrites slot `nodes1`: the record of `a` is gone from the state, not from the run.
+    b.exited('Task', 'b', { nodes: {}, nodes1: { b: { status: 'succeeded', output: 2 } } });
+    b.exited('Pass', ':fail', {
+      nodes1: { b: { status: 'succeeded', output: 2 } },
+      run: { all: ['a', 'b', 'c'] },
+    });
+    const record = historyToRecord({ status: 'FAILED', error: 'Boom' }, b.events);
+    expect(record.nodes.a).toEqual({
+      status: 'succeeded',
+      output: 1,
+      startedAt: b.at(aEntered),
+      finishedAt: b.at(aExited),
+    });
+    expect(record.nodes.b?.status).toBe('succeeded');
+    expect(record.nodes.c?.status).toBe('skipped');
+    expect(record.output).toEqual({ a: 1, b: 2 });
+  });
+
   it('builds the record of a failed run with Parallel branches, a failed and a skipped node', () => {
     const { builder, ids } = failedRunWithParallel();
     const record = historyToRecord(

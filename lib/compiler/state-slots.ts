@@ -1,0 +1,204 @@
+import type { Structure } from './structure.ts';
+
+/**
+ * Where each node's record lives in the machine's state (STATE-DESIGN §2: the state carries only
+ * what later states read).
+ *
+ * The state holds records in a few containers, `nodes`, `nodes1`, `nodes2`, … ("slots"), each an
+ * object `{ <nodeId>: record }` that the writing state replaces whole (a Task's ResultSelector
+ * builds `{ <id>: { status, output } }` and its ResultPath is the container). So a record stays
+ * in the state exactly until another record is written into its slot, and the compiler gives a
+ * slot to a new record only when no later state reads what the slot holds: register allocation
+ * over the series-parallel structure. The number of slots is the largest number of records read
+ * later at one point (plus what parallel branches return), not the number of nodes, so the state,
+ * and the cost of each transition, stays flat as the DAG grows. Every record still appears in the
+ * output of the state that wrote it, which is what the record builders read.
+ *
+ * Readers are known at compile time: templates and conditions name the nodes they read, guards
+ * read their sources' statuses, transform reads the nodes its expression names (all upstream nodes
+ * when it cannot tell), compensations read the status and templates at the end of a failing run.
+ *
+ * Parallel branches each work on their own copy of the state. At the join, the Parallel's
+ * ResultSelector takes each slot still read after the join from the branch that wrote it (from the
+ * first branch when no branch did) and empties the others — no intrinsic functions, so any number
+ * of branches joins within Step Functions' limit of 10 nested intrinsics per field. Two records
+ * that leave different branches never share a slot.
+ */
+
+/** A reader that runs after every node: the failure path (compensations). */
+export const AFTER_ALL = ':end';
+
+export interface SlotPlan {
+  /** The slot of every node's record. */
+  slotOf: ReadonlyMap<string, number>;
+  /** How many slots the state has (all exist from the start, as `{}` when empty). */
+  slotCount: number;
+  /** For each Parallel: the slots read after its join, each with the branch whose copy to take. */
+  joins: ReadonlyMap<Structure, ReadonlyArray<{ slot: number; branch: number }>>;
+  /** True when node `b` runs after node `a` has finished in every run (so `b` sees `a`'s record). */
+  precedes(a: string, b: string): boolean;
+}
+
+/** Name of slot `k` in the state: `nodes`, `nodes1`, `nodes2`, … */
+export function slotName(slot: number): string {
+  return slot === 0 ? 'nodes' : `nodes${slot}`;
+}
+
+type Position = ReadonlyArray<{ container: Structure; index: number }>;
+
+/**
+ * Assigns a slot to every node's record. `readers(id)` lists the nodes (or {@link AFTER_ALL}) that
+ * read node `id`'s record; readers that do not run after the writer are ignored (validation only
+ * lets a node read its upstream nodes).
+ */
+export function planSlots(tree: Structure, readers: (id: string) => Iterable<string>): SlotPlan {
+  const positions = new Map<Structure | string, Position>();
+  const branchNodes = new Map<Structure, Set<string>>();
+  const place = (s: Structure, position: Position): Set<string> => {
+    positions.set(s, position);
+    if (s.kind === 'node') {
+      positions.set(s.id, position);
+      return new Set([s.id]);
+    }
+    const children = s.kind === 'series' ? s.items : s.branches;
+    const all = new Set<string>();
+    children.forEach((child, index) => {
+      const inner = place(child, [...position, { container: s, index }]);
+      if (s.kind === 'parallel') branchNodes.set(child, inner);
+      for (const id of inner) all.add(id);
+    });
+    return all;
+  };
+  place(tree, []);
+
+  /** True when `b` runs after `a` has finished, in every run (a series orders them). */
+  const before = (a: Structure | string, b: string): boolean => {
+    if (b === AFTER_ALL) return true;
+    const pa = positions.get(a);
+    const pb = positions.get(b);
+    if (!pa || !pb) return false;
+    for (let d = 0; d < Math.min(pa.length, pb.length); d++) {
+      const x = pa[d] as Position[number];
+      const y = pb[d] as Position[number];
+      if (x.index !== y.index) return x.container.kind === 'series' && x.index < y.index;
+    }
+    return false;
+  };
+  const readersOf = new Map<string, string[]>();
+  const readBy = (id: string): string[] => {
+    let list = readersOf.get(id);
+    if (!list) {
+      list = [...new Set(readers(id))].filter((r) => r === AFTER_ALL || before(id, r));
+      readersOf.set(id, list);
+    }
+    return list;
+  };
+  /** Some reader of `id` runs after `point` has finished (in the copy of the state `point` writes). */
+  const readAfter = (id: string, point: Structure | string): boolean =>
+    readBy(id).some((r) => before(point, r));
+
+  const slotOf = new Map<string, number>();
+  const joins = new Map<Structure, Array<{ slot: number; branch: number }>>();
+  let slotCount = 1;
+
+  /** `env`: slot → the record it holds that a later state of this copy still reads. */
+  const visit = (
+    s: Structure,
+    env: Map<number, string>,
+    reserved: ReadonlySet<number>,
+    innermost: Structure | undefined,
+  ): void => {
+    if (s.kind === 'series') {
+      for (const item of s.items) visit(item, env, reserved, innermost);
+      return;
+    }
+    if (s.kind === 'node') {
+      for (const [slot, id] of env) if (!readAfter(id, s.id)) env.delete(slot);
+      const leaves = innermost !== undefined && readAfter(s.id, innermost);
+      let slot = 0;
+      while (env.has(slot) || (leaves && reserved.has(slot))) slot++;
+      slotOf.set(s.id, slot);
+      slotCount = Math.max(slotCount, slot + 1);
+      if (readBy(s.id).length > 0) env.set(slot, s.id);
+      return;
+    }
+    const leaving = new Set<number>();
+    const left: Array<{ slot: number; branch: number; id: string }> = [];
+    s.branches.forEach((branch, index) => {
+      const copy = new Map(env);
+      visit(branch, copy, new Set([...reserved, ...leaving]), s);
+      const own = branchNodes.get(branch) as Set<string>;
+      for (const [slot, id] of copy) {
+        if (own.has(id) && readAfter(id, s)) {
+          leaving.add(slot);
+          left.push({ slot, branch: index, id });
+        }
+      }
+    });
+    const sources: Array<{ slot: number; branch: number }> = [];
+    for (const [slot, id] of env) {
+      if (readAfter(id, s)) sources.push({ slot, branch: 0 });
+      else env.delete(slot);
+    }
+    for (const { slot, branch, id } of left) {
+      env.set(slot, id);
+      sources.push({ slot, branch });
+    }
+    sources.sort((a, b) => a.slot - b.slot);
+    joins.set(s, sources);
+  };
+  visit(tree, new Map(), new Set(), undefined);
+  return { slotOf, slotCount, joins, precedes: (a, b) => before(a, b) };
+}
+
+const NODE_PATH = /^\$\.nodes(?:\.([A-Za-z_$][A-Za-z0-9_$]*)|\['((?:[^'\\]|\\.)*)'\])/;
+
+/**
+ * Rewrites every path to a node record written as `$.nodes.<id>…` (how templates, conditions and
+ * guards name them) to the record's slot, `$.nodes3.<id>…`, in every path field of a state tree
+ * (`….$` values, including paths inside intrinsic functions but not quoted text, `Variable`,
+ * and `…Path` fields). Returns a new tree; the input is not modified.
+ */
+export function rewriteRecordPaths<T>(value: T, slotOf: ReadonlyMap<string, number>): T {
+  const rewrite = (text: string): string => {
+    let out = '';
+    let i = 0;
+    while (i < text.length) {
+      const c = text.charAt(i);
+      if (c === "'") {
+        // A quoted intrinsic-function argument: copied as is (backslash escapes included).
+        let j = i + 1;
+        while (j < text.length && text.charAt(j) !== "'") j += text.charAt(j) === '\\' ? 2 : 1;
+        out += text.slice(i, j + 1);
+        i = j + 1;
+        continue;
+      }
+      if (c === '$' && text.charAt(i - 1) !== '$') {
+        const match = NODE_PATH.exec(text.slice(i));
+        if (match) {
+          const id = match[1] ?? (match[2] as string).replace(/\\(.)/g, '$1');
+          const slot = slotOf.get(id);
+          if (slot !== undefined && slot !== 0) {
+            out += `$.${slotName(slot)}${match[0].slice('$.nodes'.length)}`;
+            i += match[0].length;
+            continue;
+          }
+        }
+      }
+      out += c;
+      i++;
+    }
+    return out;
+  };
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(node)) {
+      const isPath = key.endsWith('.$') || key === 'Variable' || key.endsWith('Path');
+      out[key] = isPath && typeof child === 'string' ? rewrite(child) : walk(child);
+    }
+    return out;
+  };
+  return walk(value) as T;
+}

@@ -1,0 +1,159 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TaskPayload } from '../../../lib/actions/action.ts';
+import { compile } from '../../../lib/compiler/compile.ts';
+import { expressionReads } from '../../../lib/compiler/record-readers.ts';
+import { rewriteRecordPaths } from '../../../lib/compiler/state-slots.ts';
+import type { WorkflowDefinitionInput } from '../../../lib/workflow/definition-schema.ts';
+import { AslCollector } from './asl-check.ts';
+import { definition, TEST_CONTEXT } from './fixtures.ts';
+import { runAsl } from './run-asl.ts';
+
+// The state carries only what later states read (STATE-DESIGN §2, lib/compiler/state-slots.ts).
+
+const collector = new AslCollector();
+afterAll(() => {
+  expect(collector.validate()).toEqual([]);
+});
+
+type Nodes = WorkflowDefinitionInput['nodes'];
+const log = (id: string, deps: string[], message = id) =>
+  ({ id, type: 'action', action: 'log', config: { message }, dependencies: deps }) as Nodes[number];
+const build = (nodes: Nodes) => {
+  const result = compile(definition({ name: 'slots', nodes }), TEST_CONTEXT);
+  collector.add(result.asl);
+  return result;
+};
+const echo = (p: TaskPayload) => ({ message: p.config.message });
+
+function largestState(events: Awaited<ReturnType<typeof runAsl>>['events']): number {
+  return Math.max(...events.map((e) => JSON.stringify(e.input ?? null).length));
+}
+
+function intrinsicsPerField(value: unknown): number {
+  if (typeof value === 'string') return (value.match(/States\.[A-Za-z]+\(/g) ?? []).length;
+  if (Array.isArray(value)) return Math.max(0, ...value.map(intrinsicsPerField));
+  if (value !== null && typeof value === 'object')
+    return Math.max(0, ...Object.values(value).map(intrinsicsPerField));
+  return 0;
+}
+
+function fanOut(k: number): Nodes {
+  return [
+    log('root', []),
+    ...Array.from({ length: k }, (_, i) => log(`b${i}`, ['root'], `{{ nodes.root.output.message }}-${i}`)),
+    log(
+      'join',
+      Array.from({ length: k }, (_, i) => `b${i}`),
+      Array.from({ length: k }, (_, i) => `{{ nodes.b${i}.output.message }}`).join(','),
+    ),
+  ];
+}
+
+describe('state slots', () => {
+  it('keeps a chain that reads its predecessor in one slot, however long', async () => {
+    const chain = (n: number): Nodes =>
+      Array.from({ length: n }, (_, i) =>
+        log(`n${i}`, i === 0 ? [] : [`n${i - 1}`], i === 0 ? 'x' : `{{ nodes.n${i - 1}.output.message }}+`),
+      );
+    const short = build(chain(5));
+    const long = build(chain(60));
+    const start = (asl: typeof short.asl) =>
+      Object.keys((asl.States[':start'] as { Parameters: object }).Parameters).filter((k) =>
+        k.startsWith('nodes'),
+      );
+    // Each node reads its predecessor's record and then replaces it in the same slot.
+    expect(start(short.asl)).toEqual(['nodes']);
+    expect(start(long.asl)).toEqual(['nodes']);
+    const a = await runAsl(short.asl, { handlers: { log: echo } });
+    const b = await runAsl(long.asl, { handlers: { log: echo } });
+    expect(b.status).toBe('SUCCEEDED');
+    expect(b.nodes.n59).toEqual({ status: 'succeeded', output: { message: `x${'+'.repeat(59)}` } });
+    // Every record reached the event log, and no state grew with the chain.
+    expect(Object.keys(b.nodes)).toHaveLength(60);
+    expect(largestState(b.events)).toBeLessThan(largestState(a.events) + 200);
+    expect(b.output).not.toHaveProperty('nodes.n0');
+  });
+
+  it('compiles 12- and 40-way fan-outs with no field over 10 intrinsic functions, and joins every branch', async () => {
+    for (const k of [12, 40]) {
+      const { asl } = build(fanOut(k));
+      expect(intrinsicsPerField(asl)).toBeLessThanOrEqual(10);
+      const result = await runAsl(asl, { handlers: { log: echo } });
+      expect(result.status).toBe('SUCCEEDED');
+      expect(result.nodes.join?.output).toEqual({
+        message: Array.from({ length: k }, (_, i) => `root-${i}`).join(','),
+      });
+    }
+  });
+
+  it('returns from a Parallel only the branch records read after the join', () => {
+    const { asl } = build([
+      log('a', []),
+      log('b', ['a']),
+      log('c', ['a']),
+      log('d', ['b', 'c'], '{{ nodes.b.output.message }}'),
+    ]);
+    const parallel = asl.States['parallel:1'] as { ResultSelector: Record<string, unknown> };
+    const taken = Object.entries(parallel.ResultSelector).filter(
+      ([k]) => k.startsWith('nodes') && k.endsWith('.$'),
+    );
+    expect(taken).toHaveLength(1);
+    const [key, path] = taken[0] as [string, string];
+    // `b` runs in the first branch; its slot is taken from that branch's copy, `c`'s is dropped.
+    expect(path).toBe(`$[0].${key.slice(0, -2)}`);
+  });
+
+  it('rewrites record paths to their slot, but not quoted text or context paths', () => {
+    const slots = new Map([
+      ['a', 2],
+      ['my-node', 1],
+      ['z', 0],
+    ]);
+    const rewritten = rewriteRecordPaths(
+      {
+        'x.$': "States.Format('$.nodes.a is {}', $.nodes.a.output.v)",
+        Variable: "$.nodes['my-node'].status",
+        'y.$': '$$.nodes.a',
+        'z.$': '$.nodes.z.output',
+        Result: { text: '$.nodes.a' },
+      },
+      slots,
+    );
+    expect(rewritten).toEqual({
+      'x.$': "States.Format('$.nodes.a is {}', $.nodes2.a.output.v)",
+      Variable: "$.nodes1['my-node'].status",
+      'y.$': '$$.nodes.a',
+      'z.$': '$.nodes.z.output',
+      Result: { text: '$.nodes.a' },
+    });
+  });
+
+  it('finds the nodes a transform expression names, and falls back to all for other uses', () => {
+    expect(expressionReads('nodes.fetch.output.body.items[price > 10]')).toEqual(new Set(['fetch']));
+    expect(expressionReads('$sum(nodes.`my-node`.output.x) + nodes . b.output')).toEqual(
+      new Set(['my-node', 'b']),
+    );
+    expect(expressionReads('input.x * 2')).toEqual(new Set());
+    expect(expressionReads('$keys(nodes)')).toBe('all');
+    expect(expressionReads('nodes.*.output')).toBe('all');
+    expect(expressionReads('$$.nodes.a')).toBe('all');
+  });
+
+  it('gives a transform only the upstream records its expression names', async () => {
+    const { asl } = build([
+      log('a', []),
+      log('b', ['a']),
+      {
+        id: 't',
+        type: 'action',
+        action: 'transform',
+        config: { expression: 'nodes.a.output.message' },
+        dependencies: ['b'],
+      },
+    ]);
+    const result = await runAsl(asl, {
+      handlers: { log: echo, transform: (p) => Object.keys((p.config.data as { nodes: object }).nodes) },
+    });
+    expect(result.nodes.t?.output).toEqual(['a']);
+  });
+});
