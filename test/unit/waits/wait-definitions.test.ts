@@ -127,8 +127,9 @@ describe('waits compile to .waitForTaskToken Tasks', () => {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       TimeoutSeconds: 3600,
-      ResultSelector: { status: 'succeeded', 'output.$': '$.output' },
-      ResultPath: '$.nodes.approve',
+      // The record replaces the content of its slot (lib/compiler/state-slots.ts).
+      ResultSelector: { approve: { status: 'succeeded', 'output.$': '$.output' } },
+      ResultPath: '$.nodes',
       Parameters: {
         FunctionName: WAIT_ARN,
         Payload: {
