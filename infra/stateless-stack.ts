@@ -22,6 +22,21 @@ export interface StatelessStackProps extends StackProps {
   actionKinds?: readonly string[];
 }
 
+/**
+ * SendTaskSuccess / SendTaskFailure: only the functions that answer waiting Tasks (the API's callback
+ * and event routes, the wait function for early events). They take a task token, not an ARN: the
+ * Service Authorization Reference lists no resource type for them, hence `*`.
+ */
+function bindTaskTokens(fn: FlowForgeFunction): void {
+  fn.grant(
+    new iam.PolicyStatement({
+      sid: 'AnswerTaskTokens',
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      resources: ['*'],
+    }),
+  );
+}
+
 /** The handler file of an action kind (exports `handler`). */
 export const actionEntry = (kind: string): string => `functions/actions/${kind}.ts`;
 
@@ -38,6 +53,8 @@ export class StatelessStack extends Stack {
   readonly sqsTriggerFunction: FlowForgeFunction;
   readonly scheduleTriggerFunction: FlowForgeFunction;
   readonly executionStatusFunction: FlowForgeFunction;
+  /** The wait Lambda of waitForCallback / waitForEvent Tasks (`<prefix>-action-waits`). */
+  readonly waitFunction: FlowForgeFunction;
   readonly stateMachineRole: iam.Role;
   readonly schedulerRole: iam.Role;
   readonly api: FlowForgeApi;
@@ -67,8 +84,34 @@ export class StatelessStack extends Stack {
       actionFunctions.set(kind, fn);
     }
     this.actionFunctions = actionFunctions;
+
+    // --- Waits: the .waitForTaskToken Task's function (registers the wait, runs notify, may answer at once) ---
+    this.waitFunction = new FlowForgeFunction(this, 'WaitTask', {
+      settings,
+      entry: 'functions/waits/wait-task.ts',
+      functionName: `${prefix}-action-waits`,
+      serviceName: 'flowforge-waits',
+      description: 'FlowForge waitForCallback / waitForEvent: registers the wait with its task token',
+      timeout: Duration.seconds(60),
+    });
+    this.waitFunction
+      .bindTable(stateful.tableName, 'readWrite')
+      .bindEnvironment(
+        'FLOWFORGE_ACTION_ARNS',
+        JSON.stringify(Object.fromEntries([...actionFunctions].map(([kind, fn]) => [kind, fn.arnFromName]))),
+      )
+      .grant(
+        // notify runs through the action's own function (and its own rights), never in this one.
+        new iam.PolicyStatement({
+          sid: 'InvokeNotifyActions',
+          actions: ['lambda:InvokeFunction'],
+          resources: [...actionFunctions.values()].map((fn) => fn.arnFromName),
+        }),
+      );
+    bindTaskTokens(this.waitFunction);
+
     this.stateMachineRole = new StateMachineRole(this, 'StateMachineRole', {
-      actionFunctions: [...actionFunctions.values()],
+      actionFunctions: [...actionFunctions.values(), this.waitFunction],
     }).role;
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${prefix}`,
@@ -216,10 +259,13 @@ export class StatelessStack extends Stack {
         'FLOWFORGE_ACTION_ARNS',
         JSON.stringify(Object.fromEntries([...actionFunctions].map(([kind, fn]) => [kind, fn.arnFromName]))),
       )
+      .bindEnvironment('FLOWFORGE_WAIT_FUNCTION_ARN', this.waitFunction.arnFromName)
       .bindWebhookSecrets(`/flowforge/${settings.stage}/webhooks`)
       // Shown to users (where to send queue-triggered runs); the API itself never reads the queue.
       .bindEnvironment('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue.queueUrl)
       .bindEnvironment('FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN', stateMachineLogs.logGroupArn);
+
+    bindTaskTokens(this.apiFunction);
 
     this.api = new FlowForgeApi(this, 'HttpApi', {
       settings,
@@ -227,6 +273,7 @@ export class StatelessStack extends Stack {
       authorizer: this.authorizerFunction,
     });
     this.apiFunction.bindEnvironment('FLOWFORGE_API_BASE_URL', this.api.httpApi.apiEndpoint);
+    this.waitFunction.bindEnvironment('FLOWFORGE_API_BASE_URL', this.api.httpApi.apiEndpoint);
 
     // --- Observability ---
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -238,6 +285,7 @@ export class StatelessStack extends Stack {
         this.sqsTriggerFunction,
         this.scheduleTriggerFunction,
         this.executionStatusFunction,
+        this.waitFunction,
         ...actionFunctions.values(),
       ],
       deadLetterQueues: [

@@ -8,6 +8,7 @@ import type { Deps } from '../../lib/service/deps.ts';
 import { createTriggerRegistrar } from '../../lib/service/trigger-registrar.ts';
 import { createAwsSchedules } from '../../lib/triggers/aws-schedules.ts';
 import { createAwsWebhookSecrets } from '../../lib/triggers/webhook-secrets.ts';
+import { AwsTaskTokens } from '../../lib/waits/aws-task-tokens.ts';
 import { awsLogger, awsStores, ConfigurationError, env } from './aws-stores.ts';
 
 export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
@@ -18,6 +19,7 @@ export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
  * - `FLOWFORGE_STATE_MACHINE_ROLE_ARN`, `FLOWFORGE_STATE_MACHINE_PREFIX` (default `flowforge`),
  *   `FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN` (optional: execution logs of every flow machine)
  * - `FLOWFORGE_ACTION_ARNS`: JSON object action kind → Lambda ARN
+ * - `FLOWFORGE_WAIT_FUNCTION_ARN`: the wait Lambda (waitForCallback / waitForEvent Tasks; optional)
  * - `FLOWFORGE_SCHEDULE_GROUP`, `FLOWFORGE_SCHEDULER_ROLE_ARN`, `FLOWFORGE_SCHEDULER_DLQ_ARN`,
  *   `FLOWFORGE_SCHEDULE_TARGET_ARN` (the schedule trigger Lambda)
  * - `FLOWFORGE_API_BASE_URL`: public URL of the HTTP API (webhook URLs)
@@ -61,21 +63,24 @@ export function awsDeps(): Deps {
     roleArn: env('FLOWFORGE_SCHEDULER_ROLE_ARN'),
     ...(deadLetterArn ? { deadLetterArn } : {}),
   });
+  const sfn = new SFNClient({});
+  const waitArn = process.env.FLOWFORGE_WAIT_FUNCTION_ARN;
   deps = {
     stores: storeSet,
     stateMachines: new AwsStateMachines({
-      client: new SFNClient({}),
+      client: sfn,
       roleArn: env('FLOWFORGE_STATE_MACHINE_ROLE_ARN'),
       namePrefix: process.env.FLOWFORGE_STATE_MACHINE_PREFIX || 'flowforge',
       ...(logGroupArn ? { logging: { logGroupArn } } : {}),
     }),
     compile,
-    compileContext: { actionArns: actionArns() },
+    compileContext: { actionArns: actionArns(), ...(waitArn ? { waitArn } : {}) },
     triggers: createTriggerRegistrar({ triggerState: storeSet.triggers, schedules, secrets: webhookSecrets }),
     resolveWebhookSecrets: (secretRef) => webhookSecrets.resolve(secretRef),
     clock: () => new Date(),
     apiBaseUrl: env('FLOWFORGE_API_BASE_URL'),
     log: awsLogger,
+    taskTokens: new AwsTaskTokens(sfn),
   };
   const payloads = payloadStoreFromEnv();
   if (payloads) deps.payloads = payloads;

@@ -35,6 +35,12 @@ export const publicRoutes: ReadonlyArray<{ method: apigw.HttpMethod; path: strin
   },
   {
     method: apigw.HttpMethod.POST,
+    path: `${apiBasePath}/callbacks/{callbackId}`,
+    reason:
+      'waitForCallback answers: the unguessable single-use callback id (256 random bits, stored as a SHA-256 digest) is the credential, as in DESIGN.md; the function rate-limits attempts per source address.',
+  },
+  {
+    method: apigw.HttpMethod.POST,
     path: `${apiBasePath}/hooks/{flowId}/{triggerId}`,
     reason:
       'Signed webhooks: the sender has no API key; the function verifies the Standard Webhooks HMAC signature and refuses unsigned or stale requests. The route has its own tighter throttle.',

@@ -179,7 +179,7 @@ export class FlowForgeFunction extends Construct {
     acknowledgeWildcard(
       this.role,
       '*',
-      'Only for actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, on the API function, scheduler:ListSchedules and states:ValidateStateMachineDefinition.',
+      'Only for actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, on the API function, scheduler:ListSchedules and states:ValidateStateMachineDefinition; on the API and wait functions, states:SendTaskSuccess/SendTaskFailure (they take a task token, not an ARN).',
     );
   }
 

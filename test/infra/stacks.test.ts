@@ -84,6 +84,7 @@ describe('FlowForge dev stacks', () => {
       'flowforge-dev-execution-status',
       'flowforge-dev-trigger-schedule',
       'flowforge-dev-trigger-sqs',
+      'flowforge-dev-action-waits',
       ...Object.keys(actionCatalog).map((kind) => `flowforge-dev-action-${kind}`),
     ].sort();
     expect(names).toEqual(expected);
@@ -244,7 +245,7 @@ describe('FlowForge dev stacks', () => {
     const invoke = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
     expect(invoke).toHaveLength(1);
     expect(actionsOf(invoke[0] ?? {})).toEqual(['lambda:InvokeFunction']);
-    const actionFunctionIds = Object.keys(actionCatalog).map(
+    const actionFunctionIds = [...Object.keys(actionCatalog), 'waits'].map(
       (kind) => functionsByName(synth).get(`flowforge-dev-action-${kind}`)?.[0],
     );
     const expected = actionFunctionIds.flatMap((id) => [
@@ -322,6 +323,20 @@ describe('FlowForge dev stacks', () => {
     }
   });
 
+  it('lets only the API and the wait function answer task tokens; the wait function invokes the action functions for notify', () => {
+    const answering = [...functionsByName(synth).keys()].filter((name) =>
+      roleStatements(synth, functionRoleId(synth, name)).some((s) =>
+        actionsOf(s).some((a) => a.startsWith('states:SendTask')),
+      ),
+    );
+    expect(answering.sort()).toEqual(['flowforge-dev-action-waits', 'flowforge-dev-api']);
+    const waits = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-waits'));
+    const invoke = waits.find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invoke?.Resource)).toContain('function:flowforge-dev-action-email');
+    expect(JSON.stringify(invoke?.Resource)).not.toContain('action-waits');
+    expect(envOf(synth, 'flowforge-dev-api').FLOWFORGE_WAIT_FUNCTION_ARN).toEqual(expect.anything());
+  });
+
   it('gives the code action no right beyond its own logs (and X-Ray) and the payload objects: no table, no network service', () => {
     const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-code'));
     const actions = statements.flatMap((s) => actionsOf(s));
@@ -352,7 +367,12 @@ describe('FlowForge dev stacks', () => {
     expect(resources).toContain(':stateMachine:flowforge-dev-*');
     expect(resources).toContain(':execution:flowforge-dev-*:*');
     const unscoped = states.filter((s) => s.Resource === '*').flatMap((s) => actionsOf(s));
-    expect(unscoped).toEqual(['states:ValidateStateMachineDefinition']);
+    // SendTask* take a task token, not an ARN (the callback and event routes answer waiting Tasks).
+    expect(unscoped.sort()).toEqual([
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+      'states:ValidateStateMachineDefinition',
+    ]);
     const schedules = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
     expect(JSON.stringify(schedules?.Resource)).toContain(':schedule/flowforge-dev/*');
   });
@@ -396,6 +416,7 @@ describe('FlowForge dev stacks', () => {
       'GET /api/v1/openapi.json',
       'HEAD /api/v1/health',
       'HEAD /api/v1/openapi.json',
+      'POST /api/v1/callbacks/{callbackId}',
       'POST /api/v1/hooks/{flowId}/{triggerId}',
     ]);
     const authorized = routes.filter((r) => r.Properties?.AuthorizationType !== 'NONE');
