@@ -80,6 +80,7 @@ export class StatelessStack extends Stack {
       if (!kindsWithoutTable.has(kind)) fn.bindTable(stateful.tableName, 'readWrite');
       // Every kind resolves payload references in its config and offloads large outputs.
       fn.bindPayloads(stateful.payloadBucketName, 'readWrite');
+      fn.bindTenantSecrets(settings.stage, 'read');
       rightsFor(kind)(fn, { settings });
       actionFunctions.set(kind, fn);
     }
@@ -261,6 +262,7 @@ export class StatelessStack extends Stack {
       )
       .bindEnvironment('FLOWFORGE_WAIT_FUNCTION_ARN', this.waitFunction.arnFromName)
       .bindWebhookSecrets(`/flowforge/${settings.stage}/webhooks`)
+      .bindTenantSecrets(settings.stage, 'manage')
       // Shown to users (where to send queue-triggered runs); the API itself never reads the queue.
       .bindEnvironment('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue.queueUrl)
       .bindEnvironment('FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN', stateMachineLogs.logGroupArn);

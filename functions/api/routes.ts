@@ -9,6 +9,7 @@ import type { ExecutionListRequest } from '../../lib/service/executions.ts';
 import * as executions from '../../lib/service/executions.ts';
 import * as flows from '../../lib/service/flows.ts';
 import * as keys from '../../lib/service/keys.ts';
+import * as secrets from '../../lib/service/secrets.ts';
 import * as waits from '../../lib/service/waits.ts';
 import { receiveWebhook } from '../../lib/service/webhooks.ts';
 import type { ApiScope, ExecutionTrigger } from '../../lib/store/types.ts';
@@ -36,6 +37,8 @@ import {
   keyViewSchema,
   listOf,
   listQuerySchema,
+  putSecretBodySchema,
+  secretSummarySchema,
   triggerViewSchema,
   versionDetailSchema,
   versionViewSchema,
@@ -571,6 +574,53 @@ export const routes: readonly RouteDef[] = [
     responses: { 204: { description: 'revoked' } },
     handle: async (request) => {
       await keys.revokeKey(request.deps, who(request), param(request, 'keyId'));
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: `${BASE}/secrets/{name}`,
+    operationId: 'putSecret',
+    summary: 'Create or replace a tenant secret, read by flows as {{ secret:<name> }} (write-only)',
+    tag: 'admin',
+    scope: 'admin',
+    body: { mode: 'zod', schema: putSecretBodySchema },
+    responses: {
+      200: { description: 'replaced (the value is never answered)', schema: secretSummarySchema },
+      201: { description: 'created (the value is never answered)', schema: secretSummarySchema },
+      400: { description: 'the name or the value is invalid (the problem names /name or /value)' },
+    },
+    handle: async (request) => {
+      const { summary, created } = await secrets.putSecret(
+        request.deps,
+        who(request),
+        param(request, 'name'),
+        request.body.value,
+      );
+      return { status: created ? 201 : 200, body: summary };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/secrets`,
+    operationId: 'listSecrets',
+    summary: "The tenant's secrets by name: names and update times, never values",
+    tag: 'admin',
+    scope: 'admin',
+    query: listQuerySchema,
+    responses: { 200: { description: 'a page of secrets', schema: listOf(secretSummarySchema) } },
+    handle: async (request) => ok(await secrets.listSecrets(request.deps, who(request), request.query)),
+  }),
+  route({
+    method: 'DELETE',
+    path: `${BASE}/secrets/{name}`,
+    operationId: 'deleteSecret',
+    summary: 'Delete a tenant secret (runs that reference it then fail with SecretUnavailable)',
+    tag: 'admin',
+    scope: 'admin',
+    responses: { 204: { description: 'deleted' }, 404: { description: 'no secret of that name' } },
+    handle: async (request) => {
+      await secrets.deleteSecret(request.deps, who(request), param(request, 'name'));
       return { status: 204 };
     },
   }),

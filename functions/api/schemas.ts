@@ -213,6 +213,17 @@ export const versionDetailSchema = versionViewSchema.extend({
     .passthrough(),
 });
 
+/** `PUT /secrets/{name}`: the value, write-only (never answered, listed or logged). */
+export const putSecretBodySchema = z.strictObject({
+  value: z.string().describe('the secret value, 1-4096 bytes of UTF-8'),
+});
+
+/** A tenant secret as answers show it: its name and last update, never its value. */
+export const secretSummarySchema = z.object({
+  name: z.string().describe('1-128 letters, digits, "_", "." or "-"; used as {{ secret:<name> }}'),
+  updatedAt: z.string(),
+});
+
 /** One audit log entry: who did what, when, from where. */
 export const auditEntrySchema = z
   .object({

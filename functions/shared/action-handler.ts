@@ -9,6 +9,8 @@ import type { IdempotencyStore } from '../../lib/actions/idempotency.ts';
 import { parseTaskPayload, runAction } from '../../lib/actions/run-action.ts';
 import type { PayloadStore } from '../../lib/payloads/payload-store.ts';
 import { payloadStoreFromEnv } from '../../lib/payloads/payload-store-from-env.ts';
+import { createAwsSecretSource } from '../../lib/security/secrets.ts';
+import { tenantSecretLayout } from '../../lib/security/tenant-secrets.ts';
 import { logger, metrics, tracer } from './powertools.ts';
 
 // Leaves the action this long to report a timeout itself before Lambda kills it.
@@ -33,6 +35,9 @@ export function createActionHandler(
   const { idempotency } = options;
   const payloads = 'payloads' in options ? options.payloads : payloadStoreFromEnv();
   metrics.setDefaultDimensions({ action: action.kind });
+  // `{{ secret:… }}` of any config reads the run's tenant's SSM path (FLOWFORGE_TENANT_SECRETS_STAGE, bound with its IAM grant).
+  const stage = process.env.FLOWFORGE_TENANT_SECRETS_STAGE;
+  const secrets = stage ? createAwsSecretSource(tenantSecretLayout(stage)) : undefined;
 
   // Metrics with their own dimensions (e.g. tokens per flow) are flushed one by one.
   const actionMetrics: ActionMetrics = {
@@ -63,6 +68,7 @@ export function createActionHandler(
         payloads,
         logger,
         metrics: actionMetrics,
+        ...(secrets ? { secrets } : {}),
         signal: AbortSignal.timeout(Math.max(1, remaining() - DEADLINE_MARGIN_MS)),
         remainingTimeMs: remaining,
       });

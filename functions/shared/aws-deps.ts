@@ -4,6 +4,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { compile } from '../../lib/compiler/compile.ts';
 import { payloadStoreFromEnv } from '../../lib/payloads/payload-store-from-env.ts';
 import { AwsStateMachines } from '../../lib/runtime/aws-state-machines.ts';
+import { createSsmTenantSecrets } from '../../lib/security/ssm-tenant-secrets.ts';
+import { tenantSecretLayout } from '../../lib/security/tenant-secrets.ts';
 import type { Deps } from '../../lib/service/deps.ts';
 import { createTriggerRegistrar } from '../../lib/service/trigger-registrar.ts';
 import { createAwsSchedules } from '../../lib/triggers/aws-schedules.ts';
@@ -26,6 +28,8 @@ export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
  * - `FLOWFORGE_TRIGGER_QUEUE_URL`: the shared trigger queue (informational)
  * - `FLOWFORGE_WEBHOOK_SECRET_PREFIX`: SSM path of generated webhook secrets (default `/flowforge/webhooks`)
  * - `FLOWFORGE_PAYLOAD_BUCKET`: the payload bucket (large node outputs shown by `GET /executions/{id}`)
+ * - `FLOWFORGE_TENANT_SECRETS_STAGE` (default `FLOWFORGE_STAGE`): tenant secrets are the SecureStrings
+ *   `/flowforge/<stage>/tenants/<tenant>/secrets/<name>`
  * Missing required variables fail the first invocation with a configuration error (a 500 that
  * says nothing to the caller; the log names the variable).
  */
@@ -49,9 +53,15 @@ let deps: Deps | undefined;
 /** Every dependency of the use cases, built on first use and reused by later invocations. */
 export function awsDeps(): Deps {
   if (deps) return deps;
-  const storeSet = awsStores();
+  const ssm = new SSMClient({});
+  const secretsStage = process.env.FLOWFORGE_TENANT_SECRETS_STAGE || env('FLOWFORGE_STAGE');
+  // In AWS tenant secrets live in SSM, never in the table.
+  const storeSet = {
+    ...awsStores(),
+    secrets: createSsmTenantSecrets({ ssm, layout: tenantSecretLayout(secretsStage) }),
+  };
   const webhookSecrets = createAwsWebhookSecrets({
-    ssm: new SSMClient({}),
+    ssm,
     parameterPrefix: process.env.FLOWFORGE_WEBHOOK_SECRET_PREFIX || '/flowforge/webhooks',
   });
   const deadLetterArn = process.env.FLOWFORGE_SCHEDULER_DLQ_ARN;

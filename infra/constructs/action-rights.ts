@@ -19,41 +19,15 @@ export type ActionRights = (fn: FlowForgeFunction, context: ActionRightsContext)
 /** Kinds that need nothing beyond the table (log, transform, and any new kind until it is listed here). */
 export const tableOnly: ActionRights = () => {};
 
-/** Reads of the secrets flows reference in http headers (and the ai action's apiKey). */
-function grantSecretReads(fn: FlowForgeFunction): void {
-  fn.grant(
-    new iam.PolicyStatement({
-      sid: 'ReadFlowForgeParameters',
-      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-      resources: [deploymentArn('ssm', 'parameter/flowforge/*')],
-    }),
-    new iam.PolicyStatement({
-      sid: 'ReadFlowForgeSecrets',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [deploymentArn('secretsmanager', 'secret:flowforge/*')],
-    }),
-  );
-  acknowledgeWildcard(
-    fn.role,
-    nagArn('ssm', 'parameter/flowforge/*'),
-    'Credentials for http calls are parameters the operator creates under /flowforge/; their names are not known at deploy time.',
-  );
-  acknowledgeWildcard(
-    fn.role,
-    nagArn('secretsmanager', 'secret:flowforge/*'),
-    'Credentials for http calls are secrets the operator creates under flowforge/ (Secrets Manager also adds a random suffix to every secret ARN).',
-  );
-}
-
 /**
  * Extra rights per action kind. A kind missing here gets `tableOnly`: a new action deploys with the
  * least rights and fails with AccessDenied until its line is added, never the other way round.
  */
 export const actionRights: Readonly<Record<string, ActionRights>> = {
+  // Secrets: every kind but code reads its run's tenant secrets (`bindTenantSecrets('read')` in the stack), no kind more.
   ai: (fn, { settings }) => {
     fn.bindEnvironment('FLOWFORGE_AI_BEDROCK_MODELS', settings.bedrockModels.join(','));
     fn.bindEnvironment('FLOWFORGE_HTTP_ALLOW', settings.httpAllowList.join(','));
-    grantSecretReads(fn);
     if (settings.bedrockModels.length === 0) return;
     // Converse is authorised as bedrock:InvokeModel on the model (or the inference profile and the
     // foundation models it routes to, which live in any region of the profile).
@@ -81,7 +55,6 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
   },
   http: (fn, { settings }) => {
     fn.bindEnvironment('FLOWFORGE_HTTP_ALLOW', settings.httpAllowList.join(','));
-    grantSecretReads(fn);
   },
   email: (fn, { settings }) => {
     if (settings.emailFrom) fn.bindEnvironment('FLOWFORGE_EMAIL_FROM', settings.emailFrom);

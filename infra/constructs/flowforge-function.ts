@@ -179,7 +179,7 @@ export class FlowForgeFunction extends Construct {
     acknowledgeWildcard(
       this.role,
       '*',
-      'Only for actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, on the API function, scheduler:ListSchedules and states:ValidateStateMachineDefinition; on the API and wait functions, states:SendTaskSuccess/SendTaskFailure (they take a task token, not an ARN).',
+      'Only for actions without resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, on the API function, scheduler:ListSchedules, ssm:DescribeParameters (the secrets listing, filtered to the tenant path in the request) and states:ValidateStateMachineDefinition; on the API and wait functions, states:SendTaskSuccess/SendTaskFailure (they take a task token, not an ARN).',
     );
   }
 
@@ -417,6 +417,56 @@ export class FlowForgeFunction extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'WebhookSecretsManager',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [deploymentArn('secretsmanager', secrets)],
+      }),
+    );
+  }
+
+  /**
+   * `FLOWFORGE_TENANT_SECRETS_STAGE` = `stage`: tenant secrets are the SecureStrings
+   * `/flowforge/<stage>/tenants/<tenant>/secrets/<name>` (and, for old-form references, Secrets
+   * Manager secrets `flowforge/<stage>/tenants/<tenant>/secrets/<name>`). `read` (every action
+   * function: `{{ secret:… }}` resolves in the action core) may only read parameters and secrets
+   * below the tenants path — never `/flowforge/<stage>/webhooks/*`, the signing keys. `manage` (the
+   * API) may put, delete and list them (DescribeParameters has no resource-level permission).
+   */
+  bindTenantSecrets(stage: string, access: 'read' | 'manage'): this {
+    const parameters = `parameter/flowforge/${stage}/tenants/*`;
+    const secrets = `secret:flowforge/${stage}/tenants/*`;
+    this.bindEnvironment('FLOWFORGE_TENANT_SECRETS_STAGE', stage);
+    acknowledgeWildcard(
+      this.role,
+      nagArn('ssm', parameters),
+      'Tenant secrets are SecureStrings created at run time through PUT /secrets, one path per tenant below this stage’s tenants prefix; the action code scopes every read to the run’s own tenant.',
+    );
+    if (access === 'manage') {
+      return this.grant(
+        new iam.PolicyStatement({
+          sid: 'ManageTenantSecrets',
+          actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+          resources: [deploymentArn('ssm', parameters)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListTenantSecrets',
+          actions: ['ssm:DescribeParameters'],
+          resources: ['*'],
+        }),
+      );
+    }
+    acknowledgeWildcard(
+      this.role,
+      nagArn('secretsmanager', secrets),
+      'Old-form {{ secret:sm:… }} references of flows, limited to this stage’s tenants prefix (Secrets Manager adds a random suffix to every secret ARN).',
+    );
+    return this.grant(
+      new iam.PolicyStatement({
+        sid: 'ReadTenantSecrets',
+        actions: ['ssm:GetParameter'],
+        resources: [deploymentArn('ssm', parameters)],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadTenantSecretsManager',
         actions: ['secretsmanager:GetSecretValue'],
         resources: [deploymentArn('secretsmanager', secrets)],
       }),

@@ -23,7 +23,10 @@ export interface ExecutionInfo {
   flowId: string;
   version: number;
   trigger?: { id: string | null; type: string };
-  /** The tenant the execution runs for (set by the service's start path; waits scope their records by it). */
+  /**
+   * The tenant the execution runs for (set by the service's start path): waits scope their records
+   * by it, and `{{ secret:… }}` resolves only among its secrets.
+   */
   tenant?: string;
 }
 
@@ -38,6 +41,11 @@ export interface ActionContext {
   logger?: ActionLogger;
   /** Where the action records numbers (the Lambda's Powertools metrics); absent means none. */
   metrics?: ActionMetrics;
+  /**
+   * The plaintexts of the secrets resolved into this Task's config (the core redacts them from the
+   * output, errors and logs); an action may treat values containing them as credentials.
+   */
+  secrets?: readonly string[];
 }
 
 /** Numeric metrics an action may record (e.g. the ai action's token usage). */

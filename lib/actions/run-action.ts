@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { inlineBytesFromEnv, offload } from '../payloads/offload.ts';
 import { PayloadError, type PayloadStore } from '../payloads/payload-store.ts';
 import { containsRef, resolveRefs } from '../payloads/resolve-refs.ts';
+import type { SecretSource } from '../security/secrets.ts';
 import {
   type ActionDefinition,
   ActionError,
@@ -13,6 +14,7 @@ import {
 } from './action.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { taskPayloadSchema } from './task-payload-schema.ts';
+import { redactDeep, redactError, redactingLogger, resolveConfigSecrets } from './task-secrets.ts';
 
 /** Default limit of an action's output as JSON (`FLOWFORGE_MAX_OUTPUT_BYTES`): 200 KiB, under Step Functions' 256 KiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 200 * 1024;
@@ -35,6 +37,8 @@ export interface RunActionOptions {
   payloads?: PayloadStore;
   /** Outputs whose JSON is larger are offloaded to `payloads`; default `FLOWFORGE_INLINE_BYTES` or 8192. */
   inlineBytes?: number;
+  /** Where `{{ secret:… }}` in the config is read, for the run's tenant only; absent → such a Task fails `SecretUnavailable`. */
+  secrets?: SecretSource;
 }
 
 /**
@@ -89,7 +93,9 @@ export function parseTaskPayload(payload: unknown): TaskPayload {
 
 /**
  * Runs one Task (already checked by {@link parseTaskPayload}) with `action`: resolve payload
- * references anywhere in the config (with `options.payloads`), parse the config with the action's
+ * references anywhere in the config (with `options.payloads`), then its `{{ secret:… }}` references
+ * from the run's tenant only (`options.secrets`; the plaintexts are redacted from the output, every
+ * error and every log line), parse the config with the action's
  * schema (`InvalidConfig` with the zod issue paths), run (idempotently when a store is given), then
  * offload an output over `inlineBytes` to the payload store (the Task returns the skeleton; see
  * `offload`) and refuse what is still over the limit (`PayloadTooLarge`, never cut). Errors keep
@@ -102,33 +108,43 @@ export async function runAction<Config>(
   options: RunActionOptions = {},
 ): Promise<unknown> {
   const { payloads } = options;
-  const config = payloads && containsRef(task.config) ? await resolveConfig(task, payloads) : task.config;
+  const delivered = payloads && containsRef(task.config) ? await resolveConfig(task, payloads) : task.config;
+  const { config, secrets } = await resolveConfigSecrets(delivered, task.execution.tenant, options.secrets);
   const parsed = z.safeParse(action.configSchema, config);
   if (!parsed.success) {
     const details = describeIssues(parsed.error.issues);
-    throw new InvalidConfigError(`Invalid config for action "${action.kind}": ${details}`, {
-      cause: details,
-    });
+    throw redactError(
+      new InvalidConfigError(`Invalid config for action "${action.kind}": ${details}`, { cause: details }),
+      secrets,
+    );
   }
   const limit = options.maxOutputBytes ?? maxOutputBytesFromEnv();
   const inlineBytes = options.inlineBytes ?? inlineBytesFromEnv();
   const execute = async () => {
-    const result = await action.run(parsed.data, {
-      nodeId: task.nodeId,
-      attempt: task.attempt,
-      execution: task.execution,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.metrics ? { metrics: options.metrics } : {}),
-    });
-    const output = payloads ? await offloadOutput(task, result, inlineBytes, payloads) : result;
-    const bytes = Buffer.byteLength(JSON.stringify(output ?? null));
-    if (bytes > limit)
-      throw new PayloadTooLargeError(
-        `Output of node "${task.nodeId}" is ${bytes} bytes, over the ${limit}-byte limit of a Task result`,
-        { cause: `${bytes} > ${limit}` },
+    try {
+      const result = redactDeep(
+        await action.run(parsed.data, {
+          nodeId: task.nodeId,
+          attempt: task.attempt,
+          execution: task.execution,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.logger ? { logger: redactingLogger(options.logger, secrets) } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+          ...(secrets.length > 0 ? { secrets } : {}),
+        }),
+        secrets,
       );
-    return output;
+      const output = payloads ? await offloadOutput(task, result, inlineBytes, payloads) : result;
+      const bytes = Buffer.byteLength(JSON.stringify(output ?? null));
+      if (bytes > limit)
+        throw new PayloadTooLargeError(
+          `Output of node "${task.nodeId}" is ${bytes} bytes, over the ${limit}-byte limit of a Task result`,
+          { cause: `${bytes} > ${limit}` },
+        );
+      return output;
+    } catch (error) {
+      throw redactError(error, secrets);
+    }
   };
   if (!options.idempotency) return execute();
   try {

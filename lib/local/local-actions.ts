@@ -5,6 +5,7 @@ import { invokeAction } from '../actions/invoke-action.ts';
 import { type ActionLoaders, type AnyAction, actionRegistry, once } from '../actions/registry.ts';
 import type { PayloadStore } from '../payloads/payload-store.ts';
 import type { InvokeAction } from '../runtime/local/run-locally.ts';
+import type { SecretSource } from '../security/secrets.ts';
 
 export interface LocalActionsOptions {
   /** The email outbox is `<dataDir>/outbox`. */
@@ -21,6 +22,8 @@ export interface LocalActionsOptions {
   idempotency?: IdempotencyStore;
   /** Where large outputs go (`<dataDir>/payloads`) and config references come from. */
   payloads?: PayloadStore;
+  /** Where `{{ secret:… }}` resolves (the local store's tenant secrets); absent → such Tasks fail `SecretUnavailable`. */
+  secrets?: SecretSource;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface LocalActionsOptions {
  * refuses private targets unless `httpAllow` opens them; the other kinds are the registry's. Each
  * action (and its SDK client) is loaded when its first Task runs. Each Task runs through
  * `invokeAction`, as in the action Lambdas (payload and config parsed, references resolved, large
- * outputs offloaded to `payloads`, output size limited, idempotent with `idempotency`).
+ * outputs offloaded to `payloads`, output size limited, idempotent with `idempotency`, secrets of the run's tenant
+ * resolved and redacted).
  */
 export function createLocalActions(options: LocalActionsOptions): { invoke: InvokeAction; close(): void } {
   let sqs: SQSClient | undefined;
@@ -95,6 +99,7 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
           signal: context.signal,
           ...(options.idempotency ? { idempotency: options.idempotency } : {}),
           ...(options.payloads ? { payloads: options.payloads } : {}),
+          ...(options.secrets ? { secrets: options.secrets } : {}),
         },
       );
       if (onLogMessage && context.kind === 'log') {

@@ -172,6 +172,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       idempotency: createDynamoDbIdempotencyStore({ tableName: LOCAL_TABLE_NAME, client: idempotencyClient }),
       payloads,
       ownQueueUrls: [sqs.queueUrl, sqs.dlqUrl],
+      secrets: storeSet.secrets,
       ...(options.httpAllow === undefined ? {} : { httpAllow: options.httpAllow }),
       onLogMessage: ({ executionId, nodeId, level, message }) => {
         const extra = { executionId, nodeId, action: 'log' };

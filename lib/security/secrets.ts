@@ -1,15 +1,37 @@
 import { SecurityError } from './security-error.ts';
+import {
+  type ScopedSecretReference,
+  SecretNotFoundError,
+  scopeSecretReference,
+  type TenantSecretLayout,
+  tenantSmPath,
+  tenantSsmPath,
+} from './tenant-secrets.ts';
 
-/** A secret reference found in a string: `{{ secret:ssm:/path }}` or `{{ secret:sm:name }}`. */
+/**
+ * A secret reference found in a string: `{{ secret:<name> }}` (`store: 'tenant'`, the tenant's own
+ * secrets of `PUT /secrets/{name}`), or the older `{{ secret:ssm:/path }}` / `{{ secret:sm:name }}`.
+ */
 export interface SecretReference {
-  store: 'ssm' | 'sm';
+  store: 'tenant' | 'ssm' | 'sm';
   name: string;
 }
 
 /** Resolves one reference to its plaintext value. */
 export type SecretResolver = (reference: SecretReference) => Promise<string>;
 
-/** A secret could not be resolved (missing, no access, store unreachable). Never carries the value. */
+/**
+ * Where the action core reads the secrets of a run's tenant: `layout` says which paths are the
+ * tenant's (old-form references are checked against it), `get` reads one scoped reference.
+ * Adapters: {@link createAwsSecretSource} (SSM / Secrets Manager) and the local store
+ * (`lib/store/secret-store.ts`).
+ */
+export interface SecretSource {
+  layout: TenantSecretLayout;
+  get(tenant: string, reference: ScopedSecretReference): Promise<string>;
+}
+
+/** A secret could not be resolved (missing, out of the tenant's scope, store unreachable). Never carries the value. */
 export class SecretUnavailableError extends SecurityError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -18,7 +40,7 @@ export class SecretUnavailableError extends SecurityError {
 }
 
 // Same grammar as lib/workflow/template.ts, which leaves these references in place for run time.
-const REFERENCE_SOURCE = String.raw`\{\{\s*secret:(ssm|sm):([A-Za-z0-9/_+=.@-]{1,2048})\s*\}\}`;
+const REFERENCE_SOURCE = String.raw`\{\{\s*secret:(?:(ssm|sm):)?([A-Za-z0-9/_+=.@-]{1,2048})\s*\}\}`;
 const REFERENCE = new RegExp(REFERENCE_SOURCE);
 
 /** True when `value` holds at least one secret reference. */
@@ -26,11 +48,15 @@ export function hasSecretReference(value: string): boolean {
   return REFERENCE.test(value);
 }
 
+/** How a reference is named in errors and logs (never a value). */
+export const describeReference = (reference: SecretReference): string =>
+  reference.store === 'tenant' ? `secret:${reference.name}` : `secret:${reference.store}:${reference.name}`;
+
 /**
  * Replaces every secret reference in `value` with the resolved plaintext. Returns the new string
  * and the plaintexts used, so callers can keep them out of logs, outputs and errors (see
  * {@link redactSecrets}). A failing resolver becomes {@link SecretUnavailableError} naming the
- * reference, never a value.
+ * reference and the reason, never a value.
  */
 export async function resolveSecretReferences(
   value: string,
@@ -42,20 +68,31 @@ export async function resolveSecretReferences(
   let out = '';
   let last = 0;
   for (const match of matches) {
-    const store = match[1] as 'ssm' | 'sm';
-    const name = match[2] ?? '';
+    const reference: SecretReference = {
+      store: (match[1] as 'ssm' | 'sm' | undefined) ?? 'tenant',
+      name: match[2] ?? '',
+    };
     let plaintext: string;
     try {
-      plaintext = await resolve({ store, name });
+      plaintext = await resolve(reference);
     } catch (error) {
-      const reason = error instanceof Error ? error.name : 'error';
-      throw new SecretUnavailableError(`secret ${store}:${name} could not be resolved (${reason})`);
+      const reason =
+        error instanceof SecurityError ? error.message : error instanceof Error ? error.name : 'error';
+      throw new SecretUnavailableError(`${describeReference(reference)} could not be resolved (${reason})`);
     }
     secrets.push(plaintext);
     out += value.slice(last, match.index) + plaintext;
     last = (match.index ?? 0) + match[0].length;
   }
   return { value: out + value.slice(last), secrets };
+}
+
+/** The resolver of one run: every reference is scoped to `tenant` (see `scopeSecretReference`) and read from `source`. */
+export function tenantResolver(source: SecretSource, tenant: string | undefined): SecretResolver {
+  return async (reference) => {
+    if (tenant === undefined) throw new SecretNotFoundError('the run has no tenant to read secrets of');
+    return source.get(tenant, scopeSecretReference(reference, tenant, source.layout));
+  };
 }
 
 /** Replaces every occurrence of each secret in `text` by `***` (secrets shorter than 4 characters are left alone). */
@@ -66,23 +103,30 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 }
 
 /**
- * The AWS resolver: SSM parameters through Powertools `getParameter` (decrypted) and Secrets
- * Manager secrets through `getSecret`, both cached for `maxAgeSeconds` (default 300) per warm Lambda.
- * The Powertools modules load on first use, so actions without secrets never pay for them.
+ * The AWS source of the action Lambdas: `{{ secret:name }}` and `ssm:` references read the
+ * SecureString `<ssmRoot>/<tenant>/secrets/<name>` decrypted, `sm:` references the secret
+ * `<smRoot>/<tenant>/secrets/<name>`, both through Powertools Parameters, cached for
+ * `maxAgeSeconds` (default 30) per warm Lambda. The Powertools modules load on first use, so
+ * Tasks without secrets never pay for them. IAM limits the Lambdas to `<ssmRoot>/*` and `<smRoot>/*`.
  */
-export function createAwsSecretResolver(options: { maxAgeSeconds?: number } = {}): SecretResolver {
-  const maxAge = options.maxAgeSeconds ?? 300;
-  return async ({ store, name }) => {
-    let value: unknown;
-    if (store === 'ssm') {
-      const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
-      value = await getParameter(name, { decrypt: true, maxAge });
-    } else {
-      const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-      value = await getSecret(name, { maxAge });
-    }
-    if (typeof value !== 'string')
-      throw new SecretUnavailableError(`secret ${store}:${name} is not a string`);
-    return value;
+export function createAwsSecretSource(
+  layout: TenantSecretLayout,
+  options: { maxAgeSeconds?: number } = {},
+): SecretSource {
+  const maxAge = options.maxAgeSeconds ?? 30;
+  return {
+    layout,
+    async get(tenant, { store, name }) {
+      let value: unknown;
+      if (store === 'ssm') {
+        const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
+        value = await getParameter(`${tenantSsmPath(layout, tenant)}/${name}`, { decrypt: true, maxAge });
+      } else {
+        const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+        value = await getSecret(`${tenantSmPath(layout, tenant)}/${name}`, { maxAge });
+      }
+      if (typeof value !== 'string') throw new SecretNotFoundError(`${name} is not a string secret`);
+      return value;
+    },
   };
 }

@@ -8,6 +8,7 @@ import { AuditLog } from './audit-log.ts';
 import { ExecutionStore } from './execution-store.ts';
 import { FlowStore } from './flow-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { SecretStore } from './secret-store.ts';
 import { TriggerStateStore } from './trigger-state-store.ts';
 import type { Clock, RateLimit } from './types.ts';
 import { WaitStore } from './wait-store.ts';
@@ -20,6 +21,7 @@ export * from './errors.ts';
 export { ExecutionStore } from './execution-store.ts';
 export { FlowStore } from './flow-store.ts';
 export { DEFAULT_RATE_LIMIT, RateLimiter } from './rate-limiter.ts';
+export { SecretStore } from './secret-store.ts';
 export { createTable, tableDefinition } from './table.ts';
 export { TriggerStateStore } from './trigger-state-store.ts';
 export * from './types.ts';
@@ -36,6 +38,7 @@ export interface StoreSet {
   webhookReplay: WebhookReplayGuard;
   triggers: TriggerStateStore;
   waits: WaitStore;
+  secrets: SecretStore;
 }
 
 /** Builds every store over one client and table, sharing the clock. */
@@ -54,5 +57,6 @@ export function createStores(
     webhookReplay: new WebhookReplayGuard(client, tableName, clock),
     triggers: new TriggerStateStore(client, tableName, clock),
     waits: new WaitStore(client, tableName, clock),
+    secrets: new SecretStore(client, tableName, clock),
   };
 }

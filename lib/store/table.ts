@@ -18,6 +18,7 @@
  * | rate-limit bucket  | RL#<keyId>                           | RL                          |                                                  |                                        |
  * | audit entry        | T#<t>#AUDIT                          | <at>#<auditId>              |                                                  |                                        |
  * | webhook replay     | T#<t>#HOOKID#<sha256(webhookId)>     | HOOKID                      |                                                  |                                        |
+ * | secret (local)     | T#<t>#SECRETS                        | <name>                      |                                                  |                                        |
  *
  * Only the API key and its bucket are not keyed by tenant: a bearer key must be found before the
  * tenant is known (the record carries the tenant). Webhook lookups by URL go through gsi1.
@@ -73,6 +74,7 @@ export const keys = {
   rateLimit: (keyId: string) => `RL#${keyId}`,
   audit: (tenant: string) => `T#${tenant}#AUDIT`,
   webhookReplay: (tenant: string, idHash: string) => `T#${tenant}#HOOKID#${idHash}`,
+  secrets: (tenant: string) => `T#${tenant}#SECRETS`,
 } as const;
 
 /** The CreateTable input of the FlowForge table (the CDK stack mirrors it with the constants above). */

@@ -11,9 +11,11 @@
  *   answer `undefined`.
  * - Listings take `{ limit?, cursor? }` and answer `{ items, nextCursor? }`; `nextCursor` is opaque.
  */
+
 import type { AslDefinition, CompileReport } from '../compiler/types.ts';
 import type { ExecutionStatus, NodeError, NodeRecord } from '../runtime/execution-record.ts';
 import type { DeployedMachine } from '../runtime/state-machines.ts';
+import type { TenantSecretStore } from '../security/tenant-secrets.ts';
 import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
 import type { WaitStorePort } from './wait-store.ts';
 
@@ -372,6 +374,8 @@ export interface Stores {
   triggers: TriggerStateStorePort;
   /** Waiting nodes, callbacks and events (lib/store/wait-store.ts). */
   waits: WaitStorePort;
+  /** Tenant secrets (`PUT/GET/DELETE /secrets`): the table locally, SSM Parameter Store in AWS. */
+  secrets: TenantSecretStore;
 }
 
 /** The injected clock of every store. */

@@ -3,15 +3,16 @@ import { scanPath } from './path-scanner.ts';
 
 /**
  * Templates `{{ path }}` inside config strings (DESIGN.md §2). A string that is exactly one
- * template keeps the value's type; mixed text is formatted as a string. `{{ secret:ssm:/path }}`
- * and `{{ secret:sm:name }}` are secret references: never resolved by the compiler, they stay in
- * the string for the action to resolve at run time. `{{ callback.url }}` and `{{ callback.id }}`
+ * template keeps the value's type; mixed text is formatted as a string. `{{ secret:<name> }}` (the
+ * tenant's own secrets) and the older `{{ secret:ssm:/path }}` / `{{ secret:sm:name }}` are secret
+ * references: never resolved by the compiler, they stay in the string for the action core to
+ * resolve at run time from the run's tenant only. `{{ callback.url }}` and `{{ callback.id }}`
  * (only inside a waitForCallback's `notify`) stay in the string the same way, for the wait function.
  */
 export type TemplatePart =
   | { kind: 'text'; text: string }
   | { kind: 'path'; ref: PathRef; start: number }
-  | { kind: 'secret'; store: 'ssm' | 'sm'; name: string; raw: string; start: number }
+  | { kind: 'secret'; store: 'tenant' | 'ssm' | 'sm'; name: string; raw: string; start: number }
   | { kind: 'callback'; field: 'url' | 'id'; raw: string; start: number };
 
 export interface ParsedTemplate {
@@ -21,6 +22,7 @@ export interface ParsedTemplate {
 }
 
 const SECRET = /^secret:(ssm|sm):([A-Za-z0-9/_+=.@-]{1,2048})$/;
+const TENANT_SECRET = /^secret:([A-Za-z0-9][A-Za-z0-9_.-]{0,127})$/;
 const CALLBACK = /^callback\.(url|id)$/;
 
 /**
@@ -53,6 +55,7 @@ export function parseTemplate(source: string): ParsedTemplate {
     const start = open + 2 + lead;
     if (body.length === 0) throw new ExpressionSyntaxError('empty template "{{ }}"', open);
     const secret = SECRET.exec(body);
+    const tenantSecret = secret ? null : TENANT_SECRET.exec(body);
     const callback = CALLBACK.exec(body);
     if (callback) {
       parts.push({
@@ -66,17 +69,17 @@ export function parseTemplate(source: string): ParsedTemplate {
         'the callback paths are {{ callback.url }} and {{ callback.id }}',
         start,
       );
-    } else if (secret) {
+    } else if (secret || tenantSecret) {
       parts.push({
         kind: 'secret',
-        store: secret[1] as 'ssm' | 'sm',
-        name: secret[2] as string,
+        store: secret ? (secret[1] as 'ssm' | 'sm') : 'tenant',
+        name: (secret ? secret[2] : tenantSecret?.[1]) as string,
         raw: source.slice(open, close + 2),
         start,
       });
     } else if (body.startsWith('secret:')) {
       throw new ExpressionSyntaxError(
-        'a secret reference is {{ secret:ssm:/param/name }} or {{ secret:sm:secret-name }}',
+        'a secret reference is {{ secret:<name> }} (1-128 letters, digits, "_", "." or "-"), {{ secret:ssm:/param/name }} or {{ secret:sm:secret-name }}',
         start,
       );
     } else {

@@ -532,8 +532,10 @@ describe('action functions follow the catalog', () => {
 
   const statementsOf = (kind: string) =>
     roleStatements(synth, functionRoleId(synth, `flowforge-dev-action-${kind}`));
+  const TENANT_SECRET_SIDS = new Set(['ReadTenantSecrets', 'ReadTenantSecretsManager']);
   const extraActions = (kind: string) =>
     statementsOf(kind)
+      .filter((s) => !TENANT_SECRET_SIDS.has(s.Sid as string))
       .flatMap((s) => actionsOf(s))
       .filter(
         (a) =>
@@ -556,11 +558,7 @@ describe('action functions follow the catalog', () => {
   it('gives each kind its own extra rights', () => {
     expect(extraActions('log')).toEqual([]);
     expect(extraActions('transform')).toEqual([]);
-    expect(extraActions('http')).toEqual([
-      'secretsmanager:GetSecretValue',
-      'ssm:GetParameter',
-      'ssm:GetParameters',
-    ]);
+    expect(extraActions('http')).toEqual([]);
     expect(extraActions('email')).toEqual(['ses:SendEmail']);
     expect(extraActions('queue')).toEqual(['sqs:GetQueueUrl', 'sqs:SendMessage']);
     const resources = (kind: string) => JSON.stringify(statementsOf(kind).map((s) => s.Resource));
@@ -574,8 +572,40 @@ describe('action functions follow the catalog', () => {
     );
     expect(sqsResources).not.toContain('flowforge');
     expect(env('queue').FLOWFORGE_ACCOUNT_ID).toBeDefined();
-    expect(resources('http')).toContain(':parameter/flowforge/*');
-    expect(resources('http')).toContain(':secret:flowforge/*');
+  });
+
+  it('lets every action function read secrets only below the tenants path, never the webhook signing keys', () => {
+    for (const kind of ['log', 'http', 'email', 'queue', 'transform', 'brand-new']) {
+      const secretStatements = statementsOf(kind).filter((s) =>
+        actionsOf(s).some(
+          (a) => a.startsWith('ssm:') || a.startsWith('secretsmanager:') || a.startsWith('kms:'),
+        ),
+      );
+      expect(secretStatements.map((s) => s.Sid).sort()).toEqual([
+        'ReadTenantSecrets',
+        'ReadTenantSecretsManager',
+      ]);
+      for (const statement of secretStatements) {
+        const resources = JSON.stringify(statement.Resource);
+        expect(resources).toMatch(/:(parameter|secret:)\/?flowforge\/dev\/tenants\/\*"/);
+        expect(resources).not.toContain('webhooks');
+        expect(actionsOf(statement).sort()).toEqual(
+          statement.Sid === 'ReadTenantSecrets' ? ['ssm:GetParameter'] : ['secretsmanager:GetSecretValue'],
+        );
+      }
+      expect(envOf(synth, `flowforge-dev-action-${kind}`).FLOWFORGE_TENANT_SECRETS_STAGE).toBe('dev');
+    }
+  });
+
+  it('lets the API manage tenant secrets below the tenants path and its webhook keys below the webhooks path', () => {
+    const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-api'));
+    const manage = statements.find((s) => s.Sid === 'ManageTenantSecrets');
+    expect(actionsOf(manage ?? {}).sort()).toEqual(['ssm:DeleteParameter', 'ssm:PutParameter']);
+    expect(JSON.stringify(manage?.Resource)).toContain(':parameter/flowforge/dev/tenants/*');
+    expect(actionsOf(statements.find((s) => s.Sid === 'ListTenantSecrets') ?? {})).toEqual([
+      'ssm:DescribeParameters',
+    ]);
+    expect(envOf(synth, 'flowforge-dev-api').FLOWFORGE_TENANT_SECRETS_STAGE).toBe('dev');
   });
 
   it('sets the per-kind environment (http allow-list, email sender)', () => {

@@ -61,6 +61,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   InvalidCursorError: 400,
   ItemTooLargeError: 413,
   StoreUnavailableError: 503,
+  // lib/security/tenant-secrets.ts
+  SecretNotFound: 404,
   // lib/runtime/state-machines.ts
   ExecutionNotFound: 404,
   ExecutionConflict: 409,

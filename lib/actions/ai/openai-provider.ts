@@ -34,8 +34,8 @@ const completionSchema = z.looseObject({
 
 /**
  * The OpenAI-compatible provider: `POST <baseUrl>/chat/completions` through the http action (its
- * SSRF guard, pinned DNS, timeout, size limit, and secret references in headers, so `apiKey` may be
- * `{{ secret:… }}` and never appears in errors). 429 → `AiThrottled` (with Retry-After), the
+ * SSRF guard, pinned DNS, timeout, size limit; `apiKey` may be `{{ secret:… }}`, resolved by the
+ * action core, and the http action treats the header carrying it as a credential, never in errors). 429 → `AiThrottled` (with Retry-After), the
  * timeout → `AiTimeout`, a refusal or `content_filter` → `AiRefused`; other http errors keep their
  * names (`Http5xx` is transient, `Http4xx` is not).
  */

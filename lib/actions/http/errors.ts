@@ -102,11 +102,3 @@ export class CircuitOpenError extends HttpActionError {
     this.name = 'CircuitOpen';
   }
 }
-
-/** A `{{ secret:… }}` reference in a header could not be resolved. Not retryable. */
-export class SecretUnavailableError extends HttpActionError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SecretUnavailable';
-  }
-}

@@ -1,11 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  createAwsSecretResolver,
-  hasSecretReference,
-  redactSecrets,
-  resolveSecretReferences,
-  type SecretResolver,
-} from '../../security/secrets.ts';
+import { redactSecrets } from '../../security/secrets.ts';
 import {
   type CheckedTarget,
   HostLookupError,
@@ -27,7 +21,6 @@ import {
   HttpTimeoutError,
   HttpTooManyRedirectsError,
   HttpUnexpectedStatusError,
-  SecretUnavailableError,
   TargetRefusedError,
 } from './errors.ts';
 import { type HttpConfig, type HttpOutput, httpConfigSchema } from './schema.ts';
@@ -40,8 +33,6 @@ export type { HttpConfig, HttpOutput } from './schema.ts';
 export interface HttpActionDeps {
   /** Default: `new SsrfGuard({ allow: FLOWFORGE_HTTP_ALLOW })`. */
   guard?: SsrfGuard;
-  /** Default: SSM / Secrets Manager through Powertools Parameters. */
-  resolveSecret?: SecretResolver;
   /** Default: DynamoDB when `FLOWFORGE_TABLE_NAME` is set, else this process's memory. */
   circuitStore?: CircuitBreakerStore;
   now?: () => number;
@@ -56,7 +47,8 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizat
  * Builds the `http` action (DESIGN.md §2): one request (plus up to 5 redirects, each hop checked
  * by the SSRF guard and connected to the checked address), `successStatus` decides success, 429
  * and 5xx are retryable with `retryAfterSeconds`, bodies over `maxResponseBytes` are refused,
- * header secrets are resolved at run time and scrubbed from errors, and an optional per-host
+ * headers that carry a secret (resolved by the action core, `context.secrets`) count as credentials
+ * on redirects and are scrubbed from errors, and an optional per-host
  * circuit breaker fails fast with `CircuitOpen`.
  */
 export function createHttpAction(deps: HttpActionDeps = {}): ActionDefinition<HttpConfig, HttpOutput> {
@@ -66,7 +58,6 @@ export function createHttpAction(deps: HttpActionDeps = {}): ActionDefinition<Ht
       const circuitStore = deps.circuitStore ?? defaultCircuitStore();
       resolved = {
         guard: deps.guard ?? new SsrfGuard({ allow: process.env.FLOWFORGE_HTTP_ALLOW }),
-        resolveSecret: deps.resolveSecret ?? createAwsSecretResolver(),
         circuitStore,
         breaker: new CircuitBreaker({ store: circuitStore, now: deps.now }),
       };
@@ -78,7 +69,7 @@ export function createHttpAction(deps: HttpActionDeps = {}): ActionDefinition<Ht
     kind: 'http',
     configSchema: httpConfigSchema,
     async run(config, context) {
-      const { guard, resolveSecret, breaker } = getDeps();
+      const { guard, breaker } = getDeps();
       let url: URL;
       try {
         url = new URL(config.url);
@@ -87,22 +78,13 @@ export function createHttpAction(deps: HttpActionDeps = {}): ActionDefinition<Ht
       } catch (error) {
         throw new InvalidConfigError(`url: "${config.url}" is not a valid URL`, { cause: error });
       }
-      const secrets: string[] = [];
+      const secrets = [...(context.secrets ?? [])];
       const headers: Record<string, string> = {};
       const secretHeaders = new Set<string>();
       for (const [name, value] of Object.entries(config.headers ?? {})) {
-        if (hasSecretReference(value)) {
-          try {
-            const out = await resolveSecretReferences(value, resolveSecret);
-            secrets.push(...out.secrets);
-            headers[name.toLowerCase()] = out.value;
-            secretHeaders.add(name.toLowerCase());
-          } catch (error) {
-            throw new SecretUnavailableError(`header ${name}: ${(error as Error).message}`, {
-              cause: (error as Error).message,
-            });
-          }
-        } else headers[name.toLowerCase()] = value;
+        headers[name.toLowerCase()] = value;
+        if (secrets.some((secret) => secret.length > 0 && value.includes(secret)))
+          secretHeaders.add(name.toLowerCase());
       }
       let body: Buffer | undefined;
       if (typeof config.body === 'string') {

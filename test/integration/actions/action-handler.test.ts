@@ -50,7 +50,6 @@ let store: IdempotencyStore;
 const http = createHttpAction({
   guard: new SsrfGuard({ allow: '127.0.0.1' }),
   circuitStore: new MemoryCircuitBreakerStore(),
-  resolveSecret: async () => 'unused',
 });
 
 beforeAll(async () => {

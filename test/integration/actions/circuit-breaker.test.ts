@@ -57,7 +57,6 @@ describe.each(stores)('circuit breaker with the %s store', (_name, makeStore) =>
     action = createHttpAction({
       guard: new SsrfGuard({ allow: '127.0.0.1' }),
       circuitStore: store,
-      resolveSecret: async () => '',
       now: () => now,
     });
   });
