@@ -44,6 +44,7 @@ describe('the deployed API Lambda (functions/api/http-api.ts)', () => {
       FLOWFORGE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
       FLOWFORGE_SCHEDULE_TARGET_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:flowforge-schedule',
       FLOWFORGE_API_BASE_URL: 'https://api.example.com',
+      FLOWFORGE_TENANT_SECRETS_STAGE: 'test',
     });
   });
   afterAll(() => {
@@ -65,5 +66,7 @@ describe('the deployed API Lambda (functions/api/http-api.ts)', () => {
     const deps = awsDeps();
     expect(deps.compileContext.actionArns.log).toContain('flowforge-action-log');
     expect(deps.apiBaseUrl).toBe('https://api.example.com');
+    // Tenant secrets go to SSM in AWS, never into the table.
+    expect(deps.stores.secrets.constructor.name).not.toBe('SecretStore');
   });
 });
