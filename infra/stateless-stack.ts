@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { actionKinds } from '../lib/actions/catalog.ts';
+import { actionKinds, actionsWithoutSecrets } from '../lib/actions/catalog.ts';
 import { kindsWithoutTable, rightsFor, shippedPackagesFor } from './constructs/action-rights.ts';
 import { deploymentArn } from './constructs/arns.ts';
 import { FlowForgeApi } from './constructs/flowforge-api.ts';
@@ -80,7 +80,7 @@ export class StatelessStack extends Stack {
       if (!kindsWithoutTable.has(kind)) fn.bindTable(stateful.tableName, 'readWrite');
       // Every kind resolves payload references in its config and offloads large outputs.
       fn.bindPayloads(stateful.payloadBucketName, 'readWrite');
-      fn.bindTenantSecrets(settings.stage, 'read');
+      if (!actionsWithoutSecrets.has(kind)) fn.bindTenantSecrets(settings.stage, 'read');
       rightsFor(kind)(fn, { settings });
       actionFunctions.set(kind, fn);
     }

@@ -43,3 +43,10 @@ export const actionsReceivingRunData: ReadonlySet<string> = new Set(['transform'
  * record. Only `code` (its `console.log` lines, DESIGN.md §2.2).
  */
 export const actionsReturningLogs: ReadonlySet<string> = new Set(['code']);
+
+/**
+ * Action kinds that may not read tenant secrets: their Lambda gets no SSM / Secrets Manager right and
+ * the validator refuses `{{ secret:… }}` in their configs (the same in local mode). Only `code`: the
+ * sandbox runs user JavaScript, and an escape must find no credential to read.
+ */
+export const actionsWithoutSecrets: ReadonlySet<string> = new Set(['code']);

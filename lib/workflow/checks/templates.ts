@@ -1,3 +1,4 @@
+import { actionsWithoutSecrets } from '../../actions/catalog.ts';
 import { ExpressionSyntaxError, isBodyPath, type PathRef } from '../path-ref.ts';
 import { escapePointer, parseTemplate } from '../template.ts';
 import { describe } from './conditions.ts';
@@ -8,7 +9,8 @@ import { isRecord, type ValidationContext } from './validation-context.ts';
  * Templates in every string of a node's `config` and `compensate.config` parse (the message carries
  * the position inside the string), and their `nodes.<id>` paths are collected into `references`:
  * a config may read nodes upstream of its node; a compensation may also read the node itself.
- * `{{ callback.url }}` / `{{ callback.id }}` are allowed only inside a waitForCallback's `notify.config`.
+ * `{{ callback.url }}` / `{{ callback.id }}` are allowed only inside a waitForCallback's `notify.config`;
+ * `{{ secret:… }}` is refused in the configs of the kinds in `actionsWithoutSecrets` (code).
  */
 export function checkTemplates(ctx: ValidationContext, references: NodeReference[]): void {
   const scanner = new TemplateScanner(ctx, references);
@@ -18,14 +20,21 @@ export function checkTemplates(ctx: ValidationContext, references: NodeReference
       // The body's own strings belong to the body's scope (checked there); the node reads only `items`.
       const items = node.raw.config.items;
       scanner.scan({ items }, node.pointer, '/config', node.id, node.first, false, false);
-    } else
+    } else {
+      scanner.secretsRefusedFor = refusesSecrets(node.raw.action);
       scanner.scan(node.raw.config, node.pointer, '/config', node.id, node.first, false, waitsForCallback);
+    }
     const compensate = node.raw.compensate;
     if (isRecord(compensate)) {
+      scanner.secretsRefusedFor = refusesSecrets(compensate.action);
       scanner.scan(compensate.config, node.pointer, '/compensate/config', node.id, node.first, true);
     }
+    scanner.secretsRefusedFor = undefined;
   }
 }
+
+const refusesSecrets = (kind: unknown): string | undefined =>
+  typeof kind === 'string' && actionsWithoutSecrets.has(kind) ? kind : undefined;
 
 /** Deeper configs are refused rather than walked (no stack overflow on hostile input). */
 const MAX_DEPTH = 128;
@@ -43,6 +52,8 @@ class TemplateScanner {
   private collect = false;
   private selfAllowed = false;
   private callbackScope = false;
+  /** The action kind of the config being scanned when that kind may not read secrets. */
+  secretsRefusedFor: string | undefined;
 
   constructor(
     private readonly ctx: ValidationContext,
@@ -128,6 +139,12 @@ class TemplateScanner {
       this.ctx.error(
         this.pointer(),
         'callback.url and callback.id can be used only inside the notify config of a waitForCallback node',
+      );
+    }
+    if (this.secretsRefusedFor && parts.some((part) => part.kind === 'secret')) {
+      this.ctx.error(
+        this.pointer(),
+        `the ${this.secretsRefusedFor} action cannot read secrets: pass what it needs through another action`,
       );
     }
     if (!this.ctx.body) {

@@ -479,3 +479,36 @@ describe('validateDefinition: inputSchema', () => {
     expect(paths({ ...definition([log('a')]), inputSchema: { type: 'object' } })).toEqual([]);
   });
 });
+
+describe('validateDefinition: secret references', () => {
+  it('accepts {{ secret:<name> }} and the old forms in an action config', () => {
+    const raw = definition([
+      {
+        id: 'a',
+        type: 'action',
+        action: 'log',
+        config: { message: '{{ secret:api-token }} {{ secret:ssm:db }}' },
+      },
+    ]);
+    expect(validateDefinition(raw).errors).toEqual([]);
+  });
+
+  it('refuses a malformed secret name at its pointer', () => {
+    const raw = definition([
+      { id: 'a', type: 'action', action: 'log', config: { message: '{{ secret:a b }}' } },
+    ]);
+    expect(paths(raw)).toEqual(['/nodes/1/config/message']);
+  });
+
+  it('refuses {{ secret:… }} in a code action, whose Lambda may read no secret', () => {
+    const raw = definition([
+      {
+        id: 'c',
+        type: 'action',
+        action: 'code',
+        config: { source: 'return args.k', args: { k: '{{ secret:key }}' } },
+      },
+    ]);
+    expect(messageAt(raw, '/nodes/1/config/args/k')).toContain('code action cannot read secrets');
+  });
+});
