@@ -7,6 +7,7 @@ import type {
   NodeStatus,
 } from './execution-record.ts';
 import {
+  causeText,
   failurePathNodeIds,
   interruptedCause,
   logsOf,
@@ -166,7 +167,7 @@ function executionError(status: ExecutionStatus, description: ExecutionDescripti
   if (description.error !== undefined) {
     return description.cause === undefined
       ? { error: description.error }
-      : { error: description.error, cause: description.cause };
+      : { error: description.error, cause: causeText(description.cause) };
   }
   if (status === 'TIMED_OUT') return { error: 'States.Timeout' };
   if (status === 'FAILED') return { error: 'States.Failed' };
@@ -181,7 +182,7 @@ function failureOf(event: HistoryEvent): NodeError | undefined {
     event.lambdaFunctionTimedOutEventDetails;
   if (!details) return undefined;
   const error = details.error ?? (event.type?.endsWith('TimedOut') ? 'States.Timeout' : 'States.TaskFailed');
-  return details.cause === undefined ? { error } : { error, cause: details.cause };
+  return details.cause === undefined ? { error } : { error, cause: causeText(details.cause) };
 }
 
 function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRecord {

@@ -12,9 +12,22 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A cause as text: strings as they are, anything else as JSON. */
+/**
+ * A cause as the record shows it: the message only. In AWS the Cause of a Lambda function's error
+ * (a Task's Catch, a failure event, a Fail state fed from it) is the runtime's JSON text
+ * `{"errorType","errorMessage","trace":[…]}`; the record keeps `errorMessage` and drops the stack
+ * (the function's own log line keeps it). Other strings stay as they are; anything else becomes JSON.
+ */
 export function causeText(cause: unknown): string {
-  return typeof cause === 'string' ? cause : JSON.stringify(cause);
+  if (typeof cause !== 'string') return JSON.stringify(cause);
+  if (!cause.startsWith('{') || !cause.includes('"errorMessage"')) return cause;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (isObject(parsed) && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not the runtime's JSON: the text is the cause.
+  }
+  return cause;
 }
 
 /** `{ error, cause }` from either the recorded `{ error, cause }` or the States `{ Error, Cause }` form. */

@@ -15,6 +15,7 @@ import type { AslDefinition } from '../../compiler/types.ts';
 import type { PayloadStore } from '../../payloads/payload-store.ts';
 import { payloadStoreFromEnv } from '../../payloads/payload-store-from-env.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
+import { causeText } from '../node-record-rules.ts';
 import { InvalidDefinitionError, type MachineInput, RuntimeError } from '../state-machines.ts';
 import { captureEvents } from './capture-events.ts';
 import { checkMachineStructure } from './check-machine-structure.ts';
@@ -336,7 +337,7 @@ function outcomeOfError(error: unknown, abortReason: NodeError | undefined): Run
   }
   const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
   if (failure instanceof Error)
-    return { status: 'FAILED', error: { error: failure.name, cause: failure.message } };
+    return { status: 'FAILED', error: { error: failure.name, cause: causeText(failure.message) } };
   return { status: 'FAILED', error: { error: 'States.Runtime', cause: String(failure) } };
 }
 
@@ -386,7 +387,7 @@ async function runTask(call: TaskCall): Promise<unknown> {
       signal: AbortSignal.any(signals),
     });
   } catch (error) {
-    if (error instanceof Error) throw new TaskFailure(error.name, error.message);
+    if (error instanceof Error) throw new TaskFailure(error.name, lambdaErrorCause(error));
     throw new TaskFailure('Error', String(error));
   }
   return lambdaResult(output, name);
@@ -410,6 +411,18 @@ async function runWaitTask(
   const answer = await options.waitForTaskToken(request.Payload, { signal: controller.signal });
   if ('error' in answer) throw new TaskFailure(answer.error, answer.cause ?? '');
   return { output: answer.output ?? null };
+}
+
+/**
+ * The Cause Step Functions sees when a Lambda function throws: the Node.js runtime's JSON
+ * `{"errorType","errorMessage","trace"}` (the record builders keep only the message).
+ */
+export function lambdaErrorCause(error: Error): string {
+  return JSON.stringify({
+    errorType: error.name,
+    errorMessage: error.message,
+    trace: (error.stack ?? `${error.name}: ${error.message}`).split('\n'),
+  });
 }
 
 /** The most a Step Functions state may carry (256 KiB of UTF-8 JSON). */
