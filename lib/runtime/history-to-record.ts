@@ -42,6 +42,8 @@ interface NodeView {
   startedAt?: Date;
   finishedAt?: Date;
   firstSeenAt?: Date;
+  /** Its Task was scheduled as `.waitForTaskToken` and has not ended: a running node then reads `waiting`. */
+  waiting?: boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ interface NodeView {
  *   different Parallel branches merge by node id); the failure path's `run.all` makes the nodes a
  *   failing run never reached `skipped`;
  * - a node without a final status in the map takes it from its own states: `running` while
- *   `<id>` is entered, `failed` with the task's error after a failure event, `succeeded` after
+ *   `<id>` is entered (`waiting` while its `.waitForTaskToken` Task waits for its token), `failed` with the task's error after a failure event, `succeeded` after
  *   `<id>` exited; once the execution has ended, a node still running is `failed` (`Interrupted`);
  * - timing: first `*StateEntered` and last `*StateExited` (or failure) of `<id>` / `<id>:skip`;
  *   a node without own states gets the time it first appeared in a `nodes` map;
@@ -119,6 +121,7 @@ export function historyToRecord(
     }
     if (exited) {
       if (own) {
+        own.waiting = false;
         own.phase = 'done';
         own.finishedAt = at;
       }
@@ -131,13 +134,16 @@ export function historyToRecord(
     }
     const failure = failureOf(event);
     if (failure && own) {
+      own.waiting = false;
       own.phase = 'failed';
       own.finishedAt = at;
       own.lastError = failure;
       continue;
     }
-    if (own && (event.type === 'TaskScheduled' || event.type === 'LambdaFunctionScheduled'))
+    if (own && (event.type === 'TaskScheduled' || event.type === 'LambdaFunctionScheduled')) {
       own.phase = 'running';
+      own.waiting = event.taskScheduledEventDetails?.resource?.endsWith('.waitForTaskToken') === true;
+    }
   }
 
   const status = executionStatus(description.status);
@@ -203,6 +209,8 @@ function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRec
   if (status === 'running' && ended) {
     status = 'failed';
     error = { error: 'Interrupted', cause: interruptedCause(ended) };
+  } else if (status === 'running' && node.waiting) {
+    status = 'waiting';
   }
   const record: NodeRecord = { status };
   if (status === 'succeeded' && node.entry?.hasOutput) record.output = node.entry.output;
@@ -211,7 +219,8 @@ function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRec
   const startedAt = node.startedAt ?? node.firstSeenAt;
   const finishedAt = node.finishedAt ?? (node.startedAt === undefined ? node.firstSeenAt : undefined);
   if (startedAt) record.startedAt = startedAt.toISOString();
-  if (finishedAt && status !== 'running') record.finishedAt = finishedAt.toISOString();
+  if (finishedAt && status !== 'running' && status !== 'waiting')
+    record.finishedAt = finishedAt.toISOString();
   return record;
 }
 

@@ -156,3 +156,44 @@ describe('historyToRecord', () => {
     expect(record.error).toBeUndefined();
   });
 });
+
+describe('historyToRecord of waits', () => {
+  it('shows a .waitForTaskToken Task as waiting until its token is answered', () => {
+    const b = new HistoryBuilder();
+    b.add('ExecutionStarted');
+    const entered = b.entered('Task', 'approve', { nodes: {} });
+    b.add(
+      'TaskScheduled',
+      {
+        taskScheduledEventDetails: {
+          resource: 'invoke.waitForTaskToken',
+          resourceType: 'lambda',
+          region: 'eu-west-1',
+          parameters: '{}',
+        },
+      },
+      entered,
+    );
+    const waiting = historyToRecord({ status: 'RUNNING' }, b.events);
+    expect(waiting.nodes.approve).toEqual({ status: 'waiting', startedAt: b.at(entered) });
+    b.exited('Task', 'approve', { nodes: { approve: { status: 'succeeded', output: { ok: true } } } });
+    const answered = historyToRecord({ status: 'RUNNING' }, b.events);
+    expect(answered.nodes.approve).toMatchObject({ status: 'succeeded', output: { ok: true } });
+    // a plain Task is running, not waiting
+    const c = new HistoryBuilder();
+    const plain = c.entered('Task', 'fetch', { nodes: {} });
+    c.add(
+      'TaskScheduled',
+      {
+        taskScheduledEventDetails: {
+          resource: 'invoke',
+          resourceType: 'lambda',
+          region: 'eu-west-1',
+          parameters: '{}',
+        },
+      },
+      plain,
+    );
+    expect(historyToRecord({ status: 'RUNNING' }, c.events).nodes.fetch?.status).toBe('running');
+  });
+});
