@@ -40,6 +40,7 @@ import {
   putSecretBodySchema,
   secretSummarySchema,
   triggerViewSchema,
+  validationResultSchema,
   versionDetailSchema,
   versionViewSchema,
 } from './schemas.ts';
@@ -201,6 +202,20 @@ export const routes: readonly RouteDef[] = [
     query: listQuerySchema,
     responses: { 200: { description: 'a page of flows', schema: listOf(flowSummarySchema) } },
     handle: async (request) => ok(await flows.listFlows(request.deps, who(request), request.query)),
+  }),
+  route({
+    method: 'POST',
+    path: `${BASE}/flows/validate`,
+    operationId: 'validateFlow',
+    summary:
+      'Check a definition without saving it: errors and warnings at JSON pointers, and the compile report when it compiles',
+    tag: 'flows',
+    scope: 'flows:read',
+    body: { mode: 'json', doc: definitionBodySchema },
+    responses: {
+      200: { description: 'the outcome (200 even when invalid)', schema: validationResultSchema },
+    },
+    handle: async (request) => ok(flows.checkDefinition(request.deps, request.body)),
   }),
   route({
     method: 'POST',

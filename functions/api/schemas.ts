@@ -201,16 +201,26 @@ export const keyViewSchema = z.object({
 /** `GET /flows/{flowId}/versions/{version}`: the stored definition and its compile report. */
 export const versionDetailSchema = versionViewSchema.extend({
   definition: z.record(z.string(), z.unknown()),
-  report: z
-    .object({
-      stateMachineType: z.string(),
-      definitionBytes: z.number(),
-      states: z.number(),
-      estimatedTransitions: z.number(),
-      addedEdges: z.array(z.unknown()),
-      warnings: z.array(z.unknown()),
-    })
-    .passthrough(),
+  report: z.lazy(() => compileReportSchema),
+});
+
+const compileReportSchema = z
+  .object({
+    stateMachineType: z.string(),
+    definitionBytes: z.number(),
+    states: z.number(),
+    estimatedTransitions: z.number(),
+    addedEdges: z.array(z.unknown()),
+    warnings: z.array(z.unknown()),
+  })
+  .passthrough();
+
+/** `POST /flows/validate`: what saving the definition would say, without saving it. */
+export const validationResultSchema = z.object({
+  valid: z.boolean(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  warnings: z.array(z.object({ path: z.string(), message: z.string() })),
+  report: compileReportSchema.optional(),
 });
 
 /** `PUT /secrets/{name}`: the value, write-only (never answered, listed or logged). */

@@ -81,6 +81,7 @@ console.log(
   [
     '',
     `FlowForge is running (local mode; ready ${(performance.now() / 1000).toFixed(1)} s after launch, services up in ${Math.round(performance.now() - started)} ms)`,
+    `  Console:    ${server.url}/`,
     `  API:        ${api}`,
     `  OpenAPI:    ${api}/openapi.json`,
     `  SQS:        ${server.sqsEndpoint}  queue flowforge-triggers (${server.queueUrl})`,

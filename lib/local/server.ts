@@ -37,6 +37,7 @@ import { LocalTaskTokens } from '../waits/local-task-tokens.ts';
 import { createLocalWaitHandler } from '../waits/local-wait-handler.ts';
 import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
 import { CachedFlowStore } from './cached-flow-store.ts';
+import { consoleFile, DEFAULT_CONSOLE_DIR } from './console-files.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
 import { createLocalActions } from './local-actions.ts';
 import { consoleLog, type LocalLog } from './local-log.ts';
@@ -73,6 +74,8 @@ export interface LocalServerOptions {
    * write per request) or `memory` (this process only; no store write on the hot path).
    */
   rateLimiter?: 'dynamodb' | 'memory';
+  /** The built web console served at `/` (default `console/dist` of this checkout). */
+  consoleDir?: string;
 }
 
 export interface LocalServer {
@@ -263,7 +266,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
     const api = createApiHandler(() => deps, log);
     const authorizerCache = new AuthorizerCache();
+    const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
     const server = createServer((req, res) => {
+      const url = req.url ?? '/';
+      if (!url.startsWith('/api/') && (req.method === 'GET' || req.method === 'HEAD')) {
+        void consoleFile(consoleDir, url).then((file) => {
+          res.writeHead(file.status, file.headers);
+          res.end(req.method === 'HEAD' ? undefined : file.body);
+        });
+        return;
+      }
       handleRequest(req, res, { api, stores, log, authorizerCache }).catch((error: unknown) => {
         log.error('request handling failed', { error: String(error) });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });

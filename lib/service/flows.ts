@@ -105,6 +105,25 @@ export async function createFlow(deps: Deps, caller: Caller, raw: unknown): Prom
 }
 
 /**
+ * `POST /flows/validate`: what a save would say about a definition, without saving or deploying it:
+ * every error and warning at its JSON pointer, and the compile report when it compiles (a compiler
+ * refusal is one error at the root).
+ */
+export function checkDefinition(deps: Deps, raw: unknown) {
+  const result = validateDefinition(raw);
+  const warnings = result.warnings ?? [];
+  if (!result.valid || result.definition === undefined)
+    return { valid: false, errors: result.errors, warnings };
+  try {
+    const { report } = deps.compile(result.definition, deps.compileContext);
+    return { valid: true, errors: [], warnings, report };
+  } catch (error) {
+    if (!(error instanceof CompileError)) throw error;
+    return { valid: false, errors: [{ path: '', message: error.message }], warnings };
+  }
+}
+
+/**
  * Reads the version an `If-Match` header names: `"3"`, `W/"3"` or `3`; `*` (any version) is
  * `'any'`; absent is `undefined`; anything else is `NaN` (matches no version).
  */

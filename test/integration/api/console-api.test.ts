@@ -180,6 +180,35 @@ describe('the API the console reads (GET /keys, versions, filters, events)', () 
     expect(listing.body.items).toEqual([]);
   });
 
+  it('checks a definition without saving it: errors at pointers, or the compile report', async () => {
+    const bad = await api.request('POST', '/api/v1/flows/validate', {
+      body: {
+        name: 'x',
+        nodes: [{ id: 'a', type: 'action', action: 'log', config: {}, dependencies: ['ghost'] }],
+      },
+    });
+    expect(bad.status).toBe(200);
+    expect(bad.body.valid).toBe(false);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toContain('/nodes/0/dependencies/0');
+    const good = await api.request('POST', '/api/v1/flows/validate', { body: logFlow('check-only') });
+    expect(good.body).toMatchObject({ valid: true, errors: [], report: { states: expect.any(Number) } });
+    const flows = await api.request('GET', '/api/v1/flows');
+    expect(flows.body.items.map((f: { name: string }) => f.name)).not.toContain('check-only');
+  });
+
+  it('serves the web console at / with security headers, and nothing outside its folder', async () => {
+    const page = await fetch(`${api.server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(await page.text()).toContain('FlowForge');
+    const outside = await fetch(`${api.server.url}/..%2f..%2fpackage.json`);
+    expect(outside.status).toBe(404);
+    const apiStill = await fetch(`${api.server.url}/api/v1/health`);
+    expect(await apiStill.json()).toEqual({ status: 'ok' });
+  });
+
   it('lists the new routes in the OpenAPI document', async () => {
     const doc = await api.request('GET', '/api/v1/openapi.json', { key: null });
     const paths = doc.body.paths;

@@ -1,0 +1,201 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FlowGraph } from '../src/components/FlowGraph';
+import { JsonEditor, locate } from '../src/components/JsonEditor';
+import { layoutDefinition } from '../src/components/layout';
+import { barsOf, Timeline } from '../src/components/Timeline';
+import { type Definition, nodeIdAt } from '../src/definition';
+
+afterEach(cleanup);
+
+const definition: Definition = {
+  name: 'shapes',
+  nodes: [
+    { id: 'start', type: 'trigger', trigger: 'webhook' },
+    { id: 'fetch', type: 'action', action: 'http', dependencies: ['start'] },
+    {
+      id: 'each',
+      type: 'operation',
+      operation: 'forEach',
+      dependencies: ['fetch'],
+      config: {
+        items: '{{ nodes.fetch.output.body }}',
+        nodes: [
+          { id: 'price', type: 'action', action: 'transform' },
+          { id: 'note', type: 'action', action: 'log', dependencies: ['price'] },
+        ],
+      },
+    },
+    {
+      id: 'child',
+      type: 'operation',
+      operation: 'subflow',
+      config: { flowId: 'f-123' },
+      dependencies: ['each'],
+    },
+    { id: 'alert', type: 'action', action: 'log', join: 'any' },
+  ],
+  connections: [
+    { from: 'fetch', to: 'alert', on: 'error' },
+    { from: 'child', to: 'alert', on: 'always', condition: 'nodes.child.status == "failed"' },
+  ],
+};
+
+describe('FlowGraph', () => {
+  it('draws every node, bodies inside their forEach group, with data-node-id and, in a run, data-status', async () => {
+    const { container } = render(
+      <FlowGraph
+        definition={definition}
+        statuses={{ start: 'succeeded', fetch: 'failed', alert: 'running' }}
+      />,
+    );
+    await waitFor(() => expect(container.querySelectorAll('[data-node-id]')).toHaveLength(7));
+    expect(container.querySelector('[data-node-id="fetch"]')?.getAttribute('data-status')).toBe('failed');
+    expect(container.querySelector('[data-node-id="price"]')?.getAttribute('data-status')).toBeNull();
+    const group = container.querySelector('.react-flow__node[data-id="each"]');
+    expect(group?.querySelector('[data-node-id="each"]')?.className).toContain('ff-group');
+    expect(screen.getByText('join any')).toBeTruthy();
+    expect(screen.getByText('open child flow').getAttribute('href')).toBe('#/flows/f-123');
+  });
+
+  it('marks the nodes validation errors point into', async () => {
+    const { container } = render(<FlowGraph definition={definition} errors={{ note: ['/x: bad'] }} />);
+    await waitFor(() =>
+      expect(container.querySelector('[data-node-id="note"][data-invalid="true"]')).not.toBeNull(),
+    );
+    expect(container.querySelector('[data-node-id="price"][data-invalid]')).toBeNull();
+  });
+
+  it('lays out with dagre: edges styled by kind, body nodes relative to their group, ranks top to bottom', () => {
+    const laid = layoutDefinition(definition);
+    const byId = new Map(laid.nodes.map((n) => [n.id, n]));
+    expect(byId.get('price')?.parentId).toBe('each');
+    expect(byId.get('fetch')?.position.y).toBeGreaterThan(byId.get('start')?.position.y ?? Infinity);
+    const edges = new Map(laid.edges.map((e) => [e.id, e]));
+    expect(edges.get('fetch->alert')?.className).toBe('edge-error');
+    expect(edges.get('fetch->alert')?.label).toBe('error');
+    expect(edges.get('child->alert')?.className).toBe('edge-always');
+    expect(edges.get('child->alert')?.label).toBe('always: nodes.child.status == "failed"');
+    expect(edges.get('price->note')?.className).toBe('edge-success');
+    expect(laid.nodes.findIndex((n) => n.id === 'each')).toBeLessThan(
+      laid.nodes.findIndex((n) => n.id === 'price'),
+    );
+  });
+});
+
+describe('Timeline', () => {
+  const nodes = {
+    a: { status: 'succeeded', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z' },
+    b: {
+      status: 'succeeded',
+      startedAt: '2026-01-01T00:00:01.000Z',
+      finishedAt: '2026-01-01T00:00:04.000Z',
+      attempts: [
+        {
+          startedAt: '2026-01-01T00:00:01.000Z',
+          finishedAt: '2026-01-01T00:00:02.000Z',
+          error: { error: 'Timeout' },
+        },
+        { startedAt: '2026-01-01T00:00:03.000Z', finishedAt: '2026-01-01T00:00:04.000Z' },
+      ],
+    },
+    skipped: { status: 'skipped' },
+  };
+
+  it('draws one bar per node attempt, placed on the run’s time axis, retries visible', () => {
+    const onSelect = vi.fn();
+    const { container } = render(
+      <Timeline
+        nodes={nodes}
+        startedAt="2026-01-01T00:00:00.000Z"
+        finishedAt="2026-01-01T00:00:04.000Z"
+        onSelect={onSelect}
+      />,
+    );
+    const bars = [...container.querySelectorAll<HTMLElement>('[data-timeline-node]')];
+    expect(bars.map((b) => `${b.dataset.timelineNode}#${b.dataset.attempt}:${b.dataset.status}`)).toEqual([
+      'a#1:succeeded',
+      'b#1:failed',
+      'b#2:succeeded',
+    ]);
+    expect(bars[1]?.style.left).toBe('25%');
+    expect(bars[2]?.style.width).toBe('25%');
+    fireEvent.click(bars[2] as HTMLElement);
+    expect(onSelect).toHaveBeenCalledWith('b');
+  });
+
+  it('ends the open bar of a running node at now', () => {
+    const bars = barsOf(
+      { r: { status: 'running', startedAt: '2026-01-01T00:00:00.000Z' } },
+      Date.parse('2026-01-01T00:00:05.000Z'),
+    );
+    expect(bars[0]?.end - (bars[0]?.start ?? 0)).toBe(5000);
+  });
+});
+
+describe('JsonEditor', () => {
+  const text = JSON.stringify(
+    {
+      name: 'x',
+      nodes: [
+        { id: 'a', type: 'trigger', trigger: 'manual' },
+        { id: 'b', type: 'action', dependencies: ['ghost'] },
+      ],
+    },
+    null,
+    2,
+  );
+
+  it('shows a syntax error at once, without asking the API', async () => {
+    const validate = vi.fn(async () => []);
+    render(<JsonEditor value="{ nope" onChange={() => {}} validate={validate} debounceMs={1} />);
+    expect(screen.getByText(/not valid JSON/)).toBeTruthy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(validate).not.toHaveBeenCalled();
+    expect(screen.getByLabelText('Definition (JSON)').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('places the API’s errors on their line and passes them on per node', async () => {
+    const onNodeErrors = vi.fn();
+    const validate = vi.fn(async () => [{ path: '/nodes/1/dependencies/0', message: 'no node "ghost"' }]);
+    const { container } = render(
+      <JsonEditor
+        value={text}
+        onChange={() => {}}
+        validate={validate}
+        onNodeErrors={onNodeErrors}
+        debounceMs={1}
+      />,
+    );
+    await waitFor(() =>
+      expect(container.querySelector('[data-error-path="/nodes/1/dependencies/0"]')).not.toBeNull(),
+    );
+    const line = Number(container.querySelector('[data-error-path]')?.getAttribute('data-line'));
+    expect(text.split('\n')[line - 1]).toContain('"ghost"');
+    await waitFor(() =>
+      expect(onNodeErrors).toHaveBeenLastCalledWith({ b: ['/nodes/1/dependencies/0: no node "ghost"'] }),
+    );
+    await act(async () => {
+      fireEvent.click(screen.getByText(/line \d+ · \/nodes\/1\/dependencies\/0/));
+    });
+    const area = screen.getByLabelText('Definition (JSON)') as HTMLTextAreaElement;
+    expect(text.slice(area.selectionStart, area.selectionEnd)).toBe('"ghost"');
+  });
+
+  it('calls onChange as the user types', () => {
+    const onChange = vi.fn();
+    render(<JsonEditor value="{}" onChange={onChange} />);
+    fireEvent.change(screen.getByLabelText('Definition (JSON)'), { target: { value: '{"a":1}' } });
+    expect(onChange).toHaveBeenCalledWith('{"a":1}');
+  });
+
+  it('finds the node a pointer points into, bodies included, and the text of a pointer', () => {
+    expect(nodeIdAt(definition, '/nodes/2/config/nodes/1/dependencies/0')).toBe('note');
+    expect(nodeIdAt(definition, '/nodes/1/config')).toBe('fetch');
+    expect(nodeIdAt(definition, '/name')).toBeUndefined();
+    expect(locate(text, '/nodes/1/id').line).toBe(
+      text.split('\n').findIndex((l) => l.includes('"id": "b"')) + 1,
+    );
+  });
+});
