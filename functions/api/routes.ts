@@ -11,7 +11,7 @@ import * as flows from '../../lib/service/flows.ts';
 import * as keys from '../../lib/service/keys.ts';
 import * as secrets from '../../lib/service/secrets.ts';
 import * as waits from '../../lib/service/waits.ts';
-import { receiveWebhook } from '../../lib/service/webhooks.ts';
+import { receiveWebhook, type WebhookAnswer } from '../../lib/service/webhooks.ts';
 import type { ApiScope, ExecutionTrigger } from '../../lib/store/types.ts';
 import type { WaitAnswer } from '../../lib/store/wait-store.ts';
 import type { HttpMethod, Routable } from '../shared/http/router.ts';
@@ -118,6 +118,49 @@ const who = (request: RouteRequest): Caller => {
 };
 
 const BASE = '/api/v1';
+/** A webhook's answer (DESIGN.md §2.2) as the HTTP response: 202, respond's own, 200 output, 500 problem. */
+function webhookAnswerResponse(answer: WebhookAnswer): RouteResponse {
+  switch (answer.kind) {
+    case 'accepted':
+      return { status: 202, body: { executionId: answer.executionId, status: answer.status } };
+    case 'output':
+      return { status: 200, body: answer.output ?? null };
+    case 'failed':
+      return {
+        status: 500,
+        headers: { 'content-type': 'application/problem+json' },
+        stream: once(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'The run failed',
+            status: 500,
+            detail: answer.error
+              ? `${answer.error.error}${answer.error.cause ? `: ${answer.error.cause}` : ''}`
+              : `the run ended with status ${answer.status}`,
+            executionId: answer.executionId,
+            ...(answer.error ? { error: answer.error } : {}),
+          }),
+        ),
+      };
+    case 'respond': {
+      if (answer.body === undefined) return { status: answer.status, headers: answer.headers };
+      const text = typeof answer.body === 'string';
+      return {
+        status: answer.status,
+        headers: {
+          'content-type': text ? 'text/plain; charset=utf-8' : 'application/json',
+          ...answer.headers,
+        },
+        stream: once(text ? (answer.body as string) : JSON.stringify(answer.body)),
+      };
+    }
+  }
+}
+
+async function* once(text: string): AsyncIterable<string> {
+  yield text;
+}
+
 const ok = (body: unknown, headers?: Record<string, string>): RouteResponse =>
   headers ? { status: 200, body, headers } : { status: 200, body };
 
@@ -537,17 +580,22 @@ export const routes: readonly RouteDef[] = [
     ],
     responses: {
       202: { description: 'the execution started', schema: hookAcceptedSchema },
+      200: {
+        description:
+          'response: "sync" — the run ended within timeoutSeconds: its output (or a respond node answered with its own status, headers and body)',
+      },
       401: { description: 'the signature does not verify; the problem says why' },
+      500: { description: 'response: "sync" — the run failed: problem+json with its error' },
     },
-    handle: async (request) => ({
-      status: 202,
-      body: await receiveWebhook(request.deps, {
-        flowId: param(request, 'flowId'),
-        triggerId: param(request, 'triggerId'),
-        rawBody: request.rawBody,
-        headers: request.headers,
-      }),
-    }),
+    handle: async (request) =>
+      webhookAnswerResponse(
+        await receiveWebhook(request.deps, {
+          flowId: param(request, 'flowId'),
+          triggerId: param(request, 'triggerId'),
+          rawBody: request.rawBody,
+          headers: request.headers,
+        }),
+      ),
   }),
   route({
     method: 'POST',

@@ -247,6 +247,23 @@ function operationStates(plan: NodePlan, node: OperationNode): Record<string, As
         },
       };
     }
+    case 'respond': {
+      // The webhook's answer is this node's output; the waiting webhook reads it from the record.
+      const config = node.config as { status?: unknown; headers?: unknown; body?: unknown };
+      const answer = {
+        status: config.status ?? 200,
+        headers: config.headers ?? {},
+        ...(config.body === undefined ? {} : { body: config.body }),
+      };
+      return {
+        [id]: {
+          Type: 'Pass',
+          Parameters: { status: 'succeeded', output: compileObject(answer, where) },
+          ResultPath: record,
+          ...transition(plan.onSucceeded()),
+        },
+      };
+    }
     case 'fail': {
       const error = compileValue(node.config.error ?? 'FlowFailed', `${where}/error`);
       const cause = compileValue(node.config.cause ?? `node "${id}" failed the run`, `${where}/cause`);

@@ -4,6 +4,7 @@ import {
   type WebhookHeaders,
 } from '../security/webhook-signature.ts';
 import type { TriggerStateStorePort, WebhookReplayGuardPort } from '../store/types.ts';
+import { DEFAULT_SYNC_WEBHOOK_SECONDS } from '../workflow/checks/trigger-configs.ts';
 import { TriggerConfigurationError, TriggerNotFoundError, WebhookAuthError } from './errors.ts';
 import type { FlowLookup, StartExecutionFn } from './start-execution-port.ts';
 
@@ -33,6 +34,11 @@ export interface WebhookAccepted {
   status: string;
   /** True when this webhook-id had been delivered before: nothing new was started. */
   alreadyStarted: boolean;
+  /**
+   * Set when the trigger's config says `response: "sync"`: how long the request may wait, and the
+   * flow's `respond` nodes whose output answers it.
+   */
+  sync?: { timeoutSeconds: number; respondNodes: string[] };
 }
 
 // GitHub signs no timestamp, so a captured delivery stays valid: remember its id for longer.
@@ -102,12 +108,22 @@ export async function handleWebhook(
     // Keys are unique per tenant: the flow id keeps two flows' webhooks apart.
     idempotencyKey: `webhook:${flowId}:${triggerId}:${verified.webhookId}`,
   });
-  return {
+  const accepted: WebhookAccepted = {
     tenantId,
     executionId: started.executionId,
     status: started.status,
     alreadyStarted: started.alreadyStarted || !firstDelivery,
   };
+  if (node.config.response === 'sync') {
+    const timeout = node.config.timeoutSeconds;
+    accepted.sync = {
+      timeoutSeconds: typeof timeout === 'number' ? timeout : DEFAULT_SYNC_WEBHOOK_SECONDS,
+      respondNodes: flow.definition.nodes
+        .filter((candidate) => candidate.type === 'operation' && candidate.operation === 'respond')
+        .map((candidate) => candidate.id),
+    };
+  }
+  return accepted;
 }
 
 /** The run input of a verified body: its JSON value, `{ raw }` for other text, `{}` when empty. */

@@ -77,6 +77,7 @@ export const operationKindSchema = z.enum([
   'waitForEvent',
   'forEach',
   'subflow',
+  'respond',
 ]);
 
 export const operationNodeSchema = z

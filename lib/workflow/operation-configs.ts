@@ -121,6 +121,48 @@ export const subflowConfigSchema = z
   })
   .strict();
 
+/** Headers a `respond` operation may not set: the server frames the answer itself. */
+export const RESPONSE_HEADERS_REFUSED: ReadonlySet<string> = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'trailer',
+  'te',
+  'proxy-connection',
+  'set-cookie',
+]);
+
+/**
+ * `respond` (DESIGN.md §2.2): the answer of a webhook trigger with `response: "sync"` that is still
+ * waiting — `status` (default 200), `headers` (string values; framing headers and `set-cookie` are
+ * refused) and `body` (a string is sent as text, anything else as JSON). Its output is
+ * `{ status, headers, body }`; in a run without a waiting webhook it changes nothing else.
+ */
+export const respondConfigSchema = z
+  .object({
+    status: z
+      .union([
+        z.number().int().min(200).max(599),
+        z.string().max(1024).refine(hasTemplate, { message: 'a status is a number 200–599 or a template' }),
+      ])
+      .default(200),
+    headers: z
+      .record(
+        z
+          .string()
+          .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, 'a header name is a token (letters, digits, -)')
+          .refine((name) => !RESPONSE_HEADERS_REFUSED.has(name.toLowerCase()), {
+            message: 'the server sets this header itself',
+          }),
+        z.string().max(8192),
+      )
+      .default({}),
+    body: z.unknown().optional(),
+  })
+  .strict();
+
 /** The config schema of each operation kind. */
 export const operationConfigSchemas = {
   delay: delayConfigSchema,
@@ -131,6 +173,7 @@ export const operationConfigSchemas = {
   waitForEvent: waitForEventConfigSchema,
   forEach: forEachConfigSchema,
   subflow: subflowConfigSchema,
+  respond: respondConfigSchema,
 } as const satisfies Record<OperationNode['operation'], z.ZodType>;
 
 export type DelayConfig = z.infer<typeof delayConfigSchema>;
@@ -144,3 +187,4 @@ export type WaitForEventConfig = z.infer<typeof waitForEventConfigSchema>;
 export const WAIT_OPERATIONS: ReadonlySet<string> = new Set(['waitForCallback', 'waitForEvent']);
 export type ForEachConfig = z.infer<typeof forEachConfigSchema>;
 export type SubflowConfig = z.infer<typeof subflowConfigSchema>;
+export type RespondConfig = z.infer<typeof respondConfigSchema>;

@@ -23,14 +23,23 @@ export const scheduleTriggerConfigSchema = z
   })
   .strict();
 
+/** The longest a synchronous webhook waits (API Gateway's integration timeout is 30 s). */
+export const MAX_SYNC_WEBHOOK_SECONDS = 29;
+/** How long a synchronous webhook waits when its config names no `timeoutSeconds`. */
+export const DEFAULT_SYNC_WEBHOOK_SECONDS = 25;
+
 /**
- * `webhook` trigger config: optionally where its signing secret is kept, and the signature scheme
- * (`standard-webhooks`, the default, or `github` for sources that only send `X-Hub-Signature-256`).
+ * `webhook` trigger config: optionally where its signing secret is kept, the signature scheme
+ * (`standard-webhooks`, the default, or `github` for sources that only send `X-Hub-Signature-256`),
+ * and `response: "sync"` (DESIGN.md §2.2): the request stays open up to `timeoutSeconds` (1–29,
+ * default 25) until a `respond` node answers or the run ends; `"async"` (the default) answers 202 at once.
  */
 export const webhookTriggerConfigSchema = z
   .object({
     secretRef: z.string().min(1).max(2048).optional(),
     signature: z.enum(['standard-webhooks', 'github']).optional(),
+    response: z.enum(['async', 'sync']).optional(),
+    timeoutSeconds: z.number().int().min(1).max(MAX_SYNC_WEBHOOK_SECONDS).optional(),
   })
   .strict();
 /** `queue` trigger config: optionally the name of the queue (default: the shared trigger queue). */
