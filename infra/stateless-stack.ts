@@ -243,8 +243,8 @@ export class StatelessStack extends Stack {
       description: 'FlowForge HTTP API (every route of /api/v1)',
       timeout: Duration.seconds(29),
       memorySize: 1024,
-      // The code action's syntax check at save time (lib/actions/code/check-syntax.ts).
-      shippedPackages: ['acorn'],
+      // The save-time syntax checks of code (acorn) and transform (jsonata) configs.
+      shippedPackages: ['acorn', 'jsonata'],
     });
     this.apiFunction
       .bindTable(stateful.tableName, 'readWrite')

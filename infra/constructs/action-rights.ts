@@ -106,9 +106,10 @@ export const kindsWithoutTable: ReadonlySet<string> = new Set(['ai', 'code']);
 
 /**
  * Packages a kind's function loads at run time with `require` and ships beside its bundle
- * (`code`: acorn, its config's syntax check).
+ * (`code`: acorn, its config's syntax check; `transform`: jsonata, its expression's syntax check).
  */
-export const shippedPackagesFor = (kind: string): readonly string[] => (kind === 'code' ? ['acorn'] : []);
+export const shippedPackagesFor = (kind: string): readonly string[] =>
+  kind === 'code' ? ['acorn'] : kind === 'transform' ? ['jsonata'] : [];
 
 /** The rights of `kind`, or `tableOnly` for a kind that has no entry. */
 export const rightsFor = (kind: string): ActionRights => actionRights[kind] ?? tableOnly;

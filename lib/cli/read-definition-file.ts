@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { JsonReadError, readJson } from '../security/json-reader.ts';
 
 /** Files larger than this are refused before they are read or parsed. */
 export const MAX_DEFINITION_BYTES = 5 * 1024 * 1024;
@@ -39,8 +40,9 @@ export async function readDefinitionFile(file: string): Promise<ReadDefinitionRe
   if (text.trim().length === 0) return { ok: false, message: `${file} is empty; expected a JSON object` };
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = readJson(text);
   } catch (error) {
+    if (error instanceof JsonReadError) return { ok: false, message: `${file}: ${error.message}` };
     return { ok: false, message: `${file} is not valid JSON: ${jsonFailure(text, error)}` };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import * as z from 'zod';
+import { JsonReadError, readJson } from '../security/json-reader.ts';
 import { nodeIdSchema } from '../workflow/definition-schema.ts';
 import { checkInputSchema } from './check-input-schema.ts';
 import { InvalidTriggerEventError, TriggerNotFoundError, TriggerRegistrationError } from './errors.ts';
@@ -75,21 +76,28 @@ function queueNameOf(arn: string | undefined): string | undefined {
   return arn?.split(':')[5];
 }
 
+const refusedBody = (record: QueueRecord, error: JsonReadError) =>
+  new InvalidTriggerEventError(`message ${record.messageId}: ${error.message}`, [
+    { path: error.path, message: error.message },
+  ]);
+
 /** The envelope of a shared-queue message, or the bound flow + the whole body as input. */
 function messageOf(record: QueueRecord, binding: QueueBinding | undefined): QueueMessage {
   if (binding) {
     let input: unknown;
     try {
-      input = record.body.trim() === '' ? {} : JSON.parse(record.body);
-    } catch {
+      input = record.body.trim() === '' ? {} : readJson(record.body);
+    } catch (error) {
+      if (error instanceof JsonReadError) throw refusedBody(record, error);
       input = { raw: record.body };
     }
     return { ...binding, input };
   }
   let json: unknown;
   try {
-    json = JSON.parse(record.body);
+    json = readJson(record.body);
   } catch (error) {
+    if (error instanceof JsonReadError) throw refusedBody(record, error);
     throw new InvalidTriggerEventError(`message ${record.messageId}: body is not valid JSON`, [], {
       cause: error,
     });

@@ -1,3 +1,4 @@
+import { JsonReadError, readJson } from '../security/json-reader.ts';
 import {
   DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
   verifyWebhook,
@@ -5,7 +6,12 @@ import {
 } from '../security/webhook-signature.ts';
 import type { TriggerStateStorePort, WebhookReplayGuardPort } from '../store/types.ts';
 import { DEFAULT_SYNC_WEBHOOK_SECONDS } from '../workflow/checks/trigger-configs.ts';
-import { TriggerConfigurationError, TriggerNotFoundError, WebhookAuthError } from './errors.ts';
+import {
+  InvalidTriggerEventError,
+  TriggerConfigurationError,
+  TriggerNotFoundError,
+  WebhookAuthError,
+} from './errors.ts';
 import type { FlowLookup, StartExecutionFn } from './start-execution-port.ts';
 
 /** A webhook request as the HTTP layer received it: the body exactly as sent, never re-serialised. */
@@ -131,8 +137,13 @@ export function webhookInput(rawBody: string | Buffer): unknown {
   const text = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   if (text.trim() === '') return {};
   try {
-    return JSON.parse(text);
-  } catch {
+    return readJson(text);
+  } catch (error) {
+    // JSON that the reader refuses (too deep, 1e309, __proto__) is refused, not passed on as text.
+    if (error instanceof JsonReadError)
+      throw new InvalidTriggerEventError(`webhook body refused: ${error.message}`, [
+        { path: error.path, message: error.message },
+      ]);
     return { raw: text };
   }
 }

@@ -9,9 +9,15 @@ import * as z from 'zod';
 /** A node id: letters, digits, `_` and `-`, 1–64 characters. Compiler-added state names never match it. */
 export const NODE_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
+/** Ids that name a property of every JavaScript object: a node of that id could not be looked up. */
+export const RESERVED_NODE_IDS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
 export const nodeIdSchema = z
   .string()
-  .regex(NODE_ID_PATTERN, 'must be 1-64 characters of letters, digits, "_" or "-"');
+  .regex(NODE_ID_PATTERN, 'must be 1-64 characters of letters, digits, "_" or "-"')
+  .refine((id) => !RESERVED_NODE_IDS.includes(id), {
+    message: `must not be one of ${RESERVED_NODE_IDS.join(', ')} (reserved)`,
+  });
 
 export const retryStrategySchema = z.enum(['exponential', 'linear', 'fibonacci', 'fixed']);
 

@@ -3,6 +3,7 @@ import { checkCycles } from './checks/cycles.ts';
 import { checkEdgeReferences } from './checks/edge-references.ts';
 import { checkErrorEdges } from './checks/error-edges.ts';
 import { checkForEachBodies } from './checks/foreach-bodies.ts';
+import { checkInputSchemaDefinition } from './checks/input-schema.ts';
 import { checkJoinRules } from './checks/join-rules.ts';
 import { checkMachineType } from './checks/machine-type.ts';
 import { checkNodeConfigs } from './checks/node-configs.ts';
@@ -65,6 +66,7 @@ export function validateDefinition(raw: unknown): ValidationResult {
 function runChecks(raw: unknown, sinks: { errors: ValidationIssue[]; warnings: ValidationIssue[] }): void {
   const ctx = createContext(raw, sinks);
   const declared = checkUniqueIds(ctx);
+  checkInputSchemaDefinition(ctx);
   runScopeChecks(ctx, declared);
 }
 

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { JsonReadError, readJson } from '../../../lib/security/json-reader.ts';
 import { HttpProblem } from './http-problem.ts';
 import { jsonErrorOffset } from './json-error-offset.ts';
 
@@ -36,14 +37,20 @@ const lineColumn = (text: string, offset: number): { line: number; column: numbe
 };
 
 /**
- * Parses a JSON body; an empty body is `undefined`. Bad JSON → 400 saying where (line, column,
- * character offset) without echoing the body back.
+ * Parses a JSON body with the one JSON reader (`readJson`: depth, finite numbers, no `__proto__`);
+ * an empty body is `undefined`. Bad JSON → 400 saying where (line, column, character offset)
+ * without echoing the body back; a refused document → 400 at its JSON pointer.
  */
 export const parseJsonBody = (text: string): unknown => {
   if (text.trim() === '') return undefined;
   try {
-    return JSON.parse(text);
+    return readJson(text);
   } catch (error) {
+    if (error instanceof JsonReadError) {
+      throw new HttpProblem(400, 'Invalid request', `the request body is refused: ${error.message}`, {
+        errors: [{ path: error.path, message: error.message }],
+      });
+    }
     const offset = jsonErrorOffset(text);
     const { line, column } = lineColumn(text, offset);
     const what =

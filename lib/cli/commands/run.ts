@@ -9,6 +9,7 @@ import { resolveRefs } from '../../payloads/resolve-refs.ts';
 import type { ExecutionRecord } from '../../runtime/execution-record.ts';
 import { createRegisteredInvoker, runLocally } from '../../runtime/local/run-locally.ts';
 import type { MachineInput } from '../../runtime/state-machines.ts';
+import { readJson } from '../../security/json-reader.ts';
 import type { CliIo } from '../cli-io.ts';
 import { oneFile, parseVerbArgs } from '../verb-args.ts';
 import { compileFile } from './compile.ts';
@@ -121,7 +122,7 @@ async function readInput(
     }
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: readJson(text) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, message: `${source} is not valid JSON: ${reason}` };

@@ -37,8 +37,11 @@ export function checkNodeConfigs(ctx: ValidationContext): void {
     } else if (node.type === 'trigger' && typeof node.trigger === 'string') {
       const schema = (triggerConfigSchemas as Record<string, z.ZodType>)[node.trigger];
       if (schema && check(ctx, schema, config, `${pointer}/config`, false) && node.trigger === 'schedule') {
-        for (const [field, message] of scheduleProblems(config as ScheduleTriggerConfig)) {
-          ctx.error(`${pointer}/config/${field}`, message);
+        // An absent config is an empty one (a schedule without any says which field it needs, at
+        // `config` itself: nothing below a missing key can be pointed at).
+        for (const [field, message] of scheduleProblems((config ?? {}) as ScheduleTriggerConfig)) {
+          if (config === undefined) ctx.error(`${pointer}/config`, `"config" is missing: ${message}`);
+          else ctx.error(`${pointer}/config/${field}`, message);
         }
       }
     }

@@ -47,10 +47,15 @@ describe('transform action', () => {
     expect(await run('input.items.sku')).toEqual(['a', 'b']);
   });
 
-  it('reports a syntax error as TransformError', async () => {
-    const error = await failure('input.(');
-    expect(error.name).toBe('TransformError');
-    expect(error.message).toMatch(/does not parse/);
+  it('refuses a syntax error in the config schema (so at save time), and at run time as TransformError', async () => {
+    const parsed = transformConfigSchema.safeParse({ expression: 'input.(', data });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toMatch(/does not parse at position \d+/);
+    const error = await transformAction
+      .run({ expression: 'input.(', data, timeoutMs: 1000, maxResultBytes: 1000 }, context)
+      .catch((e: Error) => e);
+    expect((error as Error).name).toBe('TransformError');
+    expect((error as Error).message).toMatch(/does not parse/);
   });
 
   it('reports an evaluation error as TransformError', async () => {
