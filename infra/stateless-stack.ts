@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { actionKinds, actionsWithoutSecrets } from '../lib/actions/catalog.ts';
+import { actionsWithoutSecrets, deployedActionKinds } from '../lib/actions/catalog.ts';
 import { kindsWithoutTable, rightsFor, shippedPackagesFor } from './constructs/action-rights.ts';
 import { deploymentArn } from './constructs/arns.ts';
 import { FlowForgeApi } from './constructs/flowforge-api.ts';
@@ -18,7 +18,7 @@ import type { StatefulStack } from './stateful-stack.ts';
 export interface StatelessStackProps extends StackProps {
   settings: StageSettings;
   stateful: StatefulStack;
-  /** The action kinds to deploy; default: the catalog's (`actionKinds()`). Tests pass others. */
+  /** The action kinds to deploy; default: the catalog's and the internal ones (`deployedActionKinds()`). Tests pass others. */
   actionKinds?: readonly string[];
 }
 
@@ -67,7 +67,7 @@ export class StatelessStack extends Stack {
 
     // --- Actions: one function per catalog kind; rights by kind, the table for all (idempotency) ---
     const actionFunctions = new Map<string, FlowForgeFunction>();
-    for (const kind of props.actionKinds ?? actionKinds()) {
+    for (const kind of props.actionKinds ?? deployedActionKinds()) {
       const fn = new FlowForgeFunction(this, `Action-${kind}`, {
         settings,
         entry: actionEntry(kind),

@@ -100,9 +100,10 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
 
 /**
  * Kinds whose function gets no table (no idempotency store: nothing to dedupe — `code` runs in its
- * sandbox, `ai` only asks a model), so `code`'s role may write only its own logs.
+ * sandbox, `ai` only asks a model, the internal `foreach` only checks and folds lists), so `code`'s
+ * role may write only its own logs.
  */
-export const kindsWithoutTable: ReadonlySet<string> = new Set(['ai', 'code']);
+export const kindsWithoutTable: ReadonlySet<string> = new Set(['ai', 'code', 'foreach']);
 
 /**
  * Packages a kind's function loads at run time with `require` and ships beside its bundle

@@ -14,6 +14,11 @@ export interface TaskPayload {
    * the first one's record.
    */
   phase?: string;
+  /**
+   * Inside a forEach body: which item of which forEach this Task runs for (`each[3]`,
+   * `each[3]/inner[0]`). Part of the idempotency identity, so items never share a record.
+   */
+  iteration?: string;
 }
 
 /** The `execution` object of the machine state (DESIGN.md §2). */
@@ -72,6 +77,12 @@ export interface ActionDefinition<Config = Record<string, unknown>, Output = unk
   kind: string;
   configSchema: ZodMiniType<Config>;
   run(config: Config, context: ActionContext): Promise<Output>;
+  /**
+   * True when this config's output must stay inline in the state (never offloaded to the payload
+   * store), e.g. the list a forEach's Map iterates: the Map reads it from the state. The state
+   * limit still applies.
+   */
+  inlineOutput?(config: Config): boolean;
 }
 
 /**

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { aiConfigSchema } from './ai/schema.ts';
 import { codeConfigSchema } from './code/schema.ts';
 import { emailConfigSchema } from './email/schema.ts';
+import { forEachStepConfigSchema } from './foreach/schema.ts';
 import { httpConfigSchema } from './http/schema.ts';
 import { logConfigSchema } from './log/schema.ts';
 import { queueConfigSchema } from './queue/schema.ts';
@@ -29,6 +30,18 @@ export const actionCatalog: Readonly<Record<string, z.ZodType>> = {
 
 /** The action kinds, sorted. */
 export const actionKinds = (): string[] => Object.keys(actionCatalog).sort();
+
+/**
+ * Actions the compiler adds and a definition cannot name: `foreach` (the items and collect steps
+ * around a forEach's Map). Deployed and run like the others.
+ */
+export const internalActionCatalog: Readonly<Record<string, z.ZodType>> = {
+  foreach: classic(forEachStepConfigSchema),
+};
+
+/** Every kind that needs a function (user actions and internal ones), sorted. */
+export const deployedActionKinds = (): string[] =>
+  [...Object.keys(actionCatalog), ...Object.keys(internalActionCatalog)].sort();
 
 /**
  * Action kinds whose Task also receives the run's data as `config.data` (`{ input, nodes, execution }`):

@@ -6,7 +6,8 @@ import { awsClientConfig } from './aws-client-config.ts';
 
 /**
  * Makes one Task's side effect happen at most once per Task identity: `execution.id`, `nodeId`,
- * `attempt` and `phase` (absent for a node's forward Task, `"compensate"` for its compensation). A payload delivered again (Lambda retried by Step Functions, redelivered
+ * `attempt`, `phase` (absent for a node's forward Task, `"compensate"` for its compensation) and `iteration`
+ * (a forEach body's item, absent outside bodies). A payload delivered again (Lambda retried by Step Functions, redelivered
  * locally) gets the first run's stored result instead of running again; a run that throws leaves
  * no record, so the next attempt runs.
  */
@@ -19,7 +20,7 @@ export interface IdempotencyStore {
 }
 
 /** The Powertools JMESPath of the Task identity inside the payload. */
-export const TASK_IDENTITY_JMESPATH = '[execution.id, nodeId, attempt, phase]';
+export const TASK_IDENTITY_JMESPATH = '[execution.id, nodeId, attempt, phase, iteration]';
 
 /**
  * Powertools' DynamoDB persistence layer shaped for the single FlowForge table: one item per key,

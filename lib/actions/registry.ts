@@ -28,6 +28,7 @@ export const actionRegistry: ActionLoaders = {
   ai: once(async () => (await import('./ai/index.ts')).aiAction as AnyAction),
   code: once(async () => (await import('./code/index.ts')).codeAction as AnyAction),
   email: once(async () => (await import('./email/index.ts')).emailAction as AnyAction),
+  foreach: once(async () => (await import('./foreach/index.ts')).forEachAction as unknown as AnyAction),
   http: once(async () => (await import('./http/index.ts')).httpAction as AnyAction),
   log: once(async () => (await import('./log/index.ts')).logAction as AnyAction),
   queue: once(async () => (await import('./queue/index.ts')).queueAction as AnyAction),

@@ -134,7 +134,8 @@ export async function runAction<Config>(
         }),
         secrets,
       );
-      const output = payloads ? await offloadOutput(task, result, inlineBytes, payloads) : result;
+      const inline = action.inlineOutput?.(parsed.data) ?? false;
+      const output = payloads && !inline ? await offloadOutput(task, result, inlineBytes, payloads) : result;
       const bytes = Buffer.byteLength(JSON.stringify(output ?? null));
       if (bytes > limit)
         throw new PayloadTooLargeError(

@@ -15,4 +15,5 @@ export const taskPayloadSchema: z.ZodMiniType<TaskPayload> = z.looseObject({
   }),
   attempt: z._default(z.int().check(z.gte(1)), 1),
   phase: z.optional(z.string().check(z.minLength(1))),
+  iteration: z.optional(z.string().check(z.minLength(1))),
 });

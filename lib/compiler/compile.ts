@@ -11,10 +11,13 @@ import {
   type RuleOrConstant,
 } from './choice-rules.ts';
 import { addFailureStates } from './compensation.ts';
+import { bodyDefinition, bodyOuterReads, iterationExpression, sinkOf } from './for-each-body.ts';
+import type { CompiledForEach } from './for-each-states.ts';
 import {
   addNodeStates,
   canFail,
   canSucceedOrFail,
+  isForEach,
   isWait,
   type NodeNeeds,
   runEntry,
@@ -29,13 +32,14 @@ import {
   criticalPath,
   DEFAULT_ACTION_SECONDS,
   definitionBytes,
+  MAX_TRANSITIONS,
   totalOver,
   worstCaseSeconds,
 } from './report.ts';
 import { hasRetryLoop } from './retry.ts';
 import { StateGraph, type StateScope } from './state-graph.ts';
-import { stateName } from './state-names.ts';
-import { planSlots, rewriteRecordPaths, type SlotPlan, slotName } from './state-slots.ts';
+import { nodePath, type StructuralNames, stateName, structuralNames } from './state-names.ts';
+import { AFTER_ALL, planSlots, rewriteRecordPaths, type SlotPlan, slotName } from './state-slots.ts';
 import { type Structure, type StructureFn, seriesParallelStructure, structureNodes } from './structure.ts';
 import { type AslDefinition, type CompileContext, CompileError, type CompileResult } from './types.ts';
 
@@ -81,6 +85,29 @@ export function buildMachine(
   return new MachineBuilder(definition, context, options.structure ?? seriesParallelStructure).build();
 }
 
+/** How a forEach body is built: by the same MachineBuilder, as the ItemProcessor of its Map. */
+interface BodyMode {
+  forEachId: string;
+  /** The body node whose record each iteration returns. */
+  output: string;
+  /**
+   * Outer nodes whose records the body reads: they come in through the Map's ItemSelector, as
+   * records written before the body's first node (each gets a slot of the body's state).
+   */
+  outer: readonly string[];
+}
+
+/** A compiled body: the ItemProcessor and what the enclosing builder needs to know about it. */
+interface BodyResult {
+  processor: { StartAt: string; States: Record<string, Record<string, unknown>> };
+  /** The body's slot containers at the start: `{ nodes: {}, nodes1: { a: <outer record> } … }`. */
+  slots: Record<string, Record<string, string>>;
+  attempt?: Record<string, { a: number }>;
+  /** Worst-case transitions of one iteration. */
+  transitions: number;
+  worstSeconds: number;
+}
+
 class MachineBuilder {
   private readonly nodes = new Map<string, WorkflowNode>();
   private readonly incoming = new Map<string, Edge[]>();
@@ -90,8 +117,11 @@ class MachineBuilder {
   private readonly needs = new Map<string, NodeNeeds>();
   private readonly parallelNumbers = new Map<Structure, number>();
   private readonly globalRules = new Map<string, RuleOrConstant>();
-  private readonly graph = new StateGraph();
-  private readonly warnings: string[] = [];
+  private readonly graph: StateGraph;
+  private readonly warnings: string[];
+  private readonly names: StructuralNames;
+  /** Worst-case seconds of one iteration of each forEach (one wave of items counted). */
+  private readonly forEachCosts = new Map<string, number>();
   private readonly knowledge: Knowledge = (id) => this.possible.get(id) ?? new Set();
   private hasRetryLoops = false;
   private slots!: SlotPlan;
@@ -102,9 +132,16 @@ class MachineBuilder {
     private readonly definition: WorkflowDefinition,
     private readonly context: CompileContext,
     private readonly structureFn: StructureFn,
-  ) {}
+    private readonly body?: BodyMode,
+    shared?: { graph: StateGraph; warnings: string[] },
+  ) {
+    this.graph = shared?.graph ?? new StateGraph();
+    this.warnings = shared?.warnings ?? [];
+    this.names = structuralNames(body?.forEachId);
+  }
 
-  build(): CompileResult {
+  /** The graph facts every scope needs: edges, fatal nodes, structure, statuses, slots. */
+  private prepare(): { tree: Structure; addedEdges: Array<{ from: string; to: string }>; order: string[] } {
     const { definition } = this;
     const edges = collectEdges(definition);
     const hasErrorEdge = new Set<string>();
@@ -154,7 +191,24 @@ class MachineBuilder {
     )) {
       for (const id of ids) readersOf.set(id, [...(readersOf.get(id) ?? []), reader]);
     }
-    this.slots = planSlots(tree, (id) => readersOf.get(id) ?? []);
+    // A body's iteration ends by returning its output node's record: read after every node.
+    if (this.body) {
+      const output = this.body.output;
+      readersOf.set(output, [...(readersOf.get(output) ?? []), AFTER_ALL]);
+    }
+    // A body's outer records are planned as if written before its first node.
+    const outer = this.body?.outer ?? [];
+    const planned: Structure =
+      outer.length === 0
+        ? tree
+        : { kind: 'series', items: [...outer.map((id) => ({ kind: 'node' as const, id })), tree] };
+    this.slots = planSlots(planned, (id) => readersOf.get(id) ?? []);
+    return { tree, addedEdges, order };
+  }
+
+  build(): CompileResult {
+    const { definition } = this;
+    const { tree, addedEdges, order } = this.prepare();
     const emptySlots: Record<string, object> = {};
     for (let k = 0; k < this.slots.slotCount; k++) emptySlots[slotName(k)] = {};
 
@@ -180,7 +234,7 @@ class MachineBuilder {
       },
       'the start',
     );
-    this.compileSeries(items, top, 'end', { next: stateName.fail }, true);
+    this.compileSeries(items, top, 'end', { next: this.names.fail }, true);
     if (this.endUsed) top.add(stateName.end, { Type: 'Succeed' }, 'the end');
     if (this.failUsed) {
       addFailureStates(top, definition.nodes, order, (action) => this.arn(action));
@@ -192,7 +246,7 @@ class MachineBuilder {
     };
 
     const worstSeconds =
-      criticalPath(tree, (id) => worstCaseSeconds(this.nodes.get(id) as WorkflowNode)) +
+      criticalPath(tree, (id) => this.worstSeconds(id)) +
       (this.failUsed ? this.compensationCount() * DEFAULT_ACTION_SECONDS : 0);
     const report = {
       stateMachineType: chooseMachineType(definition, worstSeconds, this.warnings),
@@ -203,6 +257,109 @@ class MachineBuilder {
       warnings: this.warnings,
     };
     return { asl, report };
+  }
+
+  /**
+   * A forEach body as a Map ItemProcessor: the same node states as at the top level; its start
+   * state comes from the Map's ItemSelector. An iteration ends at `<F>/:end` with the output node's
+   * record, or — after a fatal failure and the body's own compensations — at `<F>/:fail-end` with
+   * `{ error }` (a Pass, so the Map goes on with the other items).
+   */
+  buildBody(): BodyResult {
+    const mode = this.body as BodyMode;
+    const { tree, order } = this.prepare();
+    const scope = this.graph.scope();
+    const items = tree.kind === 'series' ? tree.items : [tree];
+    const startAt = this.entryOf(items[0] as Structure);
+    this.compileSeries(items, scope, { next: this.names.end }, { next: this.names.fail }, true);
+    if (JSON.stringify(scope.states).includes(JSON.stringify(this.names.end))) {
+      scope.add(
+        this.names.end,
+        { Type: 'Pass', Parameters: { 'record.$': nodePath(mode.output) }, End: true },
+        `the body of forEach "${mode.forEachId}"`,
+      );
+    }
+    if (this.failUsed) {
+      addFailureStates(scope, this.definition.nodes, order, (action) => this.arn(action), {
+        names: this.names,
+        inBody: true,
+      });
+    }
+    const slots: Record<string, Record<string, string>> = {};
+    for (let k = 0; k < this.slots.slotCount; k++) slots[slotName(k)] = {};
+    for (const id of mode.outer) {
+      (slots[slotName(this.slots.slotOf.get(id) as number)] as Record<string, string>)[`${id}.$`] =
+        nodePath(id);
+    }
+    const attempt: Record<string, { a: number }> = {};
+    for (const node of this.definition.nodes) {
+      if (node.type === 'action' && hasRetryLoop(node.retry)) attempt[node.id] = { a: 1 };
+    }
+    return {
+      processor: { StartAt: startAt, States: rewriteRecordPaths(scope.states, this.slots.slotOf) },
+      slots,
+      ...(this.hasRetryLoops ? { attempt } : {}),
+      transitions: this.estimateTransitions(tree),
+      worstSeconds: criticalPath(tree, (id) => this.worstSeconds(id)),
+    };
+  }
+
+  /** Compiles a forEach node's body with a builder of its own that shares this machine's names. */
+  private compileForEach(node: WorkflowNode): CompiledForEach {
+    const { config, definition: body } = bodyDefinition(node);
+    const output = config.output ?? sinkOf(body);
+    const visible = new Set(this.body?.outer ?? []);
+    for (const id of this.ancestorsOf(node.id)) visible.add(id);
+    const outer = [...bodyOuterReads(body, [...visible])].filter((id) => visible.has(id)).sort();
+    const builder = new MachineBuilder(
+      body,
+      this.context,
+      this.structureFn,
+      { forEachId: node.id, output, outer },
+      { graph: this.graph, warnings: this.warnings },
+    );
+    const compiled = builder.buildBody();
+    const perItem = compiled.transitions + 2;
+    const maxItems = Math.max(0, Math.floor(MAX_TRANSITIONS / perItem));
+    this.forEachCosts.set(node.id, compiled.worstSeconds);
+    this.warnings.push(
+      `forEach "${node.id}": each item takes up to ${perItem} state transitions, so one Standard execution (${MAX_TRANSITIONS} history events) fits at most ${maxItems} items; longer lists fail with ForEachTooManyItems`,
+    );
+    return {
+      config,
+      processor: compiled.processor,
+      itemSelector: {
+        'input.$': '$.input',
+        'execution.$': '$.execution',
+        'item.$': '$$.Map.Item.Value',
+        'index.$': '$$.Map.Item.Index',
+        'iteration.$': iterationExpression(node.id, this.body !== undefined),
+        ...compiled.slots,
+        run: {},
+        ...(compiled.attempt ? { attempt: compiled.attempt } : {}),
+      },
+      arn: this.arn('foreach'),
+      maxItems,
+    };
+  }
+
+  private worstSeconds(id: string): number {
+    return this.forEachCosts.get(id) ?? worstCaseSeconds(this.nodes.get(id) as WorkflowNode);
+  }
+
+  /** Nodes of this scope upstream of `id` (their records exist when it runs). */
+  private ancestorsOf(id: string): Set<string> {
+    const seen = new Set<string>();
+    const queue = [id];
+    for (let i = 0; i < queue.length; i++) {
+      for (const edge of this.incoming.get(queue[i] as string) ?? []) {
+        if (!seen.has(edge.from)) {
+          seen.add(edge.from);
+          queue.push(edge.from);
+        }
+      }
+    }
+    return seen;
   }
 
   private condition(edge: Edge): RuleOrConstant {
@@ -237,6 +394,7 @@ class MachineBuilder {
 
   private checkArns(node: WorkflowNode): void {
     if (node.type === 'action') this.arn(node.action);
+    if (isForEach(node)) this.arn('foreach');
     if (isWait(node)) this.waitArn();
     if (node.compensate) this.arn(node.compensate.action);
   }
@@ -298,7 +456,7 @@ class MachineBuilder {
   private entryOf(structure: Structure, known?: { id: string; status: NodeStatus }): string {
     if (structure.kind === 'series') return this.entryOf(structure.items[0] as Structure, known);
     if (structure.kind === 'parallel')
-      return stateName.parallel(this.parallelNumbers.get(structure) as number);
+      return this.names.parallel(this.parallelNumbers.get(structure) as number);
     const id = structure.id;
     const node = this.nodes.get(id) as WorkflowNode;
     const needs = this.needs.get(id) as NodeNeeds;
@@ -360,12 +518,13 @@ class MachineBuilder {
           : {}),
         ...(node.type === 'action' ? { arn: this.arn(node.action) } : {}),
         ...(isWait(node) ? { arn: this.waitArn() } : {}),
+        ...(isForEach(node) && needs.run ? { forEach: this.compileForEach(node) } : {}),
+        ...(this.body ? { inBody: true } : {}),
         slot: slotName(this.slots.slotOf.get(id) as number),
-        runDataReads: runDataReads(
-          node,
-          (other) => this.slots.precedes(other, id),
-          this.definition.nodes.map((n) => n.id),
-        ),
+        runDataReads: runDataReads(node, (other) => this.slots.precedes(other, id), [
+          ...(this.body?.outer ?? []),
+          ...this.definition.nodes.map((n) => n.id),
+        ]),
         onSucceeded: () => continuation({ id, status: 'succeeded' }),
         onSkipped: () => continuation({ id, status: 'skipped' }),
         onFailed: () => continuation({ id, status: 'failed' }),
@@ -376,7 +535,7 @@ class MachineBuilder {
   }
 
   private useFatalExit(target: Target, used: boolean): Target {
-    if (used && target !== 'end' && target.next === stateName.fail) this.failUsed = true;
+    if (used && target !== 'end' && target.next === this.names.fail) this.failUsed = true;
     return target;
   }
 
@@ -394,7 +553,7 @@ class MachineBuilder {
     top: boolean,
   ): void {
     const k = this.parallelNumbers.get(structure) as number;
-    const name = stateName.parallel(k);
+    const name = this.names.parallel(k);
     const branches = structure.branches.map((branch) => {
       const items = branch.kind === 'series' ? branch.items : [branch];
       const startAt = this.entryOf(items[0] as Structure);
@@ -411,6 +570,12 @@ class MachineBuilder {
     }
     selector.run = {};
     if (this.hasRetryLoops) selector['attempt.$'] = '$[0].attempt';
+    if (this.body)
+      Object.assign(selector, {
+        'item.$': '$[0].item',
+        'index.$': '$[0].index',
+        'iteration.$': '$[0].iteration',
+      });
     const failing = structure.branches
       .map((branch, i) => ({ branch, i }))
       .filter(({ branch }) => this.mayFailFatally(branch))
@@ -426,10 +591,10 @@ class MachineBuilder {
       scope.add(name, { ...state, ...transition(next) }, owner);
       return;
     }
-    const check = stateName.parallelCheck(k);
+    const check = this.names.parallelCheck(k);
     scope.add(name, { ...state, Next: check }, owner);
     let failTarget: string;
-    if (fatalExit === 'end') failTarget = stateName.parallelStop(k);
+    if (fatalExit === 'end') failTarget = this.names.parallelStop(k);
     else {
       failTarget = fatalExit.next;
       this.useFatalExit(fatalExit, true);
@@ -438,8 +603,8 @@ class MachineBuilder {
     if (next !== 'end') defaultTarget = next.next;
     else if (top) {
       this.endUsed = true;
-      defaultTarget = stateName.end;
-    } else defaultTarget = stateName.parallelStop(k);
+      defaultTarget = this.names.end;
+    } else defaultTarget = this.names.parallelStop(k);
     // The later branch's failure wins when several branches failed (as a merge would have it).
     const latestFirst = [...failing].reverse();
     scope.add(
@@ -449,7 +614,7 @@ class MachineBuilder {
         Choices: latestFirst.map((i) => ({
           Variable: `$.f.b${i}.failed`,
           IsPresent: true,
-          Next: stateName.parallelFailed(k, i),
+          Next: this.names.parallelFailed(k, i),
         })),
         Default: defaultTarget,
       },
@@ -457,7 +622,7 @@ class MachineBuilder {
     );
     for (const i of latestFirst) {
       scope.add(
-        stateName.parallelFailed(k, i),
+        this.names.parallelFailed(k, i),
         {
           Type: 'Pass',
           Parameters: { 'failed.$': `$.f.b${i}.failed` },
@@ -467,8 +632,8 @@ class MachineBuilder {
         owner,
       );
     }
-    if (failTarget === stateName.parallelStop(k) || defaultTarget === stateName.parallelStop(k)) {
-      scope.add(stateName.parallelStop(k), { Type: 'Succeed' }, owner);
+    if (failTarget === this.names.parallelStop(k) || defaultTarget === this.names.parallelStop(k)) {
+      scope.add(this.names.parallelStop(k), { Type: 'Succeed' }, owner);
     }
   }
 
@@ -489,6 +654,7 @@ class MachineBuilder {
         } else if (node.type === 'operation' && node.operation === 'delay')
           run = runEntry(node) === id ? 2 : 3;
         else if (node.type === 'operation' && node.operation === 'fail') run = 2;
+        else if (isForEach(node)) run = 5;
         else run = 1;
       }
       return (needs.guard ? 1 : 0) + Math.max(run, needs.skip ? 1 : 0);

@@ -2,21 +2,27 @@ import { actionsReceivingRunData, actionsReturningLogs } from '../actions/catalo
 import type { ActionNode, OperationNode, WorkflowNode } from '../workflow/definition-schema.ts';
 import type { ChoiceRule } from './choice-rules.ts';
 import { triggerRule } from './choice-rules.ts';
+import { type CompiledForEach, forEachStates } from './for-each-states.ts';
 import { compileObject, compileString, compileValue } from './parameters.ts';
 import { DEFAULT_RETRY_ON, hasRetryLoop, lambdaRetrier, retryLoopStates } from './retry.ts';
 import type { AslState, StateScope } from './state-graph.ts';
 import { attemptPath, FAILED_PATH, nodePath, stateName } from './state-names.ts';
-
 import { CompileError } from './types.ts';
+
+/** The payload field of a Task inside a forEach body naming its item (`each[3]`, `each[3]/inner[0]`). */
+export const ITERATION = { 'iteration.$': '$.iteration' } as const;
 
 /**
  * What an action of `actionsReceivingRunData` gets as `config.data`: the run's data at that point,
  * `nodes` holding the records of `reads` (the upstream nodes its expression names).
  */
-function runData(reads: readonly string[]): Record<string, unknown> {
+function runData(reads: readonly string[], inBody = false): Record<string, unknown> {
   const nodes: Record<string, string> = {};
   for (const id of reads) nodes[`${id}.$`] = nodePath(id);
-  return { 'input.$': '$.input', nodes, 'execution.$': '$.execution' };
+  const data: Record<string, unknown> = { 'input.$': '$.input', nodes, 'execution.$': '$.execution' };
+  // Inside a forEach body a transform also sees the item and its index (DESIGN.md §2.1).
+  if (inBody) Object.assign(data, { 'item.$': '$.item', 'index.$': '$.index' });
+  return data;
 }
 
 function omitData(config: Record<string, unknown>): Record<string, unknown> {
@@ -73,16 +79,28 @@ export interface NodePlan {
   onFailed: () => Target;
   /** Where a fatal failure goes (`:fail` at the top level, the branch end inside a Parallel). */
   fatalExit: Target;
+  /**
+   * Inside a forEach body: the node's Tasks carry `iteration` (which item of which forEach, e.g.
+   * `each[3]`), part of their idempotency identity, and run data includes `item`/`index`.
+   */
+  inBody?: boolean;
+  /** A forEach node's compiled body and settings (see `for-each-states.ts`). */
+  forEach?: CompiledForEach;
 }
 
 /** True for nodes that can end `failed`: actions, fail operations and waits. */
 export function canFail(node: WorkflowNode): boolean {
-  return node.type === 'action' || (node.type === 'operation' && node.operation === 'fail') || isWait(node);
+  return canSucceedOrFail(node) || (node.type === 'operation' && node.operation === 'fail');
 }
 
-/** True for nodes that can end `succeeded` or `failed`: actions and waits. */
+/** True for nodes that can end `succeeded` or `failed`: actions, waits and forEach. */
 export function canSucceedOrFail(node: WorkflowNode): boolean {
-  return node.type === 'action' || isWait(node);
+  return node.type === 'action' || isWait(node) || isForEach(node);
+}
+
+/** True for a forEach operation (a Map state between its items and collect steps). */
+export function isForEach(node: WorkflowNode): boolean {
+  return node.type === 'operation' && node.operation === 'forEach';
 }
 
 /** True for waitForCallback and waitForEvent operations (a `.waitForTaskToken` Task). */
@@ -97,6 +115,7 @@ export const LAMBDA_INVOKE_WAIT = 'arn:aws:states:::lambda:invoke.waitForTaskTok
 
 /** The name of the first state that runs a node (the node id, or `<id>:until` before a computed Wait). */
 export function runEntry(node: WorkflowNode): string {
+  if (isForEach(node)) return stateName.forEachItems(node.id);
   if (node.type === 'operation' && node.operation === 'delay') {
     const until = node.config.until;
     if (typeof until === 'string' && isFormat(until)) return stateName.until(node.id);
@@ -141,7 +160,8 @@ export function addNodeStates(plan: NodePlan, scope: StateScope): void {
   }
 }
 
-function failedState(plan: NodePlan, source: string): AslState {
+/** The `{ status: failed, error }` record of a node whose error (`{ Error, Cause }`) is at `source`. */
+export function failedState(plan: NodePlan, source: string): AslState {
   return {
     Type: 'Pass',
     ...writeRecord(plan, 'Parameters', {
@@ -195,11 +215,12 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
         config: actionsReceivingRunData.has(node.action)
           ? {
               ...compileObject(omitData(node.config), `node "${id}" config`),
-              data: runData(plan.runDataReads ?? []),
+              data: runData(plan.runDataReads ?? [], plan.inBody),
             }
           : compileObject(node.config, `node "${id}" config`),
         'execution.$': '$.execution',
         ...(loop ? { 'attempt.$': attemptPath(id, 'a') } : { attempt: 1 }),
+        ...(plan.inBody ? ITERATION : {}),
       },
     },
     ...writeRecord(
@@ -287,6 +308,7 @@ function operationStates(plan: NodePlan, node: OperationNode): Record<string, As
     case 'waitForEvent':
       return waitStates(plan, node);
     case 'forEach':
+      return forEachStates(plan, node);
     case 'subflow':
       throw new CompileError(
         `node "${id}": ${node.operation} is not supported by this compiler yet`,

@@ -3,6 +3,7 @@ import type { WorkflowNode } from '../workflow/definition-schema.ts';
 import type { Edge } from '../workflow/edges.ts';
 import { type Condition, parseCondition } from '../workflow/expression.ts';
 import { hasTemplate, parseTemplate } from '../workflow/template.ts';
+import { bodyDefinition, bodyOuterReads } from './for-each-body.ts';
 import { AFTER_ALL } from './state-slots.ts';
 
 /** The nodes whose records one template-bearing value reads (`{{ nodes.<id>… }}`). */
@@ -107,6 +108,14 @@ export function recordReads(
     if (node.type === 'trigger') continue;
     const config = (node.config ?? {}) as Record<string, unknown>;
     templateReads(config, own);
+    // A forEach reads (from its Map's ItemSelector) what its body reads from outside, transforms included.
+    if (node.type === 'operation' && node.operation === 'forEach') {
+      for (const id of bodyOuterReads(
+        bodyDefinition(node).definition,
+        nodes.map((n) => n.id),
+      ))
+        own.add(id);
+    }
     const runData = runDataExpression(node);
     if (runData !== undefined) {
       const named = expressionReads(runData);

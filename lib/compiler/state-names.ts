@@ -29,6 +29,12 @@ export const stateName = {
   compensateIf: (id: string) => `${id}:compensate-if`,
   /** Task running the node's compensation action. */
   compensate: (id: string) => `${id}:compensate`,
+  /** Task checking a forEach's items (internal `foreach` action, op `items`); the Map is named the node id. */
+  forEachItems: (id: string) => `${id}:items`,
+  /** Task folding a forEach's per-item results into its record (op `collect`). */
+  forEachCollect: (id: string) => `${id}:collect`,
+  /** Choice after collect: within tolerance or not. */
+  forEachVerdict: (id: string) => `${id}:verdict`,
   parallel: (k: number) => `parallel:${k}`,
   /** Choice after a Parallel: did a branch fail the run? */
   parallelCheck: (k: number) => `parallel:${k}:check`,
@@ -41,6 +47,37 @@ export const stateName = {
   fail: ':fail',
   failEnd: ':fail-end',
 } as const;
+
+/** The structural states of one machine scope: the top level, or a forEach body (ItemProcessor). */
+export interface StructuralNames {
+  start: string;
+  end: string;
+  fail: string;
+  failEnd: string;
+  parallel(k: number): string;
+  parallelCheck(k: number): string;
+  parallelStop(k: number): string;
+  parallelFailed(k: number, i: number): string;
+}
+
+/**
+ * Structural names of a scope. State names are unique across a whole machine, Map bodies included,
+ * so a forEach body's are prefixed with `<forEachId>/` (`each/:end`, `each/parallel:1`).
+ */
+export function structuralNames(forEachId?: string): StructuralNames {
+  if (forEachId === undefined) return stateName;
+  const p = `${forEachId}/`;
+  return {
+    start: `${p}${stateName.start}`,
+    end: `${p}${stateName.end}`,
+    fail: `${p}${stateName.fail}`,
+    failEnd: `${p}${stateName.failEnd}`,
+    parallel: (k) => `${p}${stateName.parallel(k)}`,
+    parallelCheck: (k) => `${p}${stateName.parallelCheck(k)}`,
+    parallelStop: (k) => `${p}${stateName.parallelStop(k)}`,
+    parallelFailed: (k, i) => `${p}${stateName.parallelFailed(k, i)}`,
+  };
+}
 
 /** JSONPath of a node's record: `$.nodes.fetchOrder`, `$.nodes['my-node']`. */
 export function nodePath(id: string, ...rest: string[]): string {

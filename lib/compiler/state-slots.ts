@@ -195,6 +195,11 @@ export function rewriteRecordPaths<T>(value: T, slotOf: ReadonlyMap<string, numb
     if (node === null || typeof node !== 'object') return node;
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(node)) {
+      // A Map's ItemProcessor (a forEach body) has its own slots, rewritten when it was built.
+      if (key === 'ItemProcessor') {
+        out[key] = child;
+        continue;
+      }
       const isPath = key.endsWith('.$') || key === 'Variable' || key.endsWith('Path');
       out[key] = isPath && typeof child === 'string' ? rewrite(child) : walk(child);
     }

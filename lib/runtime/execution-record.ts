@@ -25,6 +25,12 @@ export interface NodeRecord {
   error?: NodeError;
   /** `console` lines of a code node (at most 100). */
   logs?: string[];
+  /** A forEach node: its items so far / in the end (DESIGN.md §2.1). */
+  items?: { total: number; succeeded: number; failed: number };
+  /** A node inside a forEach body: how its iterations ended (the per-item outputs are the forEach's output). */
+  iterations?: { total: number; succeeded: number; failed: number; skipped: number; running: number };
+  /** A body node that failed: the first item it failed for (`each[3]`); `error` is that failure's. */
+  failedIteration?: string;
   startedAt?: string;
   finishedAt?: string;
 }

@@ -6,10 +6,12 @@ import type {
   NodeRecord,
   NodeStatus,
 } from './execution-record.ts';
+import { ForEachRecords, itemCounts } from './for-each-record.ts';
 import {
   causeText,
   failurePathNodeIds,
   interruptedCause,
+  isObject,
   logsOf,
   nodeEntries,
   nodeIdOfState,
@@ -36,7 +38,14 @@ export interface ExecutionDescription {
 }
 
 interface NodeView {
-  entry?: { status?: string; output?: unknown; hasOutput: boolean; error?: NodeError; logs?: string[] };
+  entry?: {
+    status?: string;
+    output?: unknown;
+    hasOutput: boolean;
+    error?: NodeError;
+    logs?: string[];
+    items?: unknown;
+  };
   phase?: 'running' | 'failed' | 'done';
   lastError?: NodeError;
   startedAt?: Date;
@@ -68,6 +77,7 @@ export function historyToRecord(
   events: readonly HistoryEvent[],
 ): ExecutionRecord {
   const nodes = new Map<string, NodeView>();
+  const forEach = new ForEachRecords();
   const stateOfEvent = new Map<number, string>();
   const view = (id: string): NodeView => {
     let found = nodes.get(id);
@@ -85,15 +95,25 @@ export function historyToRecord(
       if (at) node.firstSeenAt ??= at;
       node.entry = { status: 'skipped', hasOutput: false };
     }
+    const iteration = isObject(data) && typeof data.iteration === 'string' ? data.iteration : undefined;
     for (const [id, value] of nodeEntries(data)) {
+      const firstSeen = !nodes.has(id);
       const node = view(id);
       if (at) node.firstSeenAt ??= at;
+      const status = typeof value.status === 'string' ? value.status : undefined;
+      if (iteration !== undefined && (firstSeen || forEach.isBodyNode(id))) {
+        const error = normaliseError(value.error);
+        forEach.observe(id, iteration, error ? { status, error } : { status }, firstSeen);
+        continue;
+      }
+      if (status === 'running' && Array.isArray(value.items)) forEach.started(id, value.items);
       node.entry = {
         status: typeof value.status === 'string' ? value.status : undefined,
         output: value.output,
         hasOutput: 'output' in value && value.output !== undefined,
         error: normaliseError(value.error),
         logs: logsOf(value) ?? node.entry?.logs,
+        items: value.items,
       };
     }
   };
@@ -112,6 +132,10 @@ export function historyToRecord(
     const own = nodeId === undefined ? undefined : view(nodeId);
 
     if (entered) {
+      const input = parseJson(entered.input);
+      if (nodeId !== undefined && isObject(input) && typeof input.iteration === 'string') {
+        forEach.markBody(nodeId, input.iteration);
+      }
       scan(entered.input, at);
       if (own) {
         own.startedAt ??= at;
@@ -153,7 +177,9 @@ export function historyToRecord(
   const record: ExecutionRecord = { status, output: {}, nodes: {} };
   const output: Record<string, unknown> = {};
   for (const [id, node] of nodes) {
-    const built = nodeRecord(node, ended);
+    const built = forEach.isBodyNode(id)
+      ? bodyRecord(node, forEach.bodyRecord(id), ended)
+      : nodeRecord(node, ended);
     record.nodes[id] = built;
     if (built.status === 'succeeded' && node.entry?.hasOutput) output[id] = node.entry.output;
   }
@@ -191,6 +217,22 @@ function failureOf(event: HistoryEvent): NodeError | undefined {
   return details.cause === undefined ? { error } : { error, cause: causeText(details.cause) };
 }
 
+function bodyRecord(
+  node: NodeView,
+  aggregate: ReturnType<ForEachRecords['bodyRecord']>,
+  ended: ExecutionStatus | undefined,
+): NodeRecord {
+  const record: NodeRecord = { ...aggregate };
+  if (record.status === 'running' && ended) {
+    record.status = 'failed';
+    record.error = { error: 'Interrupted', cause: interruptedCause(ended) };
+  }
+  const startedAt = node.startedAt ?? node.firstSeenAt;
+  if (startedAt) record.startedAt = startedAt.toISOString();
+  if (node.finishedAt && record.status !== 'running') record.finishedAt = node.finishedAt.toISOString();
+  return record;
+}
+
 function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRecord {
   let status: NodeStatus;
   let error: NodeError | undefined;
@@ -216,6 +258,8 @@ function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRec
   if (status === 'succeeded' && node.entry?.hasOutput) record.output = node.entry.output;
   if (status === 'failed' && error) record.error = error;
   if (node.entry?.logs) record.logs = node.entry.logs;
+  const items = itemCounts(node.entry?.items);
+  if (items) record.items = items;
   const startedAt = node.startedAt ?? node.firstSeenAt;
   const finishedAt = node.finishedAt ?? (node.startedAt === undefined ? node.firstSeenAt : undefined);
   if (startedAt) record.startedAt = startedAt.toISOString();

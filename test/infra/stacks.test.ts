@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { publicRoutes } from '../../infra/constructs/flowforge-api.ts';
 import { InvalidSettingsError, loadSettings, UnknownStageError } from '../../infra/settings.ts';
 import { visibilityTimeoutFactor } from '../../infra/stateful-stack.ts';
-import { actionCatalog } from '../../lib/actions/catalog.ts';
+import { deployedActionKinds } from '../../lib/actions/catalog.ts';
 import { GSI1_NAME, GSI2_NAME, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lib/store/table.ts';
 import {
   actionsOf,
@@ -76,7 +76,7 @@ describe('FlowForge dev stacks', () => {
     synth = synthFlowForge({ stage: 'dev' });
   });
 
-  it('deploys exactly the API, the authorizer, both triggers, the status write-back and one function per catalog action kind', () => {
+  it('deploys exactly the API, the authorizer, both triggers, the status write-back and one function per catalog action kind (and the internal foreach)', () => {
     const names = [...functionsByName(synth).keys()].sort();
     const expected = [
       'flowforge-dev-api',
@@ -85,7 +85,7 @@ describe('FlowForge dev stacks', () => {
       'flowforge-dev-trigger-schedule',
       'flowforge-dev-trigger-sqs',
       'flowforge-dev-action-waits',
-      ...Object.keys(actionCatalog).map((kind) => `flowforge-dev-action-${kind}`),
+      ...deployedActionKinds().map((kind) => `flowforge-dev-action-${kind}`),
     ].sort();
     expect(names).toEqual(expected);
   });
@@ -245,7 +245,7 @@ describe('FlowForge dev stacks', () => {
     const invoke = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
     expect(invoke).toHaveLength(1);
     expect(actionsOf(invoke[0] ?? {})).toEqual(['lambda:InvokeFunction']);
-    const actionFunctionIds = [...Object.keys(actionCatalog), 'waits'].map(
+    const actionFunctionIds = [...deployedActionKinds(), 'waits'].map(
       (kind) => functionsByName(synth).get(`flowforge-dev-action-${kind}`)?.[0],
     );
     const expected = actionFunctionIds.flatMap((id) => [
@@ -299,7 +299,7 @@ describe('FlowForge dev stacks', () => {
 
   it('lets every action function get and put payload objects and the API only get them; nobody lists or deletes', () => {
     const objectArn = (statement: Record<string, unknown>) => JSON.stringify(statement.Resource);
-    for (const kind of Object.keys(actionCatalog)) {
+    for (const kind of deployedActionKinds()) {
       const name = `flowforge-dev-action-${kind}`;
       const statements = payloadStatements(roleStatements(synth, functionRoleId(synth, name)));
       expect(statements.flatMap((s) => actionsOf(s)).sort(), kind).toEqual(['s3:GetObject', 's3:PutObject']);
@@ -486,7 +486,7 @@ describe('FlowForge dev stacks', () => {
     }
     expect(env.FLOWFORGE_STATE_MACHINE_PREFIX).toBe('flowforge-dev');
     const arns = JSON.stringify(env.FLOWFORGE_ACTION_ARNS);
-    for (const kind of Object.keys(actionCatalog))
+    for (const kind of deployedActionKinds())
       expect(arns).toContain(`:function:flowforge-dev-action-${kind}`);
   });
 });

@@ -1,4 +1,4 @@
-import { actionKinds } from '../../actions/catalog.ts';
+import { deployedActionKinds } from '../../actions/catalog.ts';
 import type { CompileContext } from '../../compiler/types.ts';
 
 /** The name part of the wait function (`flowforge-local-waits` locally, `flowforge-action-waits` deployed). */
@@ -28,7 +28,7 @@ export function actionKindOfFunction(functionNameOrArn: string): string | undefi
 }
 
 /** The compile context of local mode: every action kind (default: the whole catalog) → its local ARN, and the wait function's. */
-export function localCompileContext(kinds: readonly string[] = actionKinds()): CompileContext {
+export function localCompileContext(kinds: readonly string[] = deployedActionKinds()): CompileContext {
   return {
     actionArns: Object.fromEntries(kinds.map((kind) => [kind, localActionArn(kind)])),
     waitArn: localActionArn(WAIT_FUNCTION_KIND),

@@ -5,10 +5,12 @@ import type {
   NodeRecord,
   NodeStatus,
 } from '../execution-record.ts';
+import { ForEachRecords, itemCounts } from '../for-each-record.ts';
 import {
   causeText,
   failurePathNodeIds,
   interruptedCause,
+  isObject,
   logsOf,
   nodeEntries,
   nodeIdOfState,
@@ -20,7 +22,15 @@ const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'ski
 
 interface NodeView {
   /** The latest entry of `nodes.<id>` seen in any state's input or output. */
-  entry?: { status?: string; output?: unknown; error?: NodeError; hasOutput: boolean; logs?: string[] };
+  entry?: {
+    status?: string;
+    output?: unknown;
+    error?: NodeError;
+    hasOutput: boolean;
+    logs?: string[];
+    /** A forEach's `items`: the list while it runs, the counts once collected. */
+    items?: unknown;
+  };
   /** Where the node's own states are in the event log. */
   phase?: 'running' | 'failed' | 'done';
   /** The node's state caught an error since it was last entered (its exit is then not a success). */
@@ -66,9 +76,12 @@ export interface RunOutcome {
  *   state gets, for both, the time of the event in which it first appeared in a `nodes` map.
  * - Record `output` is `{ <nodeId>: output }` for every succeeded node that has an output.
  * - Nodes are listed in the order they were first seen.
+ * - forEach bodies: see {@link ForEachRecords} (body nodes sum their iterations; a forEach node
+ *   carries `items: { total, succeeded, failed }`, live while its Map runs).
  */
 export class LocalRecordBuilder {
   private readonly nodes = new Map<string, NodeView>();
+  private readonly forEach = new ForEachRecords();
   private readonly waitStates: ReadonlySet<string>;
 
   /** `waitStates`: the states that wait for a task token (their node is `waiting` while they run). */
@@ -87,7 +100,12 @@ export class LocalRecordBuilder {
         this.startedAt = event.timestamp;
         break;
       case 'StateEntered': {
-        changed = this.scanNodes(event.state.input, event.timestamp) || changed;
+        const input = event.state.input;
+        const stateId = nodeIdOfState(event.state.name);
+        if (stateId !== undefined && isObject(input) && typeof input.iteration === 'string') {
+          this.forEach.markBody(stateId, input.iteration);
+        }
+        changed = this.scanNodes(input, event.timestamp) || changed;
         const view = this.ownView(event.state.name);
         if (view) {
           view.startedAt ??= event.timestamp;
@@ -134,6 +152,11 @@ export class LocalRecordBuilder {
         changed = this.scanNodes(event.state.output, event.timestamp) || changed;
         break;
       }
+      case 'MapIterationSucceeded':
+        changed =
+          this.forEach.iterationDone(event.parentState.name, (event as { output?: unknown }).output) ||
+          changed;
+        break;
       default:
         break;
     }
@@ -156,7 +179,9 @@ export class LocalRecordBuilder {
     const nodes: Record<string, NodeRecord> = {};
     const output: Record<string, unknown> = {};
     for (const [id, view] of this.nodes) {
-      const node = nodeRecord(view, outcome);
+      const node = this.forEach.isBodyNode(id)
+        ? bodyNodeRecord(view, this.forEach.bodyRecord(id), outcome)
+        : nodeRecord(view, outcome, this.forEach.progressOf(id));
       nodes[id] = node;
       if (node.status === 'succeeded' && view.entry?.hasOutput) output[id] = view.entry.output;
     }
@@ -190,10 +215,23 @@ export class LocalRecordBuilder {
       view.entry = { status: 'skipped', hasOutput: false };
       changed = true;
     }
+    const iteration = isObject(data) && typeof data.iteration === 'string' ? data.iteration : undefined;
     for (const [id, value] of nodeEntries(data)) {
+      const firstSeen = !this.nodes.has(id);
       const view = this.view(id);
       view.firstSeenAt ??= timestamp;
       const status = typeof value.status === 'string' ? value.status : undefined;
+      if (iteration !== undefined && (firstSeen || this.forEach.isBodyNode(id))) {
+        const entry = {
+          status,
+          ...(value.error !== undefined ? { error: normaliseError(value.error) } : {}),
+        };
+        changed = this.forEach.observe(id, iteration, entry as never, firstSeen) || changed;
+        continue;
+      }
+      if (status === 'running' && Array.isArray(value.items) && view.entry?.items !== value.items) {
+        this.forEach.started(id, value.items);
+      }
       if (view.entry?.status !== status) changed = true;
       view.entry = {
         status,
@@ -201,13 +239,37 @@ export class LocalRecordBuilder {
         hasOutput: 'output' in value && value.output !== undefined,
         error: normaliseError(value.error),
         logs: logsOf(value) ?? view.entry?.logs,
+        items: value.items,
       };
     }
     return changed;
   }
 }
 
-function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord {
+/** A body node: the aggregate of its iterations, timed by its own states across them. */
+function bodyNodeRecord(
+  view: NodeView,
+  aggregate: ReturnType<ForEachRecords['bodyRecord']>,
+  outcome: RunOutcome | undefined,
+): NodeRecord {
+  const node: NodeRecord = { ...aggregate };
+  if (node.status === 'running' && outcome) {
+    node.status = 'failed';
+    node.error = { error: 'Interrupted', cause: interruptedCause(outcome.status) };
+  }
+  const startedAt = view.startedAt ?? view.firstSeenAt;
+  const finishedAt =
+    outcome && node.status === 'failed' && !aggregate.error ? outcome.finishedAt : view.finishedAt;
+  if (startedAt !== undefined) node.startedAt = iso(startedAt);
+  if (finishedAt !== undefined && node.status !== 'running') node.finishedAt = iso(finishedAt);
+  return node;
+}
+
+function nodeRecord(
+  view: NodeView,
+  outcome: RunOutcome | undefined,
+  progress?: NodeRecord['items'],
+): NodeRecord {
   let status: NodeStatus;
   let error: NodeError | undefined;
   const entryStatus = view.entry?.status;
@@ -237,6 +299,8 @@ function nodeRecord(view: NodeView, outcome: RunOutcome | undefined): NodeRecord
   if (status === 'succeeded' && view.entry?.hasOutput) node.output = view.entry.output;
   if (error && status === 'failed') node.error = error;
   if (view.entry?.logs) node.logs = view.entry.logs;
+  const items = itemCounts(view.entry?.items) ?? progress;
+  if (items) node.items = items;
   const startedAt = view.startedAt ?? view.firstSeenAt;
   const finishedAt =
     interruptedAt ?? view.finishedAt ?? (view.startedAt === undefined ? view.firstSeenAt : undefined);

@@ -39,6 +39,10 @@ function combine(machines: readonly AslDefinition[]): AslDefinition {
     }
     if (Array.isArray(copy.Branches))
       copy.Branches = (copy.Branches as AslDefinition[]).map((b) => machine(b, prefix));
+    if (copy.ItemProcessor !== undefined) {
+      const processor = copy.ItemProcessor as AslDefinition & Record<string, unknown>;
+      copy.ItemProcessor = { ...processor, ...machine(processor, prefix) };
+    }
     return copy;
   };
   const machine = (asl: AslDefinition, prefix: string): AslDefinition => ({

@@ -7,11 +7,13 @@ import {
 
 /** The action kinds of DESIGN.md §2. */
 export const ACTION_KINDS = ['http', 'transform', 'email', 'queue', 'log'] as const;
+/** The internal actions the compiler adds (forEach's items and collect steps). */
+const INTERNAL_KINDS = ['foreach'] as const;
 
 /** The fixed compile context of the tests: `flowforge-action-<kind>` in a fixed account. */
 export const TEST_CONTEXT: CompileContext = {
   actionArns: Object.fromEntries(
-    ACTION_KINDS.map((kind) => [
+    [...ACTION_KINDS, ...INTERNAL_KINDS].map((kind) => [
       kind,
       `arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-${kind}`,
     ]),
