@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** The `/orders` document: 3,000 orders of ~200 bytes, about 600 KB of JSON. */
+/** The `/orders` document: 3,500 orders of ~175 bytes, about 600 KB of JSON. */
 export function ordersDocument(): {
   orders: Array<{ id: number; customer: string; total: number; note: string }>;
 } {
   return {
-    orders: Array.from({ length: 3000 }, (_, id) => ({
+    orders: Array.from({ length: 3500 }, (_, id) => ({
       id,
       customer: `customer-${id % 250}`,
       total: (id * 37) % 1000,

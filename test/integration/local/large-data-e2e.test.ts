@@ -144,7 +144,7 @@ describe('large data and idempotency through npm start', () => {
     const served = ordersDocument();
     expect(record.nodes.fetch.output.status).toBe(200);
     expect(record.nodes.fetch.output.body).toEqual(served);
-    expect(record.nodes.summarise.output.count).toBe(3000);
+    expect(record.nodes.summarise.output.count).toBe(3500);
     expect(record.nodes.summarise.output.orders).toEqual(served.orders.slice(0, 1000));
     for (let step = 1; step <= 6; step++) {
       const output = record.nodes[`t${step}`].output;
@@ -152,7 +152,7 @@ describe('large data and idempotency through npm start', () => {
       expect(output[999]).toEqual({ id: 999, step, note: served.orders[999]?.note });
       expect(JSON.stringify(output).length).toBeGreaterThan(140_000);
     }
-    expect(record.nodes.report.output).toEqual({ message: '3000 orders fetched with status 200' });
+    expect(record.nodes.report.output).toEqual({ message: '3500 orders fetched with status 200' });
     expect(record.output.fetch.body).toEqual(served);
     // Each large value went to the payload folder of the data dir, one file per offloaded subtree.
     const flowDir = join(dataDir, 'payloads', created.body.flowId);
