@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -341,6 +342,48 @@ describe('waitForCallback and waitForEvent through npm start', () => {
     const late = await server.call('POST', '/events', { name: 'payment.completed', key: 'too-early' });
     expect(late.body.matched).toBe(1);
     expect((await server.finished(outside)).nodes.paid.output.eventId).toBe(late.body.eventId);
+  });
+
+  it('the examples run as the README shows: expense approval (approve and decline) and payment wait', {
+    timeout: 60_000,
+  }, async () => {
+    const example = (name: string) => JSON.parse(readFileSync(`examples/${name}.json`, 'utf8'));
+    const expenses = await server.flow(example('expense-approval'));
+    const expense = (expenseId: string) => ({
+      expenseId,
+      amount: 120,
+      approver: 'boss@example.com',
+      submitter: 'ada@example.com',
+      reason: 'train tickets',
+    });
+    const approved = await server.execute(expenses, expense('ex-1'));
+    await server.waiting(approved, 'approve');
+    const id = await server.callbackIdOf('Expense ex-1: 120 EUR');
+    expect((await server.call('POST', `/callbacks/${id}`, { output: { approved: true } }, null)).status).toBe(
+      202,
+    );
+    const paid = await server.finished(approved);
+    expect(paid.status).toBe('SUCCEEDED');
+    expect(paid.nodes.payOut.status).toBe('succeeded');
+    expect(paid.nodes.declined.status).toBe('skipped');
+    const declined = await server.execute(expenses, expense('ex-2'));
+    await server.waiting(declined, 'approve');
+    const answer = { output: { approved: false } };
+    expect((await server.call('POST', `/executions/${declined}/nodes/approve/callback`, answer)).status).toBe(
+      202,
+    );
+    const no = await server.finished(declined);
+    expect(no.nodes.declined.status).toBe('succeeded');
+    expect(no.nodes.payOut.status).toBe('skipped');
+
+    const orders = await server.flow(example('payment-wait'));
+    const order = await server.execute(orders, { orderId: 'ord-77' });
+    await server.waiting(order, 'paid');
+    const event = { name: 'payment.completed', key: 'ord-77', payload: { paymentId: 'pay-1' } };
+    expect((await server.call('POST', '/events', event)).body.matched).toBe(1);
+    const shipped = await server.finished(order);
+    expect(shipped.nodes.ship.status).toBe('succeeded');
+    expect(shipped.nodes.cancel.status).toBe('skipped');
   });
 
   it('two racing events complete one wait exactly once', { timeout: 60_000 }, async () => {

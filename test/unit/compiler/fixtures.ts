@@ -18,6 +18,7 @@ export const TEST_CONTEXT: CompileContext = {
       `arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-${kind}`,
     ]),
   ),
+  waitArn: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-waits',
 };
 
 /** Parses a definition written by hand (defaults applied). */

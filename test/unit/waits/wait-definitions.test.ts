@@ -184,7 +184,9 @@ describe('waits compile to .waitForTaskToken Tasks', () => {
   });
 
   it('without a wait function ARN the compiler refuses', () => {
-    expect(() => compile(definition(approval({}) as never), TEST_CONTEXT)).toThrow(/waitArn/);
+    expect(() => compile(definition(approval({}) as never), { actionArns: TEST_CONTEXT.actionArns })).toThrow(
+      /waitArn/,
+    );
   });
 
   it('every compiled machine passes asl-validator', () => {
