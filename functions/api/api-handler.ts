@@ -121,6 +121,12 @@ export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEv
     for await (const chunk of response.stream) body += chunk;
     return { statusCode: response.status, headers, body };
   }
+  if (response.binary) {
+    const body = Buffer.from(response.binary);
+    const headers = { ...response.headers, 'content-length': String(body.byteLength) };
+    if (method === 'HEAD') return { statusCode: response.status, headers };
+    return { statusCode: response.status, headers, body: body.toString('base64'), isBase64Encoded: true };
+  }
   const result = jsonResult(response.status, response.body, response.headers);
   // HEAD is the GET route's answer without its body (the length says what GET would send).
   if (method === 'HEAD' && result.body !== undefined) {

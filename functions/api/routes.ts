@@ -11,6 +11,7 @@ import * as flows from '../../lib/service/flows.ts';
 import * as keys from '../../lib/service/keys.ts';
 import * as secrets from '../../lib/service/secrets.ts';
 import * as waits from '../../lib/service/waits.ts';
+import { getExecutionFile } from '../../lib/service/files.ts';
 import { receiveWebhook, type WebhookAnswer } from '../../lib/service/webhooks.ts';
 import type { ApiScope, ExecutionTrigger } from '../../lib/store/types.ts';
 import type { WaitAnswer } from '../../lib/store/wait-store.ts';
@@ -70,6 +71,8 @@ export interface RouteResponse {
    * cannot stream (API Gateway), the dispatcher collects it into one body.
    */
   stream?: AsyncIterable<string>;
+  /** A binary body (a file download), sent as it is (base64 through API Gateway). */
+  binary?: Uint8Array;
 }
 
 /** How a route's body is read: validated by a zod schema, or parsed JSON handed to the use case as is. */
@@ -437,6 +440,34 @@ export const routes: readonly RouteDef[] = [
           ...(request.query.flowId === undefined ? {} : { flowId: request.query.flowId }),
         }),
       ),
+  }),
+  route({
+    method: 'GET',
+    path: `${BASE}/executions/{executionId}/files/{ref}`,
+    operationId: 'getExecutionFile',
+    summary:
+      "Download a file of the execution: `ref` is the file value's `ref`, URL-encoded (it holds slashes)",
+    tag: 'executions',
+    scope: 'executions:read',
+    responses: { 200: { description: "the file's bytes, with its content type and name" } },
+    handle: async (request) => {
+      const file = await getExecutionFile(
+        request.deps,
+        who(request),
+        param(request, 'executionId'),
+        param(request, 'ref'),
+      );
+      return {
+        status: 200,
+        headers: {
+          'content-type': file.info.contentType.replace(/[\r\n]/g, ''),
+          'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.info.name)}`,
+          'x-content-type-options': 'nosniff',
+          'x-file-sha256': file.info.sha256,
+        },
+        binary: file.content,
+      };
+    },
   }),
   route({
     method: 'GET',

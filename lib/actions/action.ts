@@ -1,4 +1,5 @@
 import type { ZodMiniType } from 'zod/mini';
+import type { PayloadStore } from '../payloads/payload-store.ts';
 
 /** What every Task sends its action Lambda (DESIGN.md §2): `config` has every template already resolved. */
 export interface TaskPayload {
@@ -51,6 +52,8 @@ export interface ActionContext {
    * output, errors and logs); an action may treat values containing them as credentials.
    */
   secrets?: readonly string[];
+  /** The payload store, where files live (http downloads and uploads, email attachments); absent means no files. */
+  payloads?: PayloadStore;
 }
 
 /** Numeric metrics an action may record (e.g. the ai action's token usage). */

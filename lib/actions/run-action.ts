@@ -130,6 +130,7 @@ export async function runAction<Config>(
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.logger ? { logger: redactingLogger(options.logger, secrets) } : {}),
           ...(options.metrics ? { metrics: options.metrics } : {}),
+          ...(payloads ? { payloads } : {}),
           ...(secrets.length > 0 ? { secrets } : {}),
         }),
         secrets,

@@ -580,6 +580,7 @@ async function handleRequest(
   if (result.statusCode === 401) headers['www-authenticate'] = 'Bearer';
   res.writeHead(result.statusCode, headers);
   if (result.stream) await writeStream(res, result.stream);
+  else if (result.isBase64Encoded && result.body !== undefined) res.end(Buffer.from(result.body, 'base64'));
   else res.end(result.body ?? '');
   context.log.request(
     event.requestContext.http.method,

@@ -14,6 +14,15 @@ export interface EmailMessage {
   subject: string;
   text?: string;
   html?: string;
+  /** Files sent as attachments (multipart/mixed). */
+  attachments?: EmailAttachment[];
+}
+
+/** One attachment: its file name, content type and bytes. */
+export interface EmailAttachment {
+  name: string;
+  contentType: string;
+  content: Uint8Array;
 }
 
 /** Sends a message and returns its id. */
@@ -51,15 +60,21 @@ export function createSesTransport(
               ...(message.bcc.length > 0 ? { BccAddresses: message.bcc } : {}),
             },
             ...(message.replyTo.length > 0 ? { ReplyToAddresses: message.replyTo } : {}),
-            Content: {
-              Simple: {
-                Subject: { Data: message.subject, Charset: charset },
-                Body: {
-                  ...(message.text !== undefined ? { Text: { Data: message.text, Charset: charset } } : {}),
-                  ...(message.html !== undefined ? { Html: { Data: message.html, Charset: charset } } : {}),
+            Content: message.attachments?.length
+              ? { Raw: { Data: Buffer.from(renderEml(message, undefined, new Date(), { bcc: false })) } }
+              : {
+                  Simple: {
+                    Subject: { Data: message.subject, Charset: charset },
+                    Body: {
+                      ...(message.text !== undefined
+                        ? { Text: { Data: message.text, Charset: charset } }
+                        : {}),
+                      ...(message.html !== undefined
+                        ? { Html: { Data: message.html, Charset: charset } }
+                        : {}),
+                    },
+                  },
                 },
-              },
-            },
             ...(options.configurationSetName ? { ConfigurationSetName: options.configurationSetName } : {}),
           }),
         );
@@ -100,36 +115,67 @@ export function createOutboxTransport(directory: string): EmailTransport {
   };
 }
 
-/** The message as MIME text: UTF-8, base64 bodies, multipart/alternative when both bodies are given. */
-export function renderEml(message: EmailMessage, messageId: string, date = new Date()): string {
+/**
+ * The message as MIME text: UTF-8, base64 bodies, multipart/alternative when both bodies are given,
+ * and multipart/mixed around it with one base64 part per attachment. `messageId` absent leaves the
+ * header to the sender (SES sets its own); `bcc: false` leaves out the Bcc header (raw sends).
+ */
+export function renderEml(
+  message: EmailMessage,
+  messageId: string | undefined,
+  date = new Date(),
+  options: { bcc?: boolean } = {},
+): string {
   const headers = [
     `From: ${encodeAddress(message.from)}`,
     `To: ${message.to.map(encodeAddress).join(', ')}`,
     ...(message.cc.length > 0 ? [`Cc: ${message.cc.map(encodeAddress).join(', ')}`] : []),
-    ...(message.bcc.length > 0 ? [`Bcc: ${message.bcc.map(encodeAddress).join(', ')}`] : []),
+    ...(message.bcc.length > 0 && options.bcc !== false
+      ? [`Bcc: ${message.bcc.map(encodeAddress).join(', ')}`]
+      : []),
     ...(message.replyTo.length > 0 ? [`Reply-To: ${message.replyTo.map(encodeAddress).join(', ')}`] : []),
     `Subject: ${encodeWord(message.subject)}`,
     `Date: ${date.toUTCString()}`,
-    `Message-ID: ${messageId}`,
+    ...(messageId ? [`Message-ID: ${messageId}`] : []),
     'MIME-Version: 1.0',
   ];
   const part = (type: string, body: string) =>
-    [`Content-Type: ${type}; charset=UTF-8`, 'Content-Transfer-Encoding: base64', '', base64Lines(body)].join(
-      '\r\n',
-    );
+    [
+      `Content-Type: ${type}; charset=UTF-8`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      base64Lines(Buffer.from(body, 'utf8')),
+    ].join('\r\n');
   const parts: string[] = [];
   if (message.text !== undefined) parts.push(part('text/plain', message.text));
   if (message.html !== undefined) parts.push(part('text/html', message.html));
-  if (parts.length === 1) return `${headers.join('\r\n')}\r\n${parts[0]}\r\n`;
-  const boundary = `ff-${randomUUID()}`;
-  return `${[...headers, `Content-Type: multipart/alternative; boundary="${boundary}"`].join('\r\n')}\r\n\r\n${parts
-    .map((p) => `--${boundary}\r\n${p}\r\n`)
-    .join('')}--${boundary}--\r\n`;
+  const multipart = (subtype: string, children: string[]) => {
+    const boundary = `ff-${randomUUID()}`;
+    return `Content-Type: multipart/${subtype}; boundary="${boundary}"\r\n\r\n${children
+      .map((child) => `--${boundary}\r\n${child}\r\n`)
+      .join('')}--${boundary}--`;
+  };
+  let content = parts.length === 1 ? (parts[0] ?? '') : multipart('alternative', parts);
+  const attachments = message.attachments ?? [];
+  if (attachments.length > 0) {
+    const files = attachments.map((file) => {
+      const name = encodeWord(file.name.replace(/["\r\n\\]/g, '_'));
+      return [
+        `Content-Type: ${file.contentType.replace(/[\r\n]/g, '')}; name="${name}"`,
+        `Content-Disposition: attachment; filename="${name}"`,
+        'Content-Transfer-Encoding: base64',
+        '',
+        base64Lines(file.content),
+      ].join('\r\n');
+    });
+    content = multipart('mixed', [content, ...files]);
+  }
+  return `${headers.join('\r\n')}\r\n${content}\r\n`;
 }
 
-function base64Lines(text: string): string {
+function base64Lines(content: Uint8Array): string {
   return (
-    Buffer.from(text, 'utf8')
+    Buffer.from(content)
       .toString('base64')
       .match(/.{1,76}/g) ?? []
   ).join('\r\n');

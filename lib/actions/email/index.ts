@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type FileValue, readFile } from '../../payloads/files.ts';
 import { type ActionDefinition, InvalidConfigError } from '../action.ts';
 import { createOutboxTransport, createSesTransport, type EmailTransport } from './email-transport.ts';
 import { EmailRejectedError } from './errors.ts';
@@ -45,7 +46,7 @@ export function createEmailAction(deps: EmailActionDeps = {}): ActionDefinition<
   return {
     kind: 'email',
     configSchema: emailConfigSchema,
-    async run(config) {
+    async run(config, context) {
       const identity = (deps.identity ?? process.env.FLOWFORGE_EMAIL_FROM ?? '').trim();
       const from = senderFor(config.from, identity, deps.transport !== undefined || local());
       transport ??= local()
@@ -61,6 +62,17 @@ export function createEmailAction(deps: EmailActionDeps = {}): ActionDefinition<
         subject: config.subject,
         ...(config.text !== undefined ? { text: config.text } : {}),
         ...(config.html !== undefined ? { html: config.html } : {}),
+        ...(config.attachments?.length
+          ? {
+              attachments: await Promise.all(
+                config.attachments.map(async (value) => ({
+                  name: value.file.name,
+                  contentType: value.file.contentType,
+                  content: await readFile(context.payloads, value as FileValue, context.execution.flowId),
+                })),
+              ),
+            }
+          : {}),
       });
     },
   };

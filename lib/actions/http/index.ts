@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type FileValue, fileLimitsFromEnv, isFileValue, readFile, storeFile } from '../../payloads/files.ts';
 import { redactSecrets } from '../../security/secrets.ts';
 import {
   type CheckedTarget,
@@ -86,17 +88,17 @@ export function createHttpAction(deps: HttpActionDeps = {}): ActionDefinition<Ht
         if (secrets.some((secret) => secret.length > 0 && value.includes(secret)))
           secretHeaders.add(name.toLowerCase());
       }
-      let body: Buffer | undefined;
-      if (typeof config.body === 'string') {
-        body = Buffer.from(config.body);
-        headers['content-type'] ??= 'text/plain; charset=utf-8';
-      } else if (config.body !== undefined) {
-        body = Buffer.from(JSON.stringify(config.body));
-        headers['content-type'] ??= 'application/json';
-      }
+      const encoded = await encodeBody(config, context);
+      const body = encoded?.body;
+      if (encoded) headers['content-type'] ??= encoded.contentType;
       if (body) headers['content-length'] = String(body.length);
       headers['user-agent'] ??= 'FlowForge/0.1 (+http action)';
-      headers.accept ??= config.responseType === 'text' ? 'text/*, */*;q=0.5' : 'application/json, */*;q=0.5';
+      headers.accept ??=
+        config.responseType === 'text'
+          ? 'text/*, */*;q=0.5'
+          : config.responseType === 'file'
+            ? '*/*'
+            : 'application/json, */*;q=0.5';
 
       const call = () =>
         perform(config, context, {
@@ -196,9 +198,95 @@ async function perform(
   return {
     status: response.status,
     headers: flattenHeaders(response.headers),
-    body: parseBody(response, config.responseType, what),
+    body:
+      config.responseType === 'file'
+        ? await storeFile(
+            context.payloads,
+            { flowId: context.execution.flowId, executionId: context.execution.id, nodeId: context.nodeId },
+            response.body,
+            {
+              name: config.fileName ?? fileNameOf(response, prepared.url),
+              contentType: String(response.headers['content-type'] ?? 'application/octet-stream'),
+            },
+          )
+        : parseBody(response, config.responseType, what),
   };
 }
+
+/** The response limit: as configured, else 1 MiB, or the deployment's file limit for a file download. */
+function maxResponseBytesOf(config: HttpConfig): number {
+  return (
+    config.maxResponseBytes ?? (config.responseType === 'file' ? fileLimitsFromEnv().maxBytes : 1024 * 1024)
+  );
+}
+
+/** Content-Disposition's `filename` (or `filename*`), else the URL's last path segment, else `download`. */
+function fileNameOf(response: RawResponse, url: URL): string {
+  const disposition = String(response.headers['content-disposition'] ?? '');
+  const extended = /filename\*\s*=\s*(?:UTF-8'')?([^;]+)/i.exec(disposition)?.[1];
+  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(disposition)?.[1];
+  let name = plain?.trim();
+  if (extended) {
+    try {
+      name = decodeURIComponent(extended.trim().replace(/^"|"$/g, ''));
+    } catch {
+      // keep the plain form
+    }
+  }
+  name ??= decodeURIComponent(url.pathname.split('/').pop() ?? '');
+  const safe = name.replace(/[/\\\r\n\0]/g, '_').slice(0, 255);
+  return safe === '' ? 'download' : safe;
+}
+
+/**
+ * The request body: text, JSON, a file's bytes (with its content type), or multipart/form-data
+ * (`bodyType: "multipart"`) of an object's entries and file values. Files are read from the payload
+ * store and checked against their sha256; only files of the run's own flow.
+ */
+async function encodeBody(
+  config: HttpConfig,
+  context: ActionContext,
+): Promise<{ body: Buffer; contentType: string } | undefined> {
+  const { body } = config;
+  if (body === undefined) return undefined;
+  const read = async (file: FileValue) =>
+    Buffer.from(await readFile(context.payloads, file, context.execution.flowId));
+  if (config.bodyType === 'multipart') {
+    const entries: Array<[string, unknown]> = isFileValue(body)
+      ? [['file', body]]
+      : typeof body === 'object' && !Array.isArray(body)
+        ? Object.entries(body)
+        : [['value', body]];
+    const boundary = `flowforge-${randomBytes(12).toString('hex')}`;
+    const chunks: Buffer[] = [];
+    for (const [name, value] of entries) {
+      const field = quoted(name);
+      if (isFileValue(value)) {
+        chunks.push(
+          Buffer.from(
+            `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${quoted(value.file.name)}"\r\nContent-Type: ${value.file.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`,
+          ),
+          await read(value),
+          Buffer.from('\r\n'),
+        );
+      } else {
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
+        chunks.push(
+          Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"\r\n\r\n${text}\r\n`),
+        );
+      }
+    }
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+  }
+  if (isFileValue(body)) return { body: await read(body), contentType: body.file.contentType };
+  if (typeof body === 'string') return { body: Buffer.from(body), contentType: 'text/plain; charset=utf-8' };
+  return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
+}
+
+/** A multipart parameter value: quotes and line breaks escaped (RFC 7578 §4.2). */
+const quoted = (value: string): string =>
+  value.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
 async function check(guard: SsrfGuard, url: URL): Promise<CheckedTarget> {
   try {
@@ -227,7 +315,7 @@ async function send(
       headers,
       body,
       signal,
-      maxResponseBytes: config.maxResponseBytes,
+      maxResponseBytes: maxResponseBytesOf(config),
     });
   } catch (error) {
     const where = `${method} ${describe(target.url)}`;

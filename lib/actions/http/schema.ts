@@ -16,16 +16,29 @@ export const httpConfigSchema = z.strictObject({
   ),
   headers: z.optional(z.record(z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)), z.string())),
   query: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
-  /** An object or array is sent as JSON; a string as text. */
+  /**
+   * An object or array is sent as JSON; a string as text; a file value (`{ file: {…} }`) as its raw
+   * bytes with its content type. With `bodyType: "multipart"`: multipart/form-data, one part per key
+   * of an object (file values as file parts), or one part `file` for a file value.
+   */
   body: z.optional(z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])),
+  bodyType: z._default(z.enum(['auto', 'multipart']), 'auto'),
+  /** With `responseType: "file"`: the file's name (default: Content-Disposition's, else the URL's last segment). */
+  fileName: z.optional(
+    z
+      .string()
+      .check(z.minLength(1), z.maxLength(255), z.regex(/^[^/\\\r\n\0]+$/, 'a file name without slashes')),
+  ),
   timeoutSeconds: z._default(z.number().check(z.positive(), z.lte(900)), 30),
-  responseType: z._default(z.enum(['auto', 'json', 'text']), 'auto'),
+  /** `file`: the body is kept in the payload store and the output's `body` is its file value. */
+  responseType: z._default(z.enum(['auto', 'json', 'text', 'file']), 'auto'),
   /** Statuses that count as success: a class like "2xx", a code, or a list of either. Default "2xx". */
   successStatus: z._default(
     z.union([statusPattern, statusCode, z.array(z.union([statusPattern, statusCode])).check(z.minLength(1))]),
     '2xx',
   ),
-  maxResponseBytes: z._default(z.int().check(z.positive(), z.lte(64 * 1024 * 1024)), 1024 * 1024),
+  /** Default 1 MiB, or the deployment's file limit with `responseType: "file"`. */
+  maxResponseBytes: z.optional(z.int().check(z.positive(), z.lte(64 * 1024 * 1024))),
   followRedirects: z._default(z.boolean(), true),
   circuitBreaker: z.optional(
     z.strictObject({
