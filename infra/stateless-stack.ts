@@ -243,8 +243,8 @@ export class StatelessStack extends Stack {
       description: 'FlowForge HTTP API (every route of /api/v1)',
       timeout: Duration.seconds(29),
       memorySize: 1024,
-      // The save-time syntax checks of code (acorn) and transform (jsonata) configs.
-      shippedPackages: ['acorn', 'jsonata'],
+      // The save-time checks of code (acorn), transform (jsonata) and email (email-addresses) configs.
+      shippedPackages: ['acorn', 'jsonata', 'email-addresses'],
     });
     this.apiFunction
       .bindTable(stateful.tableName, 'readWrite')

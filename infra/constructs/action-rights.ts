@@ -107,10 +107,16 @@ export const kindsWithoutTable: ReadonlySet<string> = new Set(['ai', 'code', 'fo
 
 /**
  * Packages a kind's function loads at run time with `require` and ships beside its bundle
- * (`code`: acorn, its config's syntax check; `transform`: jsonata, its expression's syntax check).
+ * (`code`: acorn, its config's syntax check; `transform`: jsonata, its expression's syntax check;
+ * `email`: email-addresses, the RFC 5322 parser of its recipients).
  */
-export const shippedPackagesFor = (kind: string): readonly string[] =>
-  kind === 'code' ? ['acorn'] : kind === 'transform' ? ['jsonata'] : [];
+export const shippedPackagesFor = (kind: string): readonly string[] => SHIPPED_PACKAGES[kind] ?? [];
+
+const SHIPPED_PACKAGES: Readonly<Record<string, readonly string[]>> = {
+  code: ['acorn'],
+  transform: ['jsonata'],
+  email: ['email-addresses'],
+};
 
 /** The rights of `kind`, or `tableOnly` for a kind that has no entry. */
 export const rightsFor = (kind: string): ActionRights => actionRights[kind] ?? tableOnly;

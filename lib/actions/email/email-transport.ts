@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { encodeWord, formatMailbox } from './addresses.ts';
 import { EmailRejectedError, EmailSendFailedError } from './errors.ts';
 
 /** A message ready to send: every address list normalised to an array. */
@@ -181,13 +182,4 @@ function base64Lines(content: Uint8Array): string {
   ).join('\r\n');
 }
 
-function encodeWord(text: string): string {
-  return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
-}
-
-function encodeAddress(address: string): string {
-  const match = /^(.*)<([^>]+)>$/.exec(address.trim());
-  if (!match) return address.trim();
-  const name = (match[1] ?? '').trim().replace(/^"|"$/g, '');
-  return name ? `${encodeWord(name)} <${match[2]}>` : `<${match[2]}>`;
-}
+const encodeAddress = formatMailbox;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type FileValue, readFile } from '../../payloads/files.ts';
 import { type ActionDefinition, InvalidConfigError } from '../action.ts';
+import { formatMailbox } from './addresses.ts';
 import { createOutboxTransport, createSesTransport, type EmailTransport } from './email-transport.ts';
 import { EmailRejectedError } from './errors.ts';
 import { type EmailConfig, type EmailOutput, emailConfigSchema } from './schema.ts';
@@ -52,7 +53,9 @@ export function createEmailAction(deps: EmailActionDeps = {}): ActionDefinition<
       transport ??= local()
         ? createOutboxTransport(join(process.env.FLOWFORGE_DATA_DIR || '.flowforge', 'outbox'))
         : createSesTransport({ configurationSetName: process.env.FLOWFORGE_SES_CONFIGURATION_SET });
-      const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+      // Every recipient in its canonical RFC 5322 form: one mailbox each, names quoted.
+      const list = (value: string | string[] | undefined) =>
+        value === undefined ? [] : [value].flat().map(formatMailbox);
       return transport.send({
         from,
         to: list(config.to),

@@ -1,7 +1,14 @@
 import * as z from 'zod/mini';
+import { HEADER_BREAK, parseMailbox } from './addresses.ts';
 
-const ADDRESS = /^(?:[^\s@<>]+@[^\s@<>]+|[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>)$/;
-const address = z.string().check(z.maxLength(320), z.regex(ADDRESS, 'not an email address'));
+const address = z.string().check(
+  z.maxLength(320),
+  z.refine((value) => !HEADER_BREAK.test(value), 'must not contain CR, LF, NUL or U+2028/U+2029'),
+  z.refine(
+    (value) => HEADER_BREAK.test(value) || parseMailbox(value) !== undefined,
+    'not one email address (RFC 5322: addr@domain or "Name" <addr@domain>; lists go in an array)',
+  ),
+);
 const addresses = z.union([address, z.array(address).check(z.minLength(1), z.maxLength(50))]);
 
 const fileValueSchema = z.strictObject({
@@ -24,9 +31,11 @@ export const emailConfigSchema = z
     to: addresses,
     cc: z.optional(addresses),
     bcc: z.optional(addresses),
-    subject: z
-      .string()
-      .check(z.minLength(1), z.maxLength(998), z.regex(/^[^\r\n]*$/, 'a subject is one line')),
+    subject: z.string().check(
+      z.minLength(1),
+      z.maxLength(998),
+      z.refine((value) => !HEADER_BREAK.test(value), 'a subject is one line (no CR, LF, NUL, U+2028/U+2029)'),
+    ),
     text: z.optional(z.string().check(z.maxLength(256 * 1024))),
     html: z.optional(z.string().check(z.maxLength(256 * 1024))),
     from: z.optional(address),

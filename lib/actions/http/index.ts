@@ -42,8 +42,15 @@ export interface HttpActionDeps {
 
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-// Headers that must not follow a redirect to another origin.
-const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/**
+ * Request headers that never follow a redirect to another origin: the credential headers of HTTP
+ * (Authorization, Proxy-Authorization, Cookie) and every header whose name says it carries one
+ * (X-Api-Key, X-Auth-Token, X-Session-Id, X-Signature, …). Headers built from a secret are dropped too.
+ */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+const CREDENTIAL_NAME = /auth|token|api-?key|secret|session|cookie|signature|password|credential|bearer/i;
+const carriesCredential = (name: string): boolean =>
+  CREDENTIAL_HEADERS.has(name) || CREDENTIAL_NAME.test(name);
 
 /**
  * Builds the `http` action (DESIGN.md §2): one request (plus up to 5 redirects, each hop checked
@@ -179,7 +186,7 @@ async function perform(
     if (next.origin !== url.origin) {
       headers = Object.fromEntries(
         Object.entries(headers).filter(
-          ([name]) => !CREDENTIAL_HEADERS.has(name) && !prepared.secretHeaders.has(name),
+          ([name]) => !carriesCredential(name) && !prepared.secretHeaders.has(name),
         ),
       );
     }

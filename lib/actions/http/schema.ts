@@ -1,5 +1,24 @@
 import * as z from 'zod/mini';
 
+/** Headers that frame the message or belong to one connection hop: never taken from a config. */
+const FRAMING_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+]);
+
+/** True for a header name the http action refuses in its config (any case). */
+export const isFramingHeader = (name: string): boolean => {
+  const lower = name.toLowerCase();
+  return FRAMING_HEADERS.has(lower) || lower.startsWith('proxy-');
+};
+
 const statusPattern = z.string().check(z.regex(/^[1-5]xx$/, 'a status class is written like "2xx"'));
 const statusCode = z.int().check(z.gte(100), z.lte(599));
 
@@ -14,7 +33,20 @@ export const httpConfigSchema = z.strictObject({
     z.maxLength(8192),
     z.refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL'),
   ),
-  headers: z.optional(z.record(z.string().check(z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)), z.string())),
+  headers: z.optional(
+    z.record(
+      z.string().check(
+        z.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/),
+        z.refine(
+          (name) => !isFramingHeader(name),
+          'hop-by-hop and framing headers (Host, Content-Length, Transfer-Encoding, Connection, Keep-Alive, Upgrade, TE, Trailer, Proxy-*) are set by FlowForge, not by a config',
+        ),
+      ),
+      z
+        .string()
+        .check(z.refine((value) => !/[\r\n\0]/.test(value), 'a header value must not contain CR, LF or NUL')),
+    ),
+  ),
   query: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   /**
    * An object or array is sent as JSON; a string as text; a file value (`{ file: {…} }`) as its raw

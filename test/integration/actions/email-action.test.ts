@@ -202,3 +202,35 @@ describe('email action in local mode: the outbox', () => {
     expect(await readdir(join(dir, 'outbox'))).toHaveLength(1);
   });
 });
+
+describe('issue 11: header injection through the email action', () => {
+  const parse = (config: Record<string, unknown>) =>
+    emailConfigSchema.safeParse({ subject: 's', text: 't', ...config });
+
+  it('a recipient built from input cannot add recipients or break the header', () => {
+    for (const to of [
+      'b@evil.example, Ann <ann@example.org>',
+      'ann@example.org,b@evil.example',
+      'ann@example.org\r\nBcc: b@evil.example',
+      'ann@example.org\u2028Bcc: b@evil.example',
+      'Ann\u2029 <ann@example.org>',
+      'undisclosed: b@evil.example;',
+      'ann@example.org\n',
+    ]) {
+      expect(parse({ to }).success, JSON.stringify(to)).toBe(false);
+    }
+    expect(
+      parse({ to: ['ann@example.org', 'Bob <bob@example.org>', '"Evil, Inc" <e@example.org>'] }).success,
+    ).toBe(true);
+  });
+
+  it('refuses CR, LF and U+2028/2029 in the subject and every address field', () => {
+    for (const subject of ['a\rb', 'a\nb', 'a\u2028b', 'a\u2029b'])
+      expect(parse({ to: 'a@example.org', subject }).success, JSON.stringify(subject)).toBe(false);
+    for (const field of ['cc', 'bcc', 'replyTo', 'from'])
+      expect(
+        parse({ to: 'a@example.org', [field]: 'x@example.org\u2028Bcc: y@example.org' }).success,
+        field,
+      ).toBe(false);
+  });
+});

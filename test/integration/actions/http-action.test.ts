@@ -234,6 +234,67 @@ describe('http action against a real server on 127.0.0.1', () => {
     expect(echo.headers['x-other']).toBe('kept');
   });
 
+  it('issue 11: refuses hop-by-hop and framing headers in the config (the target never sees CL and TE together)', async () => {
+    for (const name of [
+      'Host',
+      'Content-Length',
+      'transfer-encoding',
+      'Connection',
+      'Keep-Alive',
+      'Upgrade',
+      'TE',
+      'Trailer',
+      'Proxy-Authorization',
+      'proxy-foo',
+    ]) {
+      const parsed = httpConfigSchema.safeParse({ url: `${server.base}/echo`, headers: { [name]: 'x' } });
+      expect(parsed.success, name).toBe(false);
+      expect(parsed.error?.issues[0]?.path, name).toEqual(['headers', name]);
+    }
+    const smuggle = httpConfigSchema.safeParse({
+      url: `${server.base}/echo`,
+      method: 'POST',
+      headers: { 'Content-Length': '4', 'Transfer-Encoding': 'chunked' },
+      body: 'x',
+    });
+    expect(smuggle.success).toBe(false);
+    const crlf = httpConfigSchema.safeParse({
+      url: `${server.base}/echo`,
+      headers: { 'X-A': 'a\r\nX-Injected: 1' },
+    });
+    expect(crlf.success).toBe(false);
+    expect(server.seen).toHaveLength(0);
+  });
+
+  it('issue 11: drops every credential-bearing header on a cross-origin redirect (X-Api-Key, cookies, custom tokens)', async () => {
+    const guard = new SsrfGuard({ allow: ['127.0.0.1', 'localhost', '::1'] });
+    const out = await call(
+      {
+        url: `${server.base}/redirect?to=${encodeURIComponent(`http://localhost:${server.port}/echo`)}`,
+        headers: {
+          'X-Api-Key': 'k1',
+          Cookie: 'sid=1',
+          'X-Auth-Token': 't1',
+          'X-Session-Id': 's1',
+          'X-Hub-Signature': 'sig',
+          Accept: 'application/json',
+          'X-Request-Source': 'kept',
+        },
+      },
+      { guard },
+    );
+    const echo = out.body as { headers: Record<string, string> };
+    for (const name of ['x-api-key', 'cookie', 'x-auth-token', 'x-session-id', 'x-hub-signature'])
+      expect(echo.headers[name], name).toBeUndefined();
+    expect(echo.headers['x-request-source']).toBe('kept');
+    // On the same origin nothing is dropped.
+    const same = await call(
+      { url: `${server.base}/redirect?to=/echo`, headers: { 'X-Api-Key': 'k1' } },
+      { guard },
+    );
+    expect((same.body as { headers: Record<string, string> }).headers['x-api-key']).toBe('k1');
+  });
+
   it('reports a refused connection as HttpNetworkError, retryable', async () => {
     const closed = await startTestServer();
     const base = closed.base;
