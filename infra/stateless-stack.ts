@@ -1,11 +1,15 @@
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { actionsWithoutSecrets, deployedActionKinds } from '../lib/actions/catalog.ts';
+import { TERMINAL_EVENT_STATUS } from '../lib/runtime/express-logs.ts';
 import { kindsWithoutTable, rightsFor, shippedPackagesFor } from './constructs/action-rights.ts';
 import { deploymentArn } from './constructs/arns.ts';
 import { FlowForgeApi } from './constructs/flowforge-api.ts';
@@ -56,6 +60,9 @@ export class StatelessStack extends Stack {
   /** The wait Lambda of waitForCallback / waitForEvent Tasks (`<prefix>-action-waits`). */
   readonly waitFunction: FlowForgeFunction;
   readonly stateMachineRole: iam.Role;
+  readonly expressLogGroup: logs.LogGroup;
+  /** Status change events the write-back could not process after EventBridge's retries. */
+  readonly statusDlq: sqs.Queue;
   readonly schedulerRole: iam.Role;
   readonly api: FlowForgeApi;
   readonly monitoring: Monitoring;
@@ -113,9 +120,17 @@ export class StatelessStack extends Stack {
 
     this.stateMachineRole = new StateMachineRole(this, 'StateMachineRole', {
       actionFunctions: [...actionFunctions.values(), this.waitFunction],
+      roleName: `${prefix}-state-machines`,
     }).role;
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${prefix}`,
+      retention: settings.logRetention,
+      removalPolicy: settings.removalPolicy,
+    });
+    // Express machines keep no history in Step Functions: they log every event with data here, and
+    // their records are read back from it (lib/runtime/express-logs.ts).
+    this.expressLogGroup = new logs.LogGroup(this, 'ExpressStateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/${prefix}-express`,
       retention: settings.logRetention,
       removalPolicy: settings.removalPolicy,
     });
@@ -164,8 +179,16 @@ export class StatelessStack extends Stack {
     this.scheduleTriggerFunction
       .bindTable(stateful.tableName, 'readWrite')
       .bindStateMachines(prefix, { kind: 'start' });
+    // Scheduler invokes asynchronously: a start that fails after Lambda's own retries lands in the
+    // scheduler DLQ (with the request and the error) instead of vanishing.
+    this.scheduleTriggerFunction.function.configureAsyncInvoke({
+      onFailure: new SqsDestination(stateful.schedulerDlq),
+      retryAttempts: 2,
+    });
 
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      // Fixed: schedules created at run time point at this ARN and must survive a replaced stack.
+      roleName: `${prefix}-scheduler`,
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
@@ -191,7 +214,35 @@ export class StatelessStack extends Stack {
     });
     this.executionStatusFunction
       .bindTable(stateful.tableName, 'readWrite')
-      .bindStateMachines(prefix, { kind: 'read' });
+      .bindStateMachines(prefix, { kind: 'read' })
+      .bindExpressLogs(this.expressLogGroup);
+    this.statusDlq = new sqs.Queue(this, 'ExecutionStatusDlq', {
+      queueName: `${prefix}-execution-status-dlq`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // The rule and the log subscription invoke asynchronously: a write-back that still fails after
+    // Lambda's retries (e.g. the history kept lagging) lands here with the event, as undeliverable events do.
+    this.executionStatusFunction.function.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.statusDlq),
+      retryAttempts: 2,
+    });
+    Validations.of(this.statusDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the status rule target (alarmed on depth > 0).',
+    });
+    // Express runs emit no status events: their terminal log events reach the same function.
+    new logs.SubscriptionFilter(this, 'ExpressFinishedFilter', {
+      logGroup: this.expressLogGroup,
+      destination: new LambdaDestination(this.executionStatusFunction.function),
+      filterPattern: logs.FilterPattern.any(
+        ...Object.keys(TERMINAL_EVENT_STATUS).map((type) =>
+          logs.FilterPattern.stringValue('$.type', '=', type),
+        ),
+      ),
+      filterName: `${prefix}-express-finished`,
+    });
     new events.Rule(this, 'ExecutionFinishedRule', {
       ruleName: `${prefix}-execution-finished`,
       description: `Finished executions of the ${prefix} state machines, written back into the table.`,
@@ -210,7 +261,13 @@ export class StatelessStack extends Stack {
           ),
         },
       },
-      targets: [new targets.LambdaFunction(this.executionStatusFunction.function, { retryAttempts: 4 })],
+      targets: [
+        new targets.LambdaFunction(this.executionStatusFunction.function, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: this.statusDlq,
+        }),
+      ],
     });
 
     // --- API ---
@@ -265,7 +322,8 @@ export class StatelessStack extends Stack {
       .bindTenantSecrets(settings.stage, 'manage')
       // Shown to users (where to send queue-triggered runs); the API itself never reads the queue.
       .bindEnvironment('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue.queueUrl)
-      .bindEnvironment('FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN', stateMachineLogs.logGroupArn);
+      .bindEnvironment('FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN', stateMachineLogs.logGroupArn)
+      .bindExpressLogs(this.expressLogGroup);
 
     bindTaskTokens(this.apiFunction);
 
@@ -293,6 +351,7 @@ export class StatelessStack extends Stack {
       deadLetterQueues: [
         { label: 'TriggerDlq', queue: stateful.triggerDlq },
         { label: 'SchedulerDlq', queue: stateful.schedulerDlq },
+        { label: 'ExecutionStatusDlq', queue: this.statusDlq },
         ...(stateful.extraQueuesDlq ? [{ label: 'QueuesDlq', queue: stateful.extraQueuesDlq }] : []),
       ],
     });

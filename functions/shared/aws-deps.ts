@@ -12,6 +12,7 @@ import { createAwsSchedules } from '../../lib/triggers/aws-schedules.ts';
 import { createAwsWebhookSecrets } from '../../lib/triggers/webhook-secrets.ts';
 import { AwsTaskTokens } from '../../lib/waits/aws-task-tokens.ts';
 import { awsLogger, awsStores, ConfigurationError, env } from './aws-stores.ts';
+import { expressLogsFromEnv } from './express-logs-env.ts';
 
 export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
 
@@ -19,7 +20,8 @@ export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
  * The dependencies of the Lambda functions, built once per container from the environment:
  * - `FLOWFORGE_TABLE_NAME`: the DynamoDB table
  * - `FLOWFORGE_STATE_MACHINE_ROLE_ARN`, `FLOWFORGE_STATE_MACHINE_PREFIX` (default `flowforge`),
- *   `FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN` (optional: execution logs of every flow machine)
+ *   `FLOWFORGE_STATE_MACHINE_LOG_GROUP_ARN` (optional: execution logs of every flow machine),
+ *   `FLOWFORGE_EXPRESS_LOG_GROUP_ARN` (the Express machines' log group: their only record)
  * - `FLOWFORGE_ACTION_ARNS`: JSON object action kind → Lambda ARN
  * - `FLOWFORGE_WAIT_FUNCTION_ARN`: the wait Lambda (waitForCallback / waitForEvent Tasks; optional)
  * - `FLOWFORGE_SCHEDULE_GROUP`, `FLOWFORGE_SCHEDULER_ROLE_ARN`, `FLOWFORGE_SCHEDULER_DLQ_ARN`,
@@ -82,6 +84,7 @@ export function awsDeps(): Deps {
       roleArn: env('FLOWFORGE_STATE_MACHINE_ROLE_ARN'),
       namePrefix: process.env.FLOWFORGE_STATE_MACHINE_PREFIX || 'flowforge',
       ...(logGroupArn ? { logging: { logGroupArn } } : {}),
+      ...expressLogsFromEnv(),
     }),
     compile,
     compileContext: { actionArns: actionArns(), ...(waitArn ? { waitArn } : {}) },

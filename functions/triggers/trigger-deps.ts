@@ -4,6 +4,7 @@ import type { Deps, ServiceLogger } from '../../lib/service/deps.ts';
 import { createDocumentClient } from '../../lib/store/client.ts';
 import { createStores } from '../../lib/store/index.ts';
 import { TriggerConfigurationError } from '../../lib/triggers/errors.ts';
+import { expressLogsFromEnv } from '../shared/express-logs-env.ts';
 import { logger } from '../shared/logger.ts';
 
 /** The trigger functions' structured logger (Powertools). */
@@ -37,6 +38,7 @@ export function triggerDeps(): Deps {
       // Used only to deploy a version that has no machine yet, which these functions may not do.
       roleArn: process.env.FLOWFORGE_STATE_MACHINE_ROLE_ARN ?? '',
       namePrefix: process.env.FLOWFORGE_STATE_MACHINE_PREFIX || 'flowforge',
+      ...expressLogsFromEnv(),
     }),
     compile: notHere('compile flows'),
     compileContext: { actionArns: {} },

@@ -473,6 +473,21 @@ export class FlowForgeFunction extends Construct {
     );
   }
 
+  /**
+   * `FLOWFORGE_EXPRESS_LOG_GROUP_ARN` and `logs:FilterLogEvents` on that one log group: Express
+   * executions are read from their log events (they have no execution history).
+   */
+  bindExpressLogs(logGroup: logs.ILogGroup): this {
+    this.bindEnvironment('FLOWFORGE_EXPRESS_LOG_GROUP_ARN', logGroup.logGroupArn);
+    return this.grant(
+      new iam.PolicyStatement({
+        sid: 'ReadExpressExecutionLogs',
+        actions: ['logs:FilterLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+  }
+
   /** `envName` = the queue URL, and send or consume rights on that queue. */
   bindQueue(envName: string, queue: IQueue, access: QueueAccess): this {
     this.bindEnvironment(envName, queue.queueUrl);

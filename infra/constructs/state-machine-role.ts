@@ -7,6 +7,11 @@ import type { FlowForgeFunction } from './flowforge-function.ts';
 export interface StateMachineRoleProps {
   /** The action functions: the only functions a compiled machine may invoke. */
   actionFunctions: readonly FlowForgeFunction[];
+  /**
+   * The role's fixed name (`<prefix>-state-machines`): machines created at run time point at the
+   * role by ARN, so a replaced stateless stack must recreate the same ARN, never a generated one.
+   */
+  roleName: string;
 }
 
 /** The actions Step Functions needs to deliver execution logs (vended logs have no resource-level rights). */
@@ -31,6 +36,7 @@ export class StateMachineRole extends Construct {
   constructor(scope: Construct, id: string, props: StateMachineRoleProps) {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
       // Confused-deputy guard: only Step Functions acting for this account may assume it.
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },

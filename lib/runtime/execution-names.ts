@@ -37,11 +37,20 @@ export function executionNameFor(source: ExecutionSource, key: string): string {
 }
 
 /**
- * The state machine name of a flow: `<prefix>-<tenant>-<flowId>` (hashed when too long or
- * unsafe), so an IAM policy on `stateMachine:<prefix>-*` scopes every FlowForge machine.
+ * The state machine name of a flow: `<prefix>-<tenant>-<flowId>` for Standard and
+ * `<prefix>-<tenant>-<flowId>-express` for Express (hashed when too long or unsafe), so an IAM
+ * policy on `stateMachine:<prefix>-*` scopes every FlowForge machine. The type is in the name
+ * because a machine's type is fixed at creation: a flow whose next version changes type gets a
+ * machine of its own instead of an update across types (which Step Functions refuses).
  */
-export function stateMachineNameFor(prefix: string, tenant: string, flowId: string): string {
-  const direct = `${prefix}-${tenant}-${flowId}`;
+export function stateMachineNameFor(
+  prefix: string,
+  tenant: string,
+  flowId: string,
+  type: 'STANDARD' | 'EXPRESS' = 'STANDARD',
+): string {
+  const suffix = type === 'EXPRESS' ? '-express' : '';
+  const direct = `${prefix}-${tenant}-${flowId}${suffix}`;
   if (SFN_NAME_PATTERN.test(direct)) return direct;
-  return boundedName(prefix, `${tenant}-${flowId}`);
+  return boundedName(prefix, `${tenant}-${flowId}${suffix}`);
 }

@@ -9,7 +9,7 @@ import type { ExecutionFilter, ExecutionItem, PageRequest } from '../store/types
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
-import { ConflictError } from './errors.ts';
+import { ConflictError, ServiceError } from './errors.ts';
 import { pageOf } from './flows.ts';
 import { startExecution } from './start-execution.ts';
 import { type ExecutionView, executionView, isTerminal } from './views.ts';
@@ -93,15 +93,35 @@ export async function refreshExecution(deps: Deps, item: ExecutionItem): Promise
   return merged;
 }
 
+/** A finished run whose record the state machine service does not show yet (its history lags the event). */
+export class ExecutionRecordLagError extends ServiceError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutionRecordLag';
+  }
+}
+
+/** How {@link recordExecutionStatus} waits for a lagging history: attempts and the first delay (doubling). */
+export interface RecordRetry {
+  attempts?: number;
+  delayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
 /**
- * Brings one stored execution up to date from the StateMachines port (a status change reported
- * by Step Functions through EventBridge in AWS): a record that became terminal is written back,
- * so listings show it without anyone reading the execution first. Unknown executions are ignored.
+ * Brings one stored execution up to date from the StateMachines port after Step Functions reported
+ * that it finished (an EventBridge status change, or an Express run's terminal log event): a record
+ * that became terminal is written back, so listings show it without anyone reading the execution
+ * first. DescribeExecution and the history (or the Express log) are eventually consistent and may
+ * still show the run RUNNING: the read is repeated (default 4 attempts, 500 ms doubling), then
+ * {@link ExecutionRecordLagError} is thrown so the event is delivered again (Lambda's async
+ * retries, then the status DLQ). Unknown executions are ignored.
  */
 export async function recordExecutionStatus(
   deps: Deps,
   tenantId: string,
   executionId: string,
+  retry: RecordRetry = {},
 ): Promise<void> {
   let item: ExecutionItem;
   try {
@@ -110,7 +130,17 @@ export async function recordExecutionStatus(
     if (error instanceof NotFoundError) return;
     throw error;
   }
-  await refreshExecution(deps, item);
+  const attempts = retry.attempts ?? 4;
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    item = await refreshExecution(deps, item);
+    if (isTerminal(item.status) || item.status === 'INTERRUPTED') return;
+    if (attempt >= attempts)
+      throw new ExecutionRecordLagError(
+        `execution ${executionId} finished, but its record still reads ${item.status} after ${attempts} reads`,
+      );
+    await sleep((retry.delayMs ?? 500) * 2 ** (attempt - 1));
+  }
 }
 
 /**
@@ -210,9 +240,26 @@ export async function listTenantExecutions(
 const STOPPABLE: ExecutionStatus[] = ['RUNNING', 'PENDING_REDRIVE'];
 const REDRIVABLE: ExecutionStatus[] = ['FAILED', 'TIMED_OUT', 'ABORTED', 'INTERRUPTED'];
 
-/** `POST /executions/{executionId}/stop`: aborts a running execution (409 when it is not running). */
+/**
+ * Express executions can be neither stopped nor redriven (Step Functions offers StopExecution and
+ * RedriveExecution for Standard workflows only): 409 naming that, in both modes, before any call.
+ */
+async function refuseExpress(deps: Deps, item: ExecutionItem, operation: 'stop' | 'redrive'): Promise<void> {
+  const version = await deps.stores.flows
+    .getVersion(item.tenant, item.flowId, item.version)
+    .catch(() => undefined);
+  if (version?.report.stateMachineType === 'EXPRESS') {
+    throw new ConflictError(
+      `execution ${item.executionId} runs on an Express state machine: Express executions do not support ${operation}`,
+    );
+  }
+}
+
+/** `POST /executions/{executionId}/stop`: aborts a running execution (409 when it is not running, or Express). */
 export async function stopExecution(deps: Deps, caller: Caller, executionId: string): Promise<ExecutionView> {
-  const item = await refreshExecution(deps, await deps.stores.executions.get(caller.tenantId, executionId));
+  const stored = await deps.stores.executions.get(caller.tenantId, executionId);
+  await refuseExpress(deps, stored, 'stop');
+  const item = await refreshExecution(deps, stored);
   if (!STOPPABLE.includes(item.status) || item.executionArn === undefined) {
     throw new ConflictError(`execution ${executionId} is ${item.status}, not running`);
   }
@@ -235,14 +282,16 @@ export async function stopExecution(deps: Deps, caller: Caller, executionId: str
 
 /**
  * `POST /executions/{executionId}/redrive`: restarts a failed, timed out, aborted or interrupted
- * execution from where it stopped (409 for any other status).
+ * execution from where it stopped (409 for any other status, and for Express executions).
  */
 export async function redriveExecution(
   deps: Deps,
   caller: Caller,
   executionId: string,
 ): Promise<ExecutionAccepted> {
-  const item = await refreshExecution(deps, await deps.stores.executions.get(caller.tenantId, executionId));
+  const stored = await deps.stores.executions.get(caller.tenantId, executionId);
+  await refuseExpress(deps, stored, 'redrive');
+  const item = await refreshExecution(deps, stored);
   if (!REDRIVABLE.includes(item.status) || item.executionArn === undefined) {
     throw new ConflictError(
       `execution ${executionId} is ${item.status}; only failed, timed out, aborted or interrupted ones can be redriven`,

@@ -463,6 +463,70 @@ describe('FlowForge dev stacks', () => {
     expect(stateActions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
   });
 
+  it('gives the status rule target a DLQ, and the status and schedule functions an OnFailure destination', () => {
+    const rule = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::Events::Rule')).find(
+      (r) => r.Properties?.Name === 'flowforge-dev-execution-finished',
+    );
+    const [target] = (rule?.Properties?.Targets ?? []) as Array<{
+      DeadLetterConfig?: { Arn: unknown };
+      RetryPolicy?: { MaximumRetryAttempts: number };
+    }>;
+    const queues = resourcesOf(synth.statelessTemplate, 'AWS::SQS::Queue');
+    const dlqId = Object.entries(queues).find(
+      ([, q]) => q.Properties?.QueueName === 'flowforge-dev-execution-status-dlq',
+    )?.[0];
+    expect(dlqId).toBeDefined();
+    expect(logicalIdOf(target?.DeadLetterConfig?.Arn)).toBe(dlqId);
+    expect(target?.RetryPolicy?.MaximumRetryAttempts).toBeGreaterThan(0);
+    const invokeConfigs = Object.values(
+      resourcesOf(synth.statelessTemplate, 'AWS::Lambda::EventInvokeConfig'),
+    );
+    const onFailureOf = (functionName: string) => {
+      const [fnId] = functionsByName(synth).get(functionName) ?? [];
+      const config = invokeConfigs.find((c) =>
+        JSON.stringify(c.Properties?.FunctionName).includes(fnId ?? '?'),
+      );
+      return JSON.stringify(
+        (config?.Properties?.DestinationConfig as { OnFailure?: { Destination: unknown } } | undefined)
+          ?.OnFailure,
+      );
+    };
+    expect(onFailureOf('flowforge-dev-execution-status')).toContain(dlqId);
+    // The schedule trigger's failed async invocations go to the scheduler DLQ (stateful stack).
+    expect(onFailureOf('flowforge-dev-trigger-schedule')).toContain('SchedulerDlq');
+  });
+
+  it('names the state machine and scheduler roles, so a replaced stateless stack recreates the same ARNs', () => {
+    const names = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::IAM::Role')).map(
+      (r) => r.Properties?.RoleName,
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(['flowforge-dev-state-machines', 'flowforge-dev-scheduler']),
+    );
+  });
+
+  it('reads Express runs from their own log group: subscription of terminal events to the status function, FilterLogEvents for readers', () => {
+    const groups = resourcesOf(synth.statelessTemplate, 'AWS::Logs::LogGroup');
+    const expressId = Object.entries(groups).find(
+      ([, g]) => g.Properties?.LogGroupName === '/aws/vendedlogs/states/flowforge-dev-express',
+    )?.[0];
+    expect(expressId).toBeDefined();
+    const [filter] = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::Logs::SubscriptionFilter'));
+    expect(logicalIdOf(filter?.Properties?.LogGroupName)).toBe(expressId);
+    const [statusFnId] = functionsByName(synth).get('flowforge-dev-execution-status') ?? [];
+    expect(logicalIdOf(filter?.Properties?.DestinationArn)).toBe(statusFnId);
+    for (const type of ['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted'])
+      expect(filter?.Properties?.FilterPattern).toContain(type);
+    for (const functionName of ['flowforge-dev-api', 'flowforge-dev-execution-status']) {
+      const statement = roleStatements(synth, functionRoleId(synth, functionName)).find(
+        (st) => st.Sid === 'ReadExpressExecutionLogs',
+      );
+      expect(actionsOf(statement ?? {})).toEqual(['logs:FilterLogEvents']);
+      expect(JSON.stringify(statement?.Resource)).toContain(expressId);
+      expect(envOf(synth, functionName).FLOWFORGE_EXPRESS_LOG_GROUP_ARN).toBeDefined();
+    }
+  });
+
   it('outputs the API URL and the trigger queue URL', () => {
     const outputs = synth.statelessTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('/api/v1');

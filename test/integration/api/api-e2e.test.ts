@@ -207,6 +207,8 @@ describe('HTTP API end to end on the local server', () => {
         key,
         body: {
           name: 'flaky',
+          // Redrive exists for Standard executions only (an Express one answers 409).
+          stateMachineType: 'STANDARD',
           nodes: [
             { id: 'first', type: 'action', action: 'log', config: { message: 'before' } },
             {

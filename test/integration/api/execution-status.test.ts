@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutionStatusHandler, tenantOfMachine } from '../../../functions/api/execution-status.ts';
 import type { CompileResult } from '../../../lib/compiler/types.ts';
@@ -107,5 +108,136 @@ describe('execution status changes from EventBridge (AWS)', () => {
         status: 'FAILED',
       },
     });
+  });
+
+  const setUp = async (key: string) => {
+    const { deps, stateMachines } = fakeDeps(dynalite, () => compiled);
+    const flow = await deps.stores.flows.createFlow('t1', {
+      definition: definitionSchema.parse({
+        name: 'f',
+        nodes: [{ id: 'a', type: 'action', action: 'log', config: {} }],
+      }),
+      compiled: compiled.asl,
+      report: compiled.report,
+      triggers: [],
+    });
+    const started = await startExecution(deps, {
+      tenantId: 't1',
+      flowId: flow.flowId,
+      input: {},
+      trigger: { id: null, type: 'api' },
+      idempotencyKey: key,
+    });
+    const item = await deps.stores.executions.get('t1', started.executionId);
+    const finished = {
+      status: 'SUCCEEDED' as const,
+      output: { done: true },
+      nodes: { a: { status: 'succeeded' as const, output: { ok: 1 } } },
+      startedAt: item.startedAt,
+      finishedAt: '2030-01-01T00:00:00.000Z',
+    };
+    const machineInput = {
+      input: {},
+      execution: { id: started.executionId, flowId: flow.flowId, tenant: 't1' },
+    };
+    return {
+      deps,
+      stateMachines,
+      arn: item.executionArn ?? '',
+      executionId: started.executionId,
+      finished,
+      machineInput,
+    };
+  };
+
+  it('works from the event itself when EventBridge omits detail.input, and retries while the history lags', async () => {
+    const { deps, stateMachines, arn, executionId, finished, machineInput } = await setUp('lag-test');
+    // DescribeExecution still says RUNNING for the first two reads after the event.
+    stateMachines.records.set(arn, { ...finished, status: 'RUNNING', nodes: {} });
+    let reads = 0;
+    const sleeps: number[] = [];
+    const handler = createExecutionStatusHandler(
+      () => deps,
+      silentLog,
+      () => 'flowforge',
+      {
+        readInput: async (executionArn) => (executionArn === arn ? machineInput : undefined),
+        delayMs: 100,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          reads += 1;
+          if (reads === 2) stateMachines.records.set(arn, finished);
+        },
+      },
+    );
+    await handler({
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn: arn,
+        stateMachineArn: 'arn:aws:states:r:1:stateMachine:m',
+        name: executionId,
+        status: 'SUCCEEDED',
+      },
+    });
+    expect(sleeps).toEqual([100, 200]);
+    expect(await deps.stores.executions.get('t1', executionId)).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { done: true },
+    });
+  });
+
+  it('fails the invocation (so the event is delivered again, then dead-lettered) when the history keeps lagging', async () => {
+    const { deps, stateMachines, arn, executionId, finished, machineInput } = await setUp('lag-forever');
+    stateMachines.records.set(arn, { ...finished, status: 'RUNNING', nodes: {} });
+    const handler = createExecutionStatusHandler(
+      () => deps,
+      silentLog,
+      () => 'flowforge',
+      {
+        attempts: 3,
+        sleep: async () => {},
+      },
+    );
+    await expect(
+      handler({
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: {
+          executionArn: arn,
+          stateMachineArn: 'arn:aws:states:r:1:stateMachine:m',
+          name: executionId,
+          status: 'SUCCEEDED',
+          input: JSON.stringify(machineInput),
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'ExecutionRecordLag' });
+    expect((await deps.stores.executions.get('t1', executionId)).status).toBe('RUNNING');
+  });
+
+  it('writes back an Express run from the terminal event of its log subscription', async () => {
+    const { deps, stateMachines, arn, executionId, finished, machineInput } = await setUp('express-test');
+    stateMachines.records.set(arn, finished);
+    const asked: string[] = [];
+    const handler = createExecutionStatusHandler(
+      () => deps,
+      silentLog,
+      () => 'flowforge',
+      {
+        readInput: async (executionArn) => {
+          asked.push(executionArn);
+          return machineInput;
+        },
+      },
+    );
+    const line = (type: string) =>
+      JSON.stringify({ id: '9', type, details: {}, event_timestamp: '1', execution_arn: arn });
+    const data = gzipSync(
+      JSON.stringify({
+        messageType: 'DATA_MESSAGE',
+        logEvents: [{ id: '1', timestamp: 1, message: line('ExecutionSucceeded') }],
+      }),
+    ).toString('base64');
+    await handler({ awslogs: { data } });
+    expect(asked).toEqual([arn]);
+    expect(await deps.stores.executions.get('t1', executionId)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });

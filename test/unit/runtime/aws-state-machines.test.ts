@@ -1,11 +1,15 @@
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateStateMachineCommand,
   DeleteStateMachineCommand,
+  DeleteStateMachineVersionCommand,
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachineVersionsCommand,
   RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
@@ -98,12 +102,14 @@ describe('AwsStateMachines.deploy', () => {
     sfn
       .on(UpdateStateMachineCommand)
       .resolves({ stateMachineVersionArn: `${MACHINE}:2`, updateDate: new Date() });
+    sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
     const machine = await adapter().deploy({ ...request, version: 2 });
     expect(machine).toEqual({ stateMachineArn: MACHINE, versionArn: `${MACHINE}:2` });
     expect(sfn.calls().map((c) => c.args[0].constructor.name)).toEqual([
       'ValidateStateMachineDefinitionCommand',
       'CreateStateMachineCommand',
       'UpdateStateMachineCommand',
+      'ListStateMachineVersionsCommand',
     ]);
     expect(sfn.commandCalls(UpdateStateMachineCommand)[0]?.args[0].input).toMatchObject({
       stateMachineArn: MACHINE,
@@ -255,9 +261,11 @@ describe('AwsStateMachines stop, redrive, remove, describe', () => {
   it('removes the machine', async () => {
     sfn.on(DeleteStateMachineCommand).resolves({});
     await adapter().remove({ stateMachineArn: MACHINE, versionArn: `${MACHINE}:2` });
-    expect(sfn.commandCalls(DeleteStateMachineCommand)[0]?.args[0].input).toEqual({
-      stateMachineArn: MACHINE,
-    });
+    expect(sfn.commandCalls(DeleteStateMachineCommand).map((c) => c.args[0].input)).toEqual([
+      { stateMachineArn: MACHINE },
+      // The flow's machine of the other type, if it ever changed type.
+      { stateMachineArn: `${MACHINE}-express` },
+    ]);
   });
 
   it('describes from DescribeExecution and the paginated history', async () => {
@@ -291,5 +299,251 @@ describe('AwsStateMachines stop, redrive, remove, describe', () => {
       charge: 'failed',
     });
     expect(record.nodes.charge?.error).toEqual({ error: 'PaymentDeclined', cause: 'card declined' });
+  });
+});
+
+describe('AwsStateMachines: machine types (Express has its own machine and record path)', () => {
+  const EXPRESS_MACHINE = `${MACHINE}-express`;
+  const EXPRESS_LOGS =
+    'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/vendedlogs/states/flowforge-express:*';
+  const logs = mockClient(CloudWatchLogsClient);
+  const expressAdapter = (now = new Date('2026-06-01T12:00:00Z')) =>
+    new AwsStateMachines({
+      client: new SFNClient({ region: 'eu-west-1' }),
+      roleArn: ROLE,
+      logging: { logGroupArn: 'arn:aws:logs:eu-west-1:123456789012:log-group:/flowforge/sfn:*' },
+      expressLogs: { client: new CloudWatchLogsClient({ region: 'eu-west-1' }), logGroupArn: EXPRESS_LOGS },
+      keepVersions: 2,
+      now: () => now,
+      sleep: async () => {},
+      random: () => 0.5,
+    });
+  beforeEach(() => logs.reset());
+
+  it('creates an Express version as its own machine (type in the name) logging ALL with data to the Express log group', async () => {
+    sfn.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+    sfn
+      .on(CreateStateMachineCommand)
+      .resolves({ stateMachineArn: EXPRESS_MACHINE, stateMachineVersionArn: `${EXPRESS_MACHINE}:1` });
+    await expressAdapter().deploy({ ...request, type: 'EXPRESS' });
+    expect(sfn.commandCalls(ValidateStateMachineDefinitionCommand)[0]?.args[0].input.type).toBe('EXPRESS');
+    expect(sfn.commandCalls(CreateStateMachineCommand)[0]?.args[0].input).toMatchObject({
+      name: 'flowforge-acme-flow-1-express',
+      type: 'EXPRESS',
+      publish: true,
+      loggingConfiguration: {
+        level: 'ALL',
+        includeExecutionData: true,
+        destinations: [{ cloudWatchLogsLogGroup: { logGroupArn: EXPRESS_LOGS } }],
+      },
+    });
+  });
+
+  it('a type change between versions creates the other machine, never an update across types', async () => {
+    // v1 was Standard (its machine exists); v2 asks for Express: CreateStateMachine of the -express name.
+    sfn.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+    sfn
+      .on(CreateStateMachineCommand, { name: 'flowforge-acme-flow-1' })
+      .rejects(new StateMachineAlreadyExists({ message: 'exists', $metadata: {} }))
+      .on(CreateStateMachineCommand, { name: 'flowforge-acme-flow-1-express' })
+      .resolves({ stateMachineArn: EXPRESS_MACHINE, stateMachineVersionArn: `${EXPRESS_MACHINE}:1` });
+    const machine = await expressAdapter().deploy({ ...request, version: 2, type: 'EXPRESS' });
+    expect(machine).toEqual({ stateMachineArn: EXPRESS_MACHINE, versionArn: `${EXPRESS_MACHINE}:1` });
+    expect(sfn.commandCalls(UpdateStateMachineCommand)).toHaveLength(0);
+    // And back to Standard: the Standard machine is updated (its own type), the Express one untouched.
+    sfn.reset();
+    sfn.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+    sfn
+      .on(CreateStateMachineCommand)
+      .rejects(new StateMachineAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${MACHINE}:2` });
+    sfn.on(ListStateMachineVersionsCommand).resolves({ stateMachineVersions: [] });
+    await expressAdapter().deploy({ ...request, version: 3, type: 'STANDARD' });
+    expect(sfn.commandCalls(CreateStateMachineCommand)[0]?.args[0].input.name).toBe('flowforge-acme-flow-1');
+    expect(sfn.commandCalls(UpdateStateMachineCommand)[0]?.args[0].input.stateMachineArn).toBe(MACHINE);
+  });
+
+  it('deletes Standard versions beyond the newest kept ones, but not those with runs in flight or still redrivable', async () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    sfn.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+    sfn
+      .on(CreateStateMachineCommand)
+      .rejects(new StateMachineAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${MACHINE}:6` });
+    sfn.on(ListStateMachineVersionsCommand).resolves({
+      stateMachineVersions: [6, 5, 4, 3, 2, 1].map((n) => ({
+        stateMachineVersionArn: `${MACHINE}:${n}`,
+        creationDate: new Date(now.getTime() - (7 - n) * 86_400_000),
+      })),
+    });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    // v2 has a run in flight; v3 failed yesterday (redrivable); v1 and v4 have nothing that needs them.
+    sfn.on(ListExecutionsCommand, { stateMachineArn: `${MACHINE}:2`, statusFilter: 'RUNNING' }).resolves({
+      executions: [
+        {
+          executionArn: 'x',
+          stateMachineArn: `${MACHINE}:2`,
+          name: 'x',
+          status: 'RUNNING',
+          startDate: now,
+        },
+      ],
+    });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: `${MACHINE}:3`, statusFilter: 'FAILED' }).resolves({
+      executions: [
+        {
+          executionArn: 'y',
+          stateMachineArn: `${MACHINE}:3`,
+          name: 'y',
+          status: 'FAILED',
+          startDate: now,
+          stopDate: new Date(now.getTime() - 86_400_000),
+        },
+      ],
+    });
+    sfn.on(DeleteStateMachineVersionCommand).resolves({});
+    await expressAdapter(now).deploy({ ...request, version: 6 });
+    expect(sfn.commandCalls(ListStateMachineVersionsCommand)[0]?.args[0].input).toEqual({
+      stateMachineArn: MACHINE,
+      maxResults: 1000,
+    });
+    expect(sfn.commandCalls(DeleteStateMachineVersionCommand).map((c) => c.args[0].input)).toEqual([
+      { stateMachineVersionArn: `${MACHINE}:1` },
+      { stateMachineVersionArn: `${MACHINE}:4` },
+    ]);
+    // Each candidate is checked by status on its own version ARN.
+    expect(
+      sfn
+        .commandCalls(ListExecutionsCommand)
+        .filter((c) => c.args[0].input.stateMachineArn === `${MACHINE}:1`)
+        .map((c) => c.args[0].input),
+    ).toEqual(
+      ['RUNNING', 'PENDING_REDRIVE', 'FAILED', 'TIMED_OUT', 'ABORTED'].map((statusFilter) => ({
+        stateMachineArn: `${MACHINE}:1`,
+        maxResults: 1,
+        statusFilter,
+      })),
+    );
+  });
+
+  it('deletes old Express versions only when their successor is older than an Express run can last (no ListExecutions for Express)', async () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    sfn.on(ValidateStateMachineDefinitionCommand).resolves({ result: 'OK', diagnostics: [] });
+    sfn
+      .on(CreateStateMachineCommand)
+      .rejects(new StateMachineAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(UpdateStateMachineCommand).resolves({ stateMachineVersionArn: `${EXPRESS_MACHINE}:5` });
+    const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+    sfn.on(ListStateMachineVersionsCommand).resolves({
+      stateMachineVersions: [
+        { stateMachineVersionArn: `${EXPRESS_MACHINE}:5`, creationDate: minutesAgo(0) },
+        { stateMachineVersionArn: `${EXPRESS_MACHINE}:4`, creationDate: minutesAgo(2) },
+        { stateMachineVersionArn: `${EXPRESS_MACHINE}:3`, creationDate: minutesAgo(3) },
+        { stateMachineVersionArn: `${EXPRESS_MACHINE}:2`, creationDate: minutesAgo(60) },
+        { stateMachineVersionArn: `${EXPRESS_MACHINE}:1`, creationDate: minutesAgo(120) },
+      ],
+    });
+    sfn.on(DeleteStateMachineVersionCommand).resolves({});
+    await expressAdapter(now).deploy({ ...request, version: 5, type: 'EXPRESS' });
+    // v3's successor (v4) is 2 minutes old: v3 may still run. v2's successor (v3) is 3 minutes old: kept too.
+    // v1's successor (v2) is an hour old: deleted.
+    expect(sfn.commandCalls(DeleteStateMachineVersionCommand).map((c) => c.args[0].input)).toEqual([
+      { stateMachineVersionArn: `${EXPRESS_MACHINE}:1` },
+    ]);
+    expect(sfn.commandCalls(ListExecutionsCommand)).toHaveLength(0);
+  });
+
+  it('describes an Express execution from its log events, never calling DescribeExecution or GetExecutionHistory', async () => {
+    const arn = 'arn:aws:states:eu-west-1:123456789012:express:flowforge-acme-flow-1-express:api-1:6a1b';
+    const at = (s: number) => String(Date.parse('2026-06-01T12:00:00Z') + s * 1000);
+    const line = (id: number, type: string, details: Record<string, unknown>, prev = id - 1) =>
+      JSON.stringify({
+        id: String(id),
+        type,
+        details,
+        previous_event_id: String(prev),
+        event_timestamp: at(id),
+        execution_arn: arn,
+      });
+    const machineInput = {
+      input: { who: 'ada' },
+      execution: { id: 'api-1', flowId: 'flow-1', tenant: 'acme' },
+    };
+    logs
+      .on(FilterLogEventsCommand)
+      .resolvesOnce({
+        events: [
+          { message: line(1, 'ExecutionStarted', { input: JSON.stringify(machineInput) }, 0) },
+          {
+            message: line(2, 'TaskStateEntered', {
+              name: 'say',
+              input: JSON.stringify({ ...machineInput, nodes: {} }),
+            }),
+          },
+        ],
+        nextToken: 'more',
+      })
+      .resolvesOnce({
+        events: [
+          {
+            message: line(3, 'TaskStateExited', {
+              name: 'say',
+              output: JSON.stringify({
+                ...machineInput,
+                nodes: { say: { status: 'succeeded', output: { message: 'hi ada' } } },
+              }),
+            }),
+          },
+          { message: line(4, 'ExecutionSucceeded', { output: '{}' }) },
+        ],
+      });
+    const record = await expressAdapter().describe(arn);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(record.nodes.say).toMatchObject({ status: 'succeeded', output: { message: 'hi ada' } });
+    expect(logs.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        logGroupIdentifier: EXPRESS_LOGS.replace(/:\*$/, ''),
+        filterPattern: `{ $.execution_arn = "${arn}" }`,
+      },
+      {
+        logGroupIdentifier: EXPRESS_LOGS.replace(/:\*$/, ''),
+        filterPattern: `{ $.execution_arn = "${arn}" }`,
+        nextToken: 'more',
+      },
+    ]);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('reads an Express run as RUNNING until its terminal event is logged', async () => {
+    const arn = 'arn:aws:states:eu-west-1:123456789012:express:flowforge-acme-flow-1-express:api-2:77';
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        {
+          message: JSON.stringify({
+            id: '1',
+            type: 'ExecutionStarted',
+            details: { input: '{}' },
+            event_timestamp: '1',
+            execution_arn: arn,
+          }),
+        },
+      ],
+    });
+    expect((await expressAdapter().describe(arn)).status).toBe('RUNNING');
+  });
+
+  it('answers stop and redrive of an Express execution with a conflict that says Express does not support it, without a call', async () => {
+    const arn = 'arn:aws:states:eu-west-1:123456789012:express:flowforge-acme-flow-1-express:api-3:88';
+    const stop = await expressAdapter()
+      .stop(arn, { error: 'Stopped', cause: 'x' })
+      .catch((e: unknown) => e);
+    const redrive = await expressAdapter()
+      .redrive(arn)
+      .catch((e: unknown) => e);
+    for (const error of [stop, redrive]) {
+      expect(error).toBeInstanceOf(ExecutionConflictError);
+      expect((error as Error).message).toMatch(/Express executions do not support (stop|redrive)/);
+    }
+    expect(sfn.calls()).toHaveLength(0);
   });
 });
