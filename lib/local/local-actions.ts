@@ -69,6 +69,14 @@ export function createLocalActions(options: LocalActionsOptions): { invoke: Invo
         },
       }) as AnyAction;
     }),
+    // Sandboxed code runs in the worker pool too.
+    code: once(async () => {
+      const [{ createCodeAction }, { workerCodeRunner }] = await Promise.all([
+        import('../actions/code/index.ts'),
+        import('./worker-code.ts'),
+      ]);
+      return createCodeAction({ runner: workerCodeRunner() }) as AnyAction;
+    }),
     // JSONata runs in the worker pool, never on the API's event loop.
     transform: once(async () => {
       const [{ createTransformAction }, { workerTransformEvaluator }] = await Promise.all([

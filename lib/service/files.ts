@@ -25,7 +25,8 @@ export async function getExecutionFile(
   ref: string,
 ): Promise<ExecutionFile> {
   const view = await getExecution(deps, caller, executionId);
-  const notFound = () => new ResourceNotFoundError(`execution ${executionId} has no file ${JSON.stringify(ref)}`);
+  const notFound = () =>
+    new ResourceNotFoundError(`execution ${executionId} has no file ${JSON.stringify(ref)}`);
   if (!deps.payloads || !ref.startsWith(executionKeyPrefix({ flowId: view.flowId, executionId })))
     throw notFound();
   const info = findFile([view.input, view.output, view.nodes], ref);
