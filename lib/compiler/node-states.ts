@@ -340,7 +340,7 @@ function waitStates(plan: NodePlan, node: OperationNode): Record<string, AslStat
             config: actionsReceivingRunData.has(notify.action)
               ? {
                   ...compileObject(omitData(notifyConfig), `${where}/notify/config`),
-                  data: runData(plan.runDataReads ?? []),
+                  data: runData(plan.runDataReads ?? [], plan.inBody),
                 }
               : compileObject(notifyConfig, `${where}/notify/config`),
           },
@@ -368,6 +368,8 @@ function waitStates(plan: NodePlan, node: OperationNode): Record<string, AslStat
           config,
           'execution.$': '$.execution',
           attempt: 1,
+          // Inside a forEach body each item waits on its own: the iteration is part of the wait's identity.
+          ...(plan.inBody ? ITERATION : {}),
           'taskToken.$': '$$.Task.Token',
         },
       },

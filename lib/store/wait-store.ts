@@ -30,7 +30,10 @@ export type WaitAnswer = { output: unknown } | { error: string; cause?: string }
 export interface WaitItem {
   tenant: string;
   executionId: string;
+  /** The wait's key within the execution: the node id, or for a node inside a forEach body the node id and a digest of its iteration. */
   nodeId: string;
+  /** The node id when `nodeId` is an iteration's key (a wait inside a forEach body). */
+  node?: string;
   kind: 'callback' | 'event';
   /** The task token to answer (Step Functions' `$$.Task.Token`, or the local runner's). */
   token: string;
@@ -60,8 +63,11 @@ export interface StoredEvent {
 export interface CallbackPointer {
   tenant: string;
   executionId: string;
+  /** The wait's key (see {@link WaitItem.nodeId}). */
   nodeId: string;
   callbackHash: string;
+  /** The node id when it differs from the key (a wait inside a forEach body). */
+  node?: string;
 }
 
 /** The wait store's contract (implemented over DynamoDB by {@link WaitStore}). */
@@ -77,15 +83,14 @@ export interface WaitStorePort {
     patch: { callbackHash: string; notified: boolean; token: string },
   ): Promise<void>;
   /**
-   * `waiting` → `completed` with `answer`, only while waiting, before the deadline and (when given)
-   * for that callback: the updated item, or `undefined` when the condition failed.
+   * `waiting` → `completed` with `answer`, only while waiting and before the deadline: the updated
+   * item, or `undefined` when the condition failed.
    */
   completeWait(
     tenant: string,
     executionId: string,
     nodeId: string,
     answer: WaitAnswer,
-    options?: { callbackHash?: string },
   ): Promise<WaitItem | undefined>;
   /** `waiting` → `timedOut`: true when this call made it so. */
   timeOutWait(tenant: string, executionId: string, nodeId: string): Promise<boolean>;
@@ -201,7 +206,6 @@ export class WaitStore implements WaitStorePort {
     executionId: string,
     nodeId: string,
     answer: WaitAnswer,
-    options: { callbackHash?: string } = {},
   ): Promise<WaitItem | undefined> {
     const values: Record<string, unknown> = {
       ':waiting': 'waiting',
@@ -209,11 +213,7 @@ export class WaitStore implements WaitStorePort {
       ':answer': JSON.stringify(answer),
       ':now': this.clock().getTime(),
     };
-    let condition = '#state = :waiting AND (attribute_not_exists(deadline) OR deadline > :now)';
-    if (options.callbackHash !== undefined) {
-      condition += ' AND callbackHash = :hash';
-      values[':hash'] = options.callbackHash;
-    }
+    const condition = '#state = :waiting AND (attribute_not_exists(deadline) OR deadline > :now)';
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -289,6 +289,7 @@ export class WaitStore implements WaitStorePort {
         executionId: Item.executionId as string,
         nodeId: Item.nodeId as string,
         callbackHash: Item.callbackHash as string,
+        ...(typeof Item.node === 'string' ? { node: Item.node } : {}),
       };
     } catch (error) {
       throw translateSdkError(error, 'reading a callback');

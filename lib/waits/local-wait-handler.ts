@@ -1,7 +1,7 @@
 import type { WaitAnswer } from '../store/wait-store.ts';
 import type { LocalTaskTokens } from './local-task-tokens.ts';
 import { WaitsError } from './task-tokens.ts';
-import { beginWait, expireWait, parseWaitTask, type WaitBeginDeps } from './waits.ts';
+import { beginWait, expireWait, parseWaitTask, tenantOf, type WaitBeginDeps, waitKeyOf } from './waits.ts';
 
 /** What the local runner asks of a `.waitForTaskToken` Task: the answer that ends it. */
 export type LocalWaitHandler = (payload: unknown, context: { signal: AbortSignal }) => Promise<WaitAnswer>;
@@ -14,12 +14,12 @@ const MAX_TIMER_MS = 2_147_483_647;
  * (`beginWait`: the wait store, `notify`, early events) and then waits — on the local token port
  * for an answer, and on the wait's own deadline, kept in the store — so a run resumed after a
  * restart waits for what is left of its timeout, not a new one. The token is
- * `local:<tenant>:<executionId>:<nodeId>`: the same after a restart, so a resumed run finds its wait.
+ * `local:<tenant>:<executionId>:<wait key>`: the same after a restart, so a resumed run finds its wait.
  */
 export function createLocalWaitHandler(deps: WaitBeginDeps & { tokens: LocalTaskTokens }): LocalWaitHandler {
   return async (payload, context) => {
     const draft = parseWaitTask({ ...(payload as Record<string, unknown>), taskToken: 'local' });
-    const token = `local:${draft.execution.tenant ?? 'default'}:${draft.execution.id}:${draft.nodeId}`;
+    const token = `local:${tenantOf(draft)}:${draft.execution.id}:${waitKeyOf(draft)}`;
     const task = { ...draft, taskToken: token };
     const waiter = deps.tokens.expect(token);
     try {

@@ -58,6 +58,8 @@ export interface WaitTask {
   execution: ExecutionInfo;
   attempt: number;
   taskToken: string;
+  /** Inside a forEach body: which item of which forEach (`each[3]`); each iteration waits on its own. */
+  iteration?: string;
 }
 
 const waitTaskSchema = z.looseObject({
@@ -79,6 +81,7 @@ const waitTaskSchema = z.looseObject({
   }),
   attempt: z._default(z.number(), 1),
   taskToken: z.string().check(z.minLength(1)),
+  iteration: z.optional(z.string()),
 });
 
 /** Parses a wait Task's payload ({@link InvalidWaitTaskError} naming the first problem). */
@@ -94,7 +97,13 @@ export function parseWaitTask(payload: unknown): WaitTask {
 }
 
 /** The tenant of a wait (the service's start path puts it into `execution`; one-machine runs use `default`). */
-const tenantOf = (task: WaitTask): string => task.execution.tenant ?? 'default';
+export const tenantOf = (task: WaitTask): string => task.execution.tenant ?? 'default';
+
+/** A wait's key within its execution: the node id, or inside a forEach body the node id and a digest of the iteration. */
+export const waitKeyOf = (task: WaitTask): string =>
+  task.iteration === undefined
+    ? task.nodeId
+    : `${task.nodeId.slice(0, 64)}-${createHash('sha256').update(task.iteration).digest('hex').slice(0, 24)}`;
 
 /** The key a waitForEvent waits for: `match` resolved, as text. */
 function matchKey(task: WaitTask): string {
@@ -140,7 +149,7 @@ export interface BegunWait {
 export async function beginWait(deps: WaitBeginDeps, task: WaitTask): Promise<BegunWait> {
   const tenant = tenantOf(task);
   const executionId = task.execution.id;
-  const { nodeId } = task;
+  const nodeId = waitKeyOf(task);
   const where = { tenant, executionId, nodeId };
   const now = deps.clock().getTime();
   let wait = await deps.store.getWait(tenant, executionId, nodeId);
@@ -148,6 +157,7 @@ export async function beginWait(deps: WaitBeginDeps, task: WaitTask): Promise<Be
     const timeout = task.config.timeoutSeconds;
     const fresh: WaitItem = {
       ...where,
+      ...(nodeId === task.nodeId ? {} : { node: task.nodeId }),
       kind: task.operation === 'waitForCallback' ? 'callback' : 'event',
       token: task.taskToken,
       state: 'waiting',
@@ -201,7 +211,7 @@ async function notifyWithNewCallback(deps: WaitBeginDeps, task: WaitTask, wait: 
   const callbackId = randomBytes(32).toString('base64url');
   const hash = callbackHash(callbackId);
   await deps.store.putCallback(
-    { tenant, executionId, nodeId, callbackHash: hash },
+    { tenant, executionId, nodeId, callbackHash: hash, ...(wait.node ? { node: wait.node } : {}) },
     wait.deadline ?? Date.parse(wait.since) + YEAR_MS,
   );
   await deps.store.setCallback(tenant, executionId, nodeId, {
@@ -214,12 +224,13 @@ async function notifyWithNewCallback(deps: WaitBeginDeps, task: WaitTask, wait: 
     const url = `${deps.apiBaseUrl}/api/v1/callbacks/${callbackId}`;
     const config = fillCallback(notify.config, { url, id: callbackId }) as Record<string, unknown>;
     await deps.runNotify({
-      nodeId,
+      nodeId: task.nodeId,
       action: notify.action,
       config,
       execution: task.execution,
       attempt: task.attempt,
       phase: 'notify',
+      ...(task.iteration === undefined ? {} : { iteration: task.iteration }),
     });
   }
   await deps.store.setCallback(tenant, executionId, nodeId, {
@@ -273,7 +284,7 @@ async function deliver(deps: WaitAnswerDeps, wait: WaitItem, answer: WaitAnswer)
   }
 }
 
-/** A callback id that is unknown, expired or superseded (404). */
+/** A callback id that is unknown or expired (404). */
 export class CallbackNotFoundError extends WaitsError {
   constructor(message = 'no such callback (unknown or expired)') {
     super(message);
@@ -297,7 +308,7 @@ export interface CallbackAccepted {
 
 /**
  * `POST /callbacks/{callbackId}`: completes the waiting node the id opens with `answer`. Unknown,
- * expired, superseded or timed-out ids → {@link CallbackNotFoundError}; a second use →
+ * expired or timed-out ids → {@link CallbackNotFoundError}; a second use →
  * {@link CallbackUsedError}. Nothing else about the id is revealed.
  */
 export async function answerCallback(
@@ -309,22 +320,16 @@ export async function answerCallback(
   const pointer = await deps.store.getCallback(hash);
   if (!pointer || !sameDigest(pointer.callbackHash, hash)) throw new CallbackNotFoundError();
   const { tenant, executionId, nodeId } = pointer;
-  const completed = await deps.store.completeWait(tenant, executionId, nodeId, answer, {
-    callbackHash: hash,
-  });
+  // Every callback issued for a wait opens it (a resumed wait may have issued a second one while an
+  // idempotent notify kept the first e-mail): whichever is used first wins, the wait stays single use.
+  const completed = await deps.store.completeWait(tenant, executionId, nodeId, answer);
   if (!completed) {
     const wait = await deps.store.getWait(tenant, executionId, nodeId);
-    if (
-      wait?.state === 'completed' &&
-      wait.callbackHash !== undefined &&
-      sameDigest(wait.callbackHash, hash)
-    ) {
-      throw new CallbackUsedError();
-    }
+    if (wait?.state === 'completed') throw new CallbackUsedError();
     throw new CallbackNotFoundError();
   }
   if (!(await deliver(deps, completed, answer))) throw new CallbackNotFoundError();
-  return { executionId, nodeId };
+  return { executionId, nodeId: pointer.node ?? nodeId };
 }
 
 /**

@@ -386,6 +386,52 @@ describe('waitForCallback and waitForEvent through npm start', () => {
     expect(shipped.nodes.cancel.status).toBe('skipped');
   });
 
+  it('inside a forEach body every item waits on its own callback', { timeout: 60_000 }, async () => {
+    const flowId = await server.flow({
+      name: 'approve-each',
+      nodes: [
+        { id: 'start', type: 'trigger', trigger: 'manual' },
+        {
+          id: 'each',
+          type: 'operation',
+          operation: 'forEach',
+          dependencies: ['start'],
+          config: {
+            items: '{{ input.items }}',
+            nodes: [
+              {
+                id: 'approveItem',
+                type: 'operation',
+                operation: 'waitForCallback',
+                config: {
+                  notify: {
+                    action: 'email',
+                    config: {
+                      to: 'boss@example.com',
+                      subject: 'item-{{ item.id }}',
+                      text: '{{ callback.url }}',
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const executionId = await server.execute(flowId, { items: [{ id: 'x1' }, { id: 'x2' }] });
+    const first = await server.callbackIdOf('item-x1');
+    const second = await server.callbackIdOf('item-x2');
+    expect(first).not.toBe(second);
+    const answered = await server.call('POST', `/callbacks/${second}`, { output: 'two' }, null);
+    expect(answered.body).toEqual({ executionId, nodeId: 'approveItem' });
+    expect((await server.call('GET', `/executions/${executionId}`)).body.status).toBe('RUNNING');
+    expect((await server.call('POST', `/callbacks/${first}`, { output: 'one' }, null)).status).toBe(202);
+    const done = await server.finished(executionId);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.nodes.each.output).toEqual(['one', 'two']);
+  });
+
   it('two racing events complete one wait exactly once', { timeout: 60_000 }, async () => {
     const executionId = await server.execute(payments, { orderId: 'race' });
     await server.waiting(executionId, 'paid');
