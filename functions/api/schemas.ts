@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { API_SCOPES } from '../../lib/store/types.ts';
 import { definitionSchema } from '../../lib/workflow/definition-schema.ts';
 
 /**
@@ -7,15 +8,8 @@ import { definitionSchema } from '../../lib/workflow/definition-schema.ts';
  * cannot drift from what the handlers accept and answer.
  */
 
-/** The API key scopes; `admin` implies every other scope. */
-export const SCOPES = [
-  'flows:read',
-  'flows:write',
-  'executions:start',
-  'executions:read',
-  'events:send',
-  'admin',
-] as const;
+/** The API key scopes (the store's list); `admin` implies every other scope. */
+export const SCOPES = API_SCOPES;
 export const scopeSchema = z.enum(SCOPES);
 export type Scope = z.infer<typeof scopeSchema>;
 
