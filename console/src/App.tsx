@@ -66,9 +66,9 @@ export function App() {
           </main>
         }
       >
-        {section === 'flows' && pageId ? <Flow flowId={pageId} /> : null}
+        {section === 'flows' && pageId ? <Flow key={pageId} flowId={pageId} /> : null}
         {section === 'flows' && !pageId ? <Flows /> : null}
-        {section === 'runs' && pageId ? <Run executionId={pageId} /> : null}
+        {section === 'runs' && pageId ? <Run key={pageId} executionId={pageId} /> : null}
         {section === 'runs' && !pageId ? (
           <Runs {...(query.get('flowId') ? { initialFlowId: query.get('flowId') ?? '' } : {})} />
         ) : null}

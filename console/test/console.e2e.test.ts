@@ -40,6 +40,27 @@ const slow = {
   ],
 };
 
+const approval = {
+  name: 'approval',
+  nodes: [
+    { id: 'start', type: 'trigger', trigger: 'manual' },
+    {
+      id: 'approve',
+      type: 'operation',
+      operation: 'waitForCallback',
+      config: { timeoutSeconds: 31_536_000 },
+      dependencies: ['start'],
+    },
+    {
+      id: 'ship',
+      type: 'action',
+      action: 'log',
+      config: { message: 'approved: {{ nodes.approve.output.approved }}' },
+      dependencies: ['approve'],
+    },
+  ],
+};
+
 describe('the web console in headless Chromium', () => {
   let stopServer: () => Promise<void>;
   let server: LocalServer;
@@ -151,6 +172,27 @@ describe('the web console in headless Chromium', () => {
     const stored = await api<{ status: string }>(server, key, 'GET', `/executions/${started.executionId}`);
     expect(stored.status).toBe('ABORTED');
     await screenshot(page, 'run-stopped');
+  });
+
+  it('approves a node waiting for a callback, and the run goes on', async () => {
+    const flowId = (await api<{ flowId: string }>(server, key, 'POST', '/flows', approval)).flowId;
+    const started = await api<{ executionId: string }>(server, key, 'POST', `/flows/${flowId}/execute`, {});
+    await page.goto(`${server.url}/#/runs/${started.executionId}`);
+    await page.waitForSelector('[data-node-id="approve"][data-status="waiting"]');
+    await page.waitForSelector('[data-waiting-node="approve"]');
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'run-waiting');
+    const [approve] = await page.$$('xpath/.//div[@data-waiting-node="approve"]//button[text()="Approve"]');
+    await approve?.click();
+    await page.waitForSelector('[data-run-status="SUCCEEDED"]', { timeout: 15_000 });
+    await page.waitForSelector('[data-node-id="ship"][data-status="succeeded"]');
+    const stored = await api<{ nodes: Record<string, { output?: unknown }> }>(
+      server,
+      key,
+      'GET',
+      `/executions/${started.executionId}`,
+    );
+    expect(stored.nodes.approve?.output).toEqual({ approved: true });
   });
 
   it('lists runs with filters, and keys without the key itself', async () => {
