@@ -1,5 +1,6 @@
 import { type App, type Environment, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConsoleStack } from './console-stack.ts';
 import { loadSettings, type SettingsOverrides, type StageSettings } from './settings.ts';
 import { StatefulStack } from './stateful-stack.ts';
 import { StatelessStack } from './stateless-stack.ts';
@@ -9,6 +10,7 @@ export interface FlowForgeStacks {
   settings: StageSettings;
   stateful: StatefulStack;
   stateless: StatelessStack;
+  console: ConsoleStack;
 }
 
 export interface BuildOptions {
@@ -69,9 +71,16 @@ export function buildFlowForge(app: App, options: BuildOptions = {}): FlowForgeS
     description: `FlowForge ${settings.stage}: functions, HTTP API, roles, dashboard and alarms`,
   });
   stateless.addStackDependency(stateful);
+  const webConsole = new ConsoleStack(app, `${name}-Console`, {
+    env,
+    settings,
+    stateless,
+    description: `FlowForge ${settings.stage}: the web console (private S3 bucket behind CloudFront, /api/* to the HTTP API)`,
+  });
+  webConsole.addStackDependency(stateless);
   Tags.of(app).add('project', 'flowforge');
   Tags.of(app).add('stage', settings.stage);
 
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { settings, stateful, stateless };
+  return { settings, stateful, stateless, console: webConsole };
 }

@@ -33,6 +33,7 @@ export interface Synthesized extends FlowForgeStacks {
   stateful: FlowForgeStacks['stateful'];
   statefulTemplate: Template;
   statelessTemplate: Template;
+  consoleTemplate: Template;
 }
 
 /**
@@ -66,7 +67,7 @@ export function synthFlowForge(options: SynthOptions = {}): Synthesized {
     validationReport: existsSync(reportPath)
       ? (JSON.parse(readFileSync(reportPath, 'utf8')) as ValidationReport)
       : { pluginReports: [] },
-    annotations: [stacks.stateful, stacks.stateless].flatMap((stack) => {
+    annotations: [stacks.stateful, stacks.stateless, stacks.console].flatMap((stack) => {
       const annotations = Annotations.fromStack(stack);
       return [
         ...annotations.findError('*', Match.anyValue()),
@@ -75,6 +76,7 @@ export function synthFlowForge(options: SynthOptions = {}): Synthesized {
     }),
     statefulTemplate: Template.fromStack(stacks.stateful),
     statelessTemplate: Template.fromStack(stacks.stateless),
+    consoleTemplate: Template.fromStack(stacks.console),
   };
   // Templates, report and annotations are in memory now; only bundles are worth keeping for the caller to inspect.
   if (!options.bundle) removeAssembly(synthesized);
