@@ -237,7 +237,7 @@ export class FlowForgeFunction extends Construct {
     acknowledgeWildcard(
       this.role,
       `arn:<AWS::Partition>:s3:::${printed}/*`,
-      'Objects of the one payload bucket; their keys are made at run time (<flowId>/<executionId>/<nodeId>/<random>).',
+      'Objects of the one payload bucket; their keys are made at run time (<tenant>/<flowId>/<executionId>/<nodeId>/<random>).',
     );
     this.bindEnvironment('FLOWFORGE_PAYLOAD_BUCKET', bucketName);
     return this.grant(

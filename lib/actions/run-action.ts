@@ -1,7 +1,12 @@
 import * as z from 'zod/mini';
 import { inlineBytesFromEnv, offload } from '../payloads/offload.ts';
-import { PayloadError, type PayloadStore } from '../payloads/payload-store.ts';
-import { containsRef, resolveRefs } from '../payloads/resolve-refs.ts';
+import {
+  InvalidPayloadKeyError,
+  PayloadError,
+  type PayloadStore,
+  tenantKeyPrefix,
+} from '../payloads/payload-store.ts';
+import { containsRef, refKeys, resolveRefs } from '../payloads/resolve-refs.ts';
 import type { SecretSource } from '../security/secrets.ts';
 import {
   type ActionDefinition,
@@ -156,8 +161,15 @@ export async function runAction<Config>(
   }
 }
 
+/** The config with its references resolved; a reference of another tenant is `InvalidPayloadKey`, never read. */
 async function resolveConfig(task: TaskPayload, payloads: PayloadStore): Promise<Record<string, unknown>> {
+  const own = tenantKeyPrefix(task.execution.tenant);
   try {
+    for (const key of refKeys(task.config))
+      if (!key.startsWith(own))
+        throw new InvalidPayloadKeyError(
+          `A payload reference in the config of node "${task.nodeId}" is not of this tenant`,
+        );
     return (await resolveRefs(task.config, (key) => payloads.getJson(key))) as Record<string, unknown>;
   } catch (error) {
     throw error instanceof PayloadError ? new ActionPayloadError(error) : error;
@@ -170,7 +182,12 @@ async function offloadOutput(
   inlineBytes: number,
   payloads: PayloadStore,
 ): Promise<unknown> {
-  const scope = { flowId: task.execution.flowId, executionId: task.execution.id, nodeId: task.nodeId };
+  const scope = {
+    ...(task.execution.tenant === undefined ? {} : { tenant: task.execution.tenant }),
+    flowId: task.execution.flowId,
+    executionId: task.execution.id,
+    nodeId: task.nodeId,
+  };
   try {
     return await offload(output, inlineBytes, (subtree) => payloads.putJson(scope, subtree));
   } catch (error) {

@@ -15,11 +15,14 @@ export interface PayloadRef {
 }
 
 /**
- * Who a payload belongs to. The key starts `<flowId>/<executionId>/<nodeId>/`, so a reader can check
- * that a reference belongs to a flow of its tenant (flow ids are tenant-owned), and ends with 128
- * random bits, so a key cannot be guessed from anything a tenant can see.
+ * Who a payload belongs to. The key starts `<tenant>/<flowId>/<executionId>/<nodeId>/`, so every
+ * reader checks that a reference belongs to its own tenant (the action core against the Task's
+ * `execution.tenant`, the API against the caller's), and ends with 128 random bits, so a key cannot
+ * be guessed from anything a tenant can see. Without a tenant (`flowforge run`) the segment is `~`,
+ * which no tenant id can be.
  */
 export interface PayloadScope {
+  tenant?: string;
   flowId: string;
   executionId: string;
   nodeId: string;
@@ -82,6 +85,8 @@ export class PayloadStoreUnavailableError extends PayloadError {
 
 const SEGMENT = /^[A-Za-z0-9_-]{1,128}$/;
 const LEAF = /^[A-Za-z0-9_-]{22}\.(json|bin)$/;
+/** The tenant segment of payloads written without a tenant (not a valid tenant id). */
+const NO_TENANT = '~';
 
 /** One key segment from a scope value: characters outside `[A-Za-z0-9_-]` become `_` (at most 128). */
 export function keySegment(value: string): string {
@@ -89,17 +94,17 @@ export function keySegment(value: string): string {
   return segment.length > 0 ? segment : '_';
 }
 
-/** `<flowId>/<executionId>/`: every key of one execution starts so. */
-export function executionKeyPrefix(scope: Pick<PayloadScope, 'flowId' | 'executionId'>): string {
-  return `${keySegment(scope.flowId)}/${keySegment(scope.executionId)}/`;
+/** `<tenant>/`: every key of one tenant starts so (`~/` without a tenant). */
+export function tenantKeyPrefix(tenant: string | undefined): string {
+  return `${tenant === undefined ? NO_TENANT : keySegment(tenant)}/`;
 }
 
-/** `<flowId>/`: every key of one flow (and so of one tenant) starts so. */
-export function flowKeyPrefix(flowId: string): string {
-  return `${keySegment(flowId)}/`;
+/** `<tenant>/<flowId>/<executionId>/`: every key of one execution starts so. */
+export function executionKeyPrefix(scope: Pick<PayloadScope, 'tenant' | 'flowId' | 'executionId'>): string {
+  return `${tenantKeyPrefix(scope.tenant)}${keySegment(scope.flowId)}/${keySegment(scope.executionId)}/`;
 }
 
-/** A fresh key `<flowId>/<executionId>/<nodeId>/<128 random bits, base64url>.<json|bin>`. */
+/** A fresh key `<tenant>/<flowId>/<executionId>/<nodeId>/<128 random bits, base64url>.<json|bin>`. */
 export function newPayloadKey(scope: PayloadScope, extension: 'json' | 'bin'): string {
   return `${executionKeyPrefix(scope)}${keySegment(scope.nodeId)}/${randomBytes(16).toString('base64url')}.${extension}`;
 }
@@ -107,14 +112,13 @@ export function newPayloadKey(scope: PayloadScope, extension: 'json' | 'bin'): s
 /** Throws {@link InvalidPayloadKeyError} unless `key` has exactly the shape {@link newPayloadKey} makes. */
 export function checkPayloadKey(key: unknown): string {
   const parts = typeof key === 'string' ? key.split('/') : [];
-  const leaf = parts[3];
-  if (
-    parts.length !== 4 ||
-    !parts.slice(0, 3).every((part) => SEGMENT.test(part)) ||
-    !leaf ||
-    !LEAF.test(leaf)
-  )
-    throw new InvalidPayloadKeyError(`Not a payload key: ${JSON.stringify(key)}`);
+  const [tenant = '', flowId = '', executionId = '', nodeId = '', leaf = ''] = parts;
+  const valid =
+    parts.length === 5 &&
+    (tenant === NO_TENANT || SEGMENT.test(tenant)) &&
+    [flowId, executionId, nodeId].every((part) => SEGMENT.test(part)) &&
+    LEAF.test(leaf);
+  if (!valid) throw new InvalidPayloadKeyError(`Not a payload key: ${JSON.stringify(key)}`);
   return key as string;
 }
 

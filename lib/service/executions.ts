@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { flowKeyPrefix, PayloadNotFoundError } from '../payloads/payload-store.ts';
-import { refKeys, resolveRefs } from '../payloads/resolve-refs.ts';
+import { PayloadNotFoundError, tenantKeyPrefix } from '../payloads/payload-store.ts';
+import { containsRef, resolveRefs } from '../payloads/resolve-refs.ts';
 import type { ExecutionRecord, ExecutionStatus } from '../runtime/execution-record.ts';
 import { ExecutionNotFoundError } from '../runtime/state-machines.ts';
 import { canonicalHash } from '../security/canonical-json.ts';
@@ -155,30 +155,15 @@ export async function getExecution(deps: Deps, caller: Caller, executionId: stri
 /**
  * The view with payload references (`{ $ffref, bytes }`) replaced by their values. The record is
  * stored with the references (it stays small); they are resolved on read, and only those whose key
- * belongs to a flow of the caller's tenant (the key starts with the flow id: the execution's own
- * flow, or another flow of the tenant such as a subflow's). A reference whose payload has expired
- * (the bucket's lifecycle rule) stays as it is.
+ * is of the caller's tenant (`<tenant>/…`). A reference whose payload has expired (the bucket's
+ * lifecycle rule) stays as it is.
  */
 async function withPayloads(deps: Deps, caller: Caller, view: ExecutionView): Promise<ExecutionView> {
   const { payloads } = deps;
-  const keys = payloads ? refKeys(view) : new Set<string>();
-  if (!payloads || keys.size === 0) return view;
-  const allowed = new Set([flowKeyPrefix(view.flowId)]);
-  const others = new Set(
-    [...keys].map((key) => `${key.split('/')[0]}/`).filter((prefix) => !allowed.has(prefix)),
-  );
-  await Promise.all(
-    [...others].map(async (prefix) => {
-      const flowId = prefix.slice(0, -1);
-      const owned = await deps.stores.flows.getFlow(caller.tenantId, flowId).then(
-        () => true,
-        (error: unknown) => (error instanceof NotFoundError ? false : Promise.reject(error)),
-      );
-      if (owned) allowed.add(prefix);
-    }),
-  );
+  if (!payloads || !containsRef(view)) return view;
+  const own = tenantKeyPrefix(caller.tenantId);
   return (await resolveRefs(view, (key) => payloads.getJson(key), {
-    allow: (key) => allowed.has(`${key.split('/')[0]}/`),
+    allow: (key) => key.startsWith(own),
     keepOnError: (error) => error instanceof PayloadNotFoundError,
   })) as ExecutionView;
 }

@@ -250,7 +250,7 @@ describe('large data in the action core (offload outputs, resolve config referen
     expect(out.status).toBe(200);
     expect(isPayloadRef(out.body)).toBe(true);
     expect(jsonBytes(out)).toBeLessThanOrEqual(8192);
-    expect((out.body as { $ffref: string }).$ffref.startsWith('flow-1/exec-1/big-off/')).toBe(true);
+    expect((out.body as { $ffref: string }).$ffref.startsWith('~/flow-1/exec-1/big-off/')).toBe(true);
     const full = (await resolveRefs(out, (key) => payloads.getJson(key))) as { body: string };
     expect(full.body).toBe('x'.repeat(100_000));
   });
@@ -296,7 +296,7 @@ describe('large data in the action core (offload outputs, resolve config referen
   });
 
   it('fails a Task whose reference is missing with PayloadNotFound (not retryable)', async () => {
-    const missing = { $ffref: 'flow-1/exec-1/fetch/AAAAAAAAAAAAAAAAAAAAAA.json', bytes: 10 };
+    const missing = { $ffref: '~/flow-1/exec-1/fetch/AAAAAAAAAAAAAAAAAAAAAA.json', bytes: 10 };
     const error = await failure(
       invokeAction(payload({ message: missing }, { action: 'log' }), {
         registry: { log: async () => logAction as never },
@@ -305,6 +305,36 @@ describe('large data in the action core (offload outputs, resolve config referen
     );
     expect(error.name).toBe('PayloadNotFound');
     expect((error as unknown as { retryable: boolean }).retryable).toBe(false);
+  });
+});
+
+describe('tenancy of payload references', () => {
+  it('refuses, without reading it, a reference of another tenant in the config', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ff-tenancy-'));
+    try {
+      const payloads = createLocalPayloadStore(dir);
+      const secret = await payloads.putJson(
+        { tenant: 'globex', flowId: 'g-flow', executionId: 'g-exec', nodeId: 'n' },
+        'globex data',
+      );
+      const acme = payload({ message: secret }, { action: 'log' });
+      acme.execution = { ...acme.execution, tenant: 'acme' };
+      const error = await failure(
+        invokeAction(acme, { registry: { log: async () => logAction as never }, payloads }),
+      );
+      expect(error.name).toBe('InvalidPayloadKey');
+      expect(error.message).not.toContain('globex data');
+      const own = { ...acme, execution: { ...acme.execution, tenant: 'globex' } };
+      const out = (await invokeAction(own, {
+        registry: { log: async () => logAction as never },
+        payloads,
+      })) as {
+        message: unknown;
+      };
+      expect(out.message).toBe('globex data');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -155,7 +155,8 @@ describe('large data and idempotency through npm start', () => {
     expect(record.nodes.report.output).toEqual({ message: '3500 orders fetched with status 200' });
     expect(record.output.fetch.body).toEqual(served);
     // Each large value went to the payload folder of the data dir, one file per offloaded subtree.
-    const flowDir = join(dataDir, 'payloads', created.body.flowId);
+    // Keys start with the tenant: the default tenant of FLOWFORGE_API_KEY.
+    const flowDir = join(dataDir, 'payloads', 'default', created.body.flowId);
     const [executionDir] = await readdir(flowDir);
     const offloaded = await readdir(join(flowDir, executionDir ?? ''));
     expect(offloaded.sort()).toEqual(['fetch', 'summarise', 't1', 't2', 't3', 't4', 't5', 't6']);

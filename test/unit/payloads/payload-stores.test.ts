@@ -14,16 +14,16 @@ import {
 } from '../../../lib/payloads/payload-store.ts';
 import { createS3PayloadStore } from '../../../lib/payloads/s3-payload-store.ts';
 
-const scope = { flowId: 'flow-1', executionId: 'api-abc', nodeId: 'fetch' };
+const scope = { tenant: 'acme', flowId: 'flow-1', executionId: 'api-abc', nodeId: 'fetch' };
 
 describe('payload keys', () => {
-  it('start with <flowId>/<executionId>/<nodeId>/ and end with 128 random bits', async () => {
+  it('start with <tenant>/<flowId>/<executionId>/<nodeId>/ and end with 128 random bits', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ff-payloads-'));
     const store = createLocalPayloadStore(dir);
     const a = await store.putJson(scope, { n: 1 });
     const b = await store.putJson(scope, { n: 1 });
-    expect(a.$ffref.startsWith('flow-1/api-abc/fetch/')).toBe(true);
-    expect(a.$ffref).toMatch(/^flow-1\/api-abc\/fetch\/[A-Za-z0-9_-]{22}\.json$/);
+    expect(a.$ffref.startsWith('acme/flow-1/api-abc/fetch/')).toBe(true);
+    expect(a.$ffref).toMatch(/^acme\/flow-1\/api-abc\/fetch\/[A-Za-z0-9_-]{22}\.json$/);
     expect(a.$ffref).not.toBe(b.$ffref);
     expect(a.$ffref.startsWith(executionKeyPrefix(scope))).toBe(true);
     await rm(dir, { recursive: true, force: true });
@@ -38,14 +38,20 @@ describe('payload keys', () => {
       7,
     ])
       expect(() => checkPayloadKey(key)).toThrow(InvalidPayloadKeyError);
-    expect(checkPayloadKey('a/b/c/AAAAAAAAAAAAAAAAAAAAAA.json')).toBe('a/b/c/AAAAAAAAAAAAAAAAAAAAAA.json');
+    expect(checkPayloadKey('t/a/b/c/AAAAAAAAAAAAAAAAAAAAAA.json')).toBe(
+      't/a/b/c/AAAAAAAAAAAAAAAAAAAAAA.json',
+    );
+    expect(checkPayloadKey('~/a/b/c/AAAAAAAAAAAAAAAAAAAAAA.json')).toBe(
+      '~/a/b/c/AAAAAAAAAAAAAAAAAAAAAA.json',
+    );
   });
 
   it('make unsafe scope values safe', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ff-payloads-'));
     const store = createLocalPayloadStore(dir);
     const ref = await store.putJson({ flowId: 'my flow/..', executionId: 'local-1', nodeId: 'n' }, 1);
-    expect(ref.$ffref.startsWith('my_flow___/local-1/n/')).toBe(true);
+    // No tenant (flowforge run): the segment `~`, which no tenant id can be.
+    expect(ref.$ffref.startsWith('~/my_flow___/local-1/n/')).toBe(true);
     await rm(dir, { recursive: true, force: true });
   });
 });
@@ -67,14 +73,14 @@ describe('local payload store', () => {
     const file = await store.putBytes(scope, new Uint8Array([1, 2, 3]));
     expect(file.bytes).toBe(3);
     expect([...(await store.getBytes(file.key))]).toEqual([1, 2, 3]);
-    expect(await readdir(join(dir, 'flow-1', 'api-abc', 'fetch'))).toHaveLength(2);
+    expect(await readdir(join(dir, 'acme', 'flow-1', 'api-abc', 'fetch'))).toHaveLength(2);
   });
 
   it('answers PayloadNotFound for a well-formed key it does not hold', async () => {
     const store = createLocalPayloadStore(dir);
-    await expect(store.getJson('flow-1/api-abc/fetch/AAAAAAAAAAAAAAAAAAAAAA.json')).rejects.toBeInstanceOf(
-      PayloadNotFoundError,
-    );
+    await expect(
+      store.getJson('acme/flow-1/api-abc/fetch/AAAAAAAAAAAAAAAAAAAAAA.json'),
+    ).rejects.toBeInstanceOf(PayloadNotFoundError);
   });
 });
 
@@ -101,7 +107,7 @@ describe('S3 payload store (exact SDK calls)', () => {
   });
 
   it('getJson sends one GetObject for the key and parses the body', async () => {
-    const key = 'flow-1/api-abc/fetch/AAAAAAAAAAAAAAAAAAAAAA.json';
+    const key = 'acme/flow-1/api-abc/fetch/AAAAAAAAAAAAAAAAAAAAAA.json';
     s3.on(GetObjectCommand, { Bucket: 'payloads-bucket', Key: key }).resolves({
       // The SDK's stream mixin gives Body this method; the store uses nothing else of it.
       Body: { transformToByteArray: async () => new Uint8Array(Buffer.from('{"b":[1,2]}')) } as never,
@@ -119,7 +125,7 @@ describe('S3 payload store (exact SDK calls)', () => {
   });
 
   it('translates NoSuchKey to PayloadNotFound and other errors to PayloadStoreUnavailable, and sends nothing for a bad key', async () => {
-    const key = 'flow-1/api-abc/fetch/AAAAAAAAAAAAAAAAAAAAAA.json';
+    const key = 'acme/flow-1/api-abc/fetch/AAAAAAAAAAAAAAAAAAAAAA.json';
     const store = createS3PayloadStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: 'b' });
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
     await expect(store.getJson(key)).rejects.toBeInstanceOf(PayloadNotFoundError);
