@@ -138,12 +138,14 @@ export async function storeFile(
 
 /**
  * The bytes of a file value, from the payload store, checked against its `sha256` and size. Only
- * files of `flowId` (its keys start with the flow id) are read: a flow cannot read another flow's files.
+ * files of `flowId` of `tenant` (its keys start `<tenant>/<flowId>/`) are read: a flow cannot read
+ * another flow's files, nor another tenant's.
  */
 export async function readFile(
   payloads: PayloadStore | undefined,
   value: FileValue,
   flowId: string,
+  tenant?: string,
 ): Promise<Uint8Array> {
   if (!payloads) throw new FileUnavailableError('files need the payload store, and none is configured');
   const { ref, sha256, name } = value.file;
@@ -153,7 +155,7 @@ export async function readFile(
   } catch (error) {
     throw new FileUnavailableError(`file "${name}": its ref is not a file reference`, { cause: error });
   }
-  if (!key.endsWith('.bin') || `${key.split('/')[0]}/` !== flowKeyPrefix(flowId))
+  if (!key.endsWith('.bin') || !key.startsWith(flowKeyPrefix(flowId, tenant)))
     throw new FileUnavailableError(`file "${name}" does not belong to this flow`);
   let body: Uint8Array;
   try {

@@ -99,6 +99,11 @@ export function tenantKeyPrefix(tenant: string | undefined): string {
   return `${tenant === undefined ? NO_TENANT : keySegment(tenant)}/`;
 }
 
+/** `<tenant>/<flowId>/`: every key of one flow starts so. */
+export function flowKeyPrefix(flowId: string, tenant?: string): string {
+  return `${tenantKeyPrefix(tenant)}${keySegment(flowId)}/`;
+}
+
 /** `<tenant>/<flowId>/<executionId>/`: every key of one execution starts so. */
 export function executionKeyPrefix(scope: Pick<PayloadScope, 'tenant' | 'flowId' | 'executionId'>): string {
   return `${tenantKeyPrefix(scope.tenant)}${keySegment(scope.flowId)}/${keySegment(scope.executionId)}/`;

@@ -27,7 +27,10 @@ export async function getExecutionFile(
   const view = await getExecution(deps, caller, executionId);
   const notFound = () =>
     new ResourceNotFoundError(`execution ${executionId} has no file ${JSON.stringify(ref)}`);
-  if (!deps.payloads || !ref.startsWith(executionKeyPrefix({ flowId: view.flowId, executionId })))
+  if (
+    !deps.payloads ||
+    !ref.startsWith(executionKeyPrefix({ tenant: caller.tenantId, flowId: view.flowId, executionId }))
+  )
     throw notFound();
   const info = findFile([view.input, view.output, view.nodes], ref);
   if (!info) throw notFound();

@@ -71,7 +71,12 @@ export function createEmailAction(deps: EmailActionDeps = {}): ActionDefinition<
                 config.attachments.map(async (value) => ({
                   name: value.file.name,
                   contentType: value.file.contentType,
-                  content: await readFile(context.payloads, value as FileValue, context.execution.flowId),
+                  content: await readFile(
+                    context.payloads,
+                    value as FileValue,
+                    context.execution.flowId,
+                    context.execution.tenant,
+                  ),
                 })),
               ),
             }

@@ -209,7 +209,12 @@ async function perform(
       config.responseType === 'file'
         ? await storeFile(
             context.payloads,
-            { flowId: context.execution.flowId, executionId: context.execution.id, nodeId: context.nodeId },
+            {
+              ...(context.execution.tenant === undefined ? {} : { tenant: context.execution.tenant }),
+              flowId: context.execution.flowId,
+              executionId: context.execution.id,
+              nodeId: context.nodeId,
+            },
             response.body,
             {
               name: config.fileName ?? fileNameOf(response, prepared.url),
@@ -257,7 +262,7 @@ async function encodeBody(
   const { body } = config;
   if (body === undefined) return undefined;
   const read = async (file: FileValue) =>
-    Buffer.from(await readFile(context.payloads, file, context.execution.flowId));
+    Buffer.from(await readFile(context.payloads, file, context.execution.flowId, context.execution.tenant));
   if (config.bodyType === 'multipart') {
     const entries: Array<[string, unknown]> = isFileValue(body)
       ? [['file', body]]
