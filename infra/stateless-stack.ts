@@ -8,7 +8,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { actionsWithoutSecrets, deployedActionKinds } from '../lib/actions/catalog.ts';
+import {
+  actionFunctionTimeoutSeconds,
+  actionsWithoutSecrets,
+  deployedActionKinds,
+} from '../lib/actions/catalog.ts';
 import { TERMINAL_EVENT_STATUS } from '../lib/runtime/express-logs.ts';
 import { kindsWithoutTable, rightsFor, shippedPackagesFor } from './constructs/action-rights.ts';
 import { deploymentArn } from './constructs/arns.ts';
@@ -81,7 +85,8 @@ export class StatelessStack extends Stack {
         functionName: `${prefix}-action-${kind}`,
         serviceName: `flowforge-action-${kind}`,
         description: `FlowForge action "${kind}" (a Task of the compiled state machines)`,
-        timeout: Duration.seconds(60),
+        // The validator refuses nodes and request timeouts over this (lib/workflow/checks/action-timeouts.ts).
+        timeout: Duration.seconds(actionFunctionTimeoutSeconds(kind)),
         shippedPackages: shippedPackagesFor(kind),
       });
       if (!kindsWithoutTable.has(kind)) fn.bindTable(stateful.tableName, 'readWrite');

@@ -63,3 +63,29 @@ export const actionsReturningLogs: ReadonlySet<string> = new Set(['code']);
  * sandbox runs user JavaScript, and an escape must find no credential to read.
  */
 export const actionsWithoutSecrets: ReadonlySet<string> = new Set(['code']);
+
+/**
+ * The timeout of each action kind's Lambda, in seconds (the CDK stack deploys exactly these). Kinds
+ * that wait on the network (http, ai) may take up to Lambda's 900 s; the others finish fast or carry
+ * their own tighter limit (code: 30 s). A node's `timeoutSeconds` and an http/ai request's own
+ * `config.timeoutSeconds` may not ask for more than this (the validator refuses it), so Step
+ * Functions' Task timeout, not Lambda's kill, ends an attempt, with the action's own error.
+ */
+export const ACTION_FUNCTION_TIMEOUT_SECONDS: Readonly<Record<string, number>> = {
+  ai: 900,
+  code: 60,
+  email: 60,
+  http: 900,
+  log: 60,
+  queue: 60,
+  transform: 60,
+};
+
+/** The Lambda timeout of a kind (60 s for a kind without an entry). */
+export const actionFunctionTimeoutSeconds = (kind: string): number =>
+  Object.hasOwn(ACTION_FUNCTION_TIMEOUT_SECONDS, kind)
+    ? (ACTION_FUNCTION_TIMEOUT_SECONDS[kind] as number)
+    : 60;
+
+/** Seconds an action's own request timeout must leave its Lambda (to report the timeout itself). */
+export const ACTION_TIMEOUT_MARGIN_SECONDS = 5;

@@ -108,3 +108,15 @@ export class TooManyRequestsError extends ServiceError {
     this.name = 'TooManyRequests';
   }
 }
+
+/** The request is larger than what it is for can hold (e.g. an execution input over Step Functions' 256 KiB): 413. */
+export class RequestTooLargeError extends ServiceError {
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RequestTooLarge';
+  }
+}

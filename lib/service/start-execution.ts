@@ -6,7 +6,7 @@ import type { ExecutionItem, FlowVersion } from '../store/types.ts';
 import { checkInputSchema } from '../triggers/check-input-schema.ts';
 import type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
 import type { Deps } from './deps.ts';
-import { IdempotencyKeyReusedError, RequestValidationError } from './errors.ts';
+import { IdempotencyKeyReusedError, RequestTooLargeError, RequestValidationError } from './errors.ts';
 import { loadFlowVersion } from './flow-versions.ts';
 
 export type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
@@ -35,6 +35,7 @@ export async function startExecution(
 
   const { version: flow } = await loadFlowVersion(flows, tenantId, flowId, request.version);
   const input = request.input === undefined ? {} : request.input;
+  checkExecutionInputSize(input);
   if (flow.definition.inputSchema) {
     const issues = checkInputSchema(flow.definition.inputSchema, input);
     if (issues.length > 0) {
@@ -142,6 +143,23 @@ const assertSameRequest = (known: ExecutionItem, request: StartExecutionRequest)
     );
   }
 };
+
+/** StartExecution's `input` limit: 256 KiB of UTF-8 (the machine input is `{ input, execution }`). */
+export const MAX_EXECUTION_INPUT_BYTES = 256 * 1024;
+/** Room kept for the `execution` facts the start path adds beside the input. */
+const EXECUTION_FACTS_BYTES = 1024;
+
+/**
+ * Refuses, before anything is recorded or started, an input that would make the machine input
+ * exceed Step Functions' 256 KiB: 413 naming `/input` (AWS would refuse StartExecution; locally the
+ * strict runtime would). Larger data belongs in the payload store or behind a URL.
+ */
+function checkExecutionInputSize(input: unknown): void {
+  const bytes = Buffer.byteLength(JSON.stringify(input) ?? 'null');
+  if (bytes + EXECUTION_FACTS_BYTES <= MAX_EXECUTION_INPUT_BYTES) return;
+  const message = `the input is ${bytes} bytes; an execution input may be at most ${MAX_EXECUTION_INPUT_BYTES - EXECUTION_FACTS_BYTES} bytes (Step Functions' 256 KiB, less the execution facts)`;
+  throw new RequestTooLargeError(message, [{ path: '/input', message }]);
+}
 
 /** A record that was written but never handed to the state machine (the writer died or is mid-start). */
 const needsStart = (execution: ExecutionItem): boolean =>

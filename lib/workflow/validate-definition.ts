@@ -1,3 +1,4 @@
+import { checkActionTimeouts } from './checks/action-timeouts.ts';
 import { checkConditions } from './checks/conditions.ts';
 import { checkCycles } from './checks/cycles.ts';
 import { checkEdgeReferences } from './checks/edge-references.ts';
@@ -80,6 +81,7 @@ function runScopeChecks(ctx: ValidationContext, declared: ReadonlyMap<string, Id
   checkErrorEdges(ctx);
   checkRetryPolicies(ctx);
   checkNodeConfigs(ctx);
+  checkActionTimeouts(ctx);
   checkMachineType(ctx);
   const references: NodeReference[] = [];
   checkConditions(ctx, references);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { publicRoutes } from '../../infra/constructs/flowforge-api.ts';
 import { InvalidSettingsError, loadSettings, UnknownStageError } from '../../infra/settings.ts';
 import { visibilityTimeoutFactor } from '../../infra/stateful-stack.ts';
-import { deployedActionKinds } from '../../lib/actions/catalog.ts';
+import { actionFunctionTimeoutSeconds, deployedActionKinds } from '../../lib/actions/catalog.ts';
 import { GSI1_NAME, GSI2_NAME, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../lib/store/table.ts';
 import {
   actionsOf,
@@ -494,6 +494,14 @@ describe('FlowForge dev stacks', () => {
     expect(onFailureOf('flowforge-dev-execution-status')).toContain(dlqId);
     // The schedule trigger's failed async invocations go to the scheduler DLQ (stateful stack).
     expect(onFailureOf('flowforge-dev-trigger-schedule')).toContain('SchedulerDlq');
+  });
+
+  it('deploys each action Lambda with the timeout the validator holds nodes to', () => {
+    for (const kind of deployedActionKinds()) {
+      const [, fn] = functionsByName(synth).get(`flowforge-dev-action-${kind}`) ?? [];
+      expect(fn?.Properties?.Timeout).toBe(actionFunctionTimeoutSeconds(kind));
+    }
+    expect(functionsByName(synth).get('flowforge-dev-action-http')?.[1].Properties?.Timeout).toBe(900);
   });
 
   it('names the state machine and scheduler roles, so a replaced stateless stack recreates the same ARNs', () => {

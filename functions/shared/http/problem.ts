@@ -4,6 +4,7 @@ import {
   IdempotencyKeyReusedError,
   PreconditionFailedError,
   PreconditionRequiredError,
+  RequestTooLargeError,
   RequestValidationError,
   ResourceNotFoundError,
   TooManyRequestsError,
@@ -60,6 +61,8 @@ const STATUS_BY_NAME: Record<string, number> = {
   AlreadyExistsError: 409,
   InvalidCursorError: 400,
   ItemTooLargeError: 413,
+  // lib/service/errors.ts (an execution input over Step Functions' 256 KiB)
+  RequestTooLarge: 413,
   StoreUnavailableError: 503,
   // lib/security/tenant-secrets.ts
   SecretNotFound: 404,
@@ -112,7 +115,11 @@ export const toProblem = (error: unknown, context: { requestId: string; instance
     instance: context.instance,
     requestId: context.requestId,
   };
-  if (error instanceof RequestValidationError || error instanceof UnprocessableError) {
+  if (
+    error instanceof RequestValidationError ||
+    error instanceof UnprocessableError ||
+    error instanceof RequestTooLargeError
+  ) {
     if (error.errors.length > 0) body.errors = error.errors;
   }
   const issues = (error as { issues?: unknown }).issues;

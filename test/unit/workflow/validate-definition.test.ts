@@ -512,3 +512,48 @@ describe('validateDefinition: secret references', () => {
     expect(messageAt(raw, '/nodes/1/config/args/k')).toContain('code action cannot read secrets');
   });
 });
+
+describe('validateDefinition: timeouts within the action Lambda', () => {
+  it('refuses a node timeoutSeconds over its action Lambda’s timeout', () => {
+    const raw = definition([
+      {
+        id: 'say',
+        type: 'action',
+        action: 'log',
+        config: { message: 'x' },
+        timeoutSeconds: 120,
+        dependencies: ['start'],
+      },
+    ]);
+    expect(messageAt(raw, '/nodes/1/timeoutSeconds')).toContain('at most 60 s');
+  });
+
+  it('refuses an http request timeout that leaves its Lambda no time to report it, also in a compensation', () => {
+    const raw = definition([
+      {
+        id: 'call',
+        type: 'action',
+        action: 'http',
+        config: { url: 'https://example.com', timeoutSeconds: 900 },
+        compensate: { action: 'http', config: { url: 'https://example.com/undo', timeoutSeconds: 899 } },
+        dependencies: ['start'],
+      },
+    ]);
+    expect(messageAt(raw, '/nodes/1/config/timeoutSeconds')).toContain('at most 895 s');
+    expect(messageAt(raw, '/nodes/1/compensate/config/timeoutSeconds')).toContain('at most 895 s');
+  });
+
+  it('accepts timeouts the Lambda allows (an http node of 900 s with a request of 60 s)', () => {
+    const raw = definition([
+      {
+        id: 'call',
+        type: 'action',
+        action: 'http',
+        config: { url: 'https://example.com', timeoutSeconds: 60 },
+        timeoutSeconds: 900,
+        dependencies: ['start'],
+      },
+    ]);
+    expect(validateDefinition(raw).errors).toEqual([]);
+  });
+});
