@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersDocument, startOrdersServer } from '../../support/orders-server.ts';
-import { type LocalProcess, startOnFreePorts } from './local-process.ts';
+import { apiCaller, type LocalProcess, startOnFreePorts } from './local-process.ts';
 
 const KEY = 'ffk_large_data_test_key_0123456789ab';
 
@@ -20,15 +20,7 @@ describe('large data and idempotency through npm start', () => {
   let sqs: SQSClient;
   let orders: Awaited<ReturnType<typeof startOrdersServer>>;
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = apiCaller(() => base, KEY);
   const runToEnd = async (flowId: string, input: unknown) => {
     const started = await call('POST', `/flows/${flowId}/execute`, { input });
     expect(started.status).toBe(202);

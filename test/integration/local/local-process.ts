@@ -92,3 +92,21 @@ export async function startLocalProcess(
   }
   return { child, output: () => output, exited };
 }
+
+/**
+ * A JSON client of a running server's API: `call(method, path, body?)` with the bearer key answers
+ * `{ status, body }` (the body parsed, undefined when empty). `base()` is read on every call, so a
+ * test may point it at a restarted server.
+ */
+export function apiCaller(base: () => string, key: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base()}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field in the tests
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
+  };
+}

@@ -32,6 +32,21 @@ const machineInput = (input: unknown) => ({
   execution: { id: 'exec-large', startedAt: new Date().toISOString(), flowId: 'flow-large', version: 1 },
 });
 
+/** A transform node whose output (300 rows, ~20 KB) is offloaded whole: its rows are small. */
+const ROWS = {
+  id: 'rows',
+  type: 'action',
+  action: 'transform',
+  config: { expression: "[0..299].{ 'id': $, 'pad': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }" },
+};
+
+/** Runs `definition` locally through the action core, with or without a payload store. */
+const runner = (definition: unknown) => {
+  const { asl } = compile(definition as never, localCompileContext());
+  return (options: { payloads?: PayloadStore }) =>
+    runLocally(asl, machineInput({}), { invokeAction: createRegisteredInvoker(options) }).promise;
+};
+
 describe('large data on the local runner (the same ASL and action core as AWS)', () => {
   let orders: Awaited<ReturnType<typeof startOrdersServer>>;
   let dir: string;
@@ -82,14 +97,7 @@ describe('large data on the local runner (the same ASL and action core as AWS)',
     const definition = {
       name: 'inside-offloaded',
       nodes: [
-        {
-          id: 'rows',
-          type: 'action',
-          action: 'transform',
-          config: {
-            expression: "[0..299].{ 'id': $, 'pad': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }",
-          },
-        },
+        ROWS,
         { id: 'guarded', type: 'action', action: 'log', config: { message: 'first row is 0' } },
         {
           id: 'count',
@@ -101,9 +109,7 @@ describe('large data on the local runner (the same ASL and action core as AWS)',
       ],
       connections: [{ from: 'rows', to: 'guarded', condition: 'nodes.rows.output[0].id == 0' }],
     };
-    const { asl } = compile(definition as never, localCompileContext());
-    const run = (options: { payloads?: PayloadStore }) =>
-      runLocally(asl, machineInput({}), { invokeAction: createRegisteredInvoker(options) }).promise;
+    const run = runner(definition);
     const offloaded = await run({ payloads });
     expect(offloaded.status).toBe('SUCCEEDED');
     expect(offloaded.nodes.guarded?.status).toBe('skipped');
@@ -116,14 +122,7 @@ describe('large data on the local runner (the same ASL and action core as AWS)',
     const definition = {
       name: 'template-inside-offloaded',
       nodes: [
-        {
-          id: 'rows',
-          type: 'action',
-          action: 'transform',
-          config: {
-            expression: "[0..299].{ 'id': $, 'pad': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }",
-          },
-        },
+        ROWS,
         {
           id: 'first',
           type: 'action',
@@ -133,9 +132,7 @@ describe('large data on the local runner (the same ASL and action core as AWS)',
         },
       ],
     };
-    const { asl } = compile(definition as never, localCompileContext());
-    const run = (options: { payloads?: PayloadStore }) =>
-      runLocally(asl, machineInput({}), { invokeAction: createRegisteredInvoker(options) }).promise;
+    const run = runner(definition);
     const offloaded = await run({ payloads });
     expect(offloaded.status).toBe('FAILED');
     expect(offloaded.error?.error).toBe('States.Runtime');
