@@ -116,6 +116,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir);
   const timeScale = options.timeScale ?? 1;
+  const processStartedAt = new Date().toISOString();
   await mkdir(dataDir, { recursive: true });
 
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -310,7 +311,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       reregisterSchedules(client, stores, scheduler).catch((error: unknown) =>
         log.warn('could not re-register schedules', { error: String(error) }),
       ),
-      syncInterrupted(client, deps).catch((error: unknown) =>
+      syncInterrupted(client, deps, processStartedAt).catch((error: unknown) =>
         log.warn('could not mark interrupted executions', { error: String(error) }),
       ),
     ]).then(() => undefined);
@@ -418,41 +419,88 @@ async function reregisterSchedules(
   }
 }
 
-/** Brings stored RUNNING executions up to date with the journal (a crash left them INTERRUPTED). */
+/**
+ * Brings stored RUNNING executions up to date with the journal after a restart, so none stays
+ * RUNNING with nothing running: a crash left the journal's ones INTERRUPTED (written back here); a
+ * record the crash caught between its write and its start is started now (its idempotency key makes
+ * that the one start); a record whose execution the journal never saw is INTERRUPTED. Records
+ * written after this process started are left alone (their start is in flight).
+ */
 async function syncInterrupted(
   client: ReturnType<typeof createLocalDocumentClient>,
   deps: Deps,
+  startedAt: string,
 ): Promise<void> {
+  const pending = new Set<Promise<unknown>>();
   for await (const item of scanItems(
     client,
-    'sk = :exec AND #status = :running',
-    { ':exec': 'EXEC', ':running': 'RUNNING' },
+    'sk = :exec AND #status = :running AND updatedAt < :started',
+    { ':exec': 'EXEC', ':running': 'RUNNING', ':started': startedAt },
     { '#status': 'status' },
   )) {
-    if (
-      typeof item.executionArn !== 'string' ||
-      typeof item.tenant !== 'string' ||
-      typeof item.executionId !== 'string'
-    )
-      continue;
-    const record = await deps.stateMachines.describe(item.executionArn).catch(() => undefined);
-    if (!record || record.status === 'RUNNING') continue;
-    await deps.stores.executions
-      .update(
-        item.tenant,
-        item.executionId,
-        {
-          status: record.status,
-          nodes: record.nodes,
-          ...(record.error === undefined ? {} : { error: record.error }),
-          ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),
-          ...(record.output === undefined ? {} : { output: record.output }),
-        },
-        { onlyIfStatus: ['RUNNING'] },
-      )
-      .catch(() => undefined);
+    if (typeof item.tenant !== 'string' || typeof item.executionId !== 'string') continue;
+    // A few at a time: a crash during a burst leaves many, and each start is a few store writes.
+    const work = settle(deps, item, item.tenant, item.executionId);
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+    if (pending.size >= 8) await Promise.race(pending);
   }
+  await Promise.all(pending);
 }
+
+/** One stored RUNNING execution of before the restart: written back, started, or INTERRUPTED. */
+async function settle(deps: Deps, item: Record<string, unknown>, tenant: string, executionId: string) {
+  if (typeof item.executionArn !== 'string') {
+    const execution = await deps.stores.executions.get(tenant, executionId).catch(() => undefined);
+    if (execution?.idempotencyKey !== undefined) {
+      const restarted = await startExecution(deps, {
+        tenantId: tenant,
+        flowId: execution.flowId,
+        version: execution.version,
+        input: execution.input,
+        trigger: execution.trigger as Parameters<typeof startExecution>[1]['trigger'],
+        idempotencyKey: execution.idempotencyKey,
+      }).catch(() => undefined);
+      if (restarted) return;
+    }
+    await markInterrupted(deps, tenant, executionId, 'the server stopped before the execution started');
+    return;
+  }
+  const record = await deps.stateMachines.describe(item.executionArn).catch(() => undefined);
+  if (!record) {
+    await markInterrupted(deps, tenant, executionId, 'the server stopped; the execution was not journaled');
+    return;
+  }
+  if (record.status === 'RUNNING') return;
+  await deps.stores.executions
+    .update(
+      tenant,
+      executionId,
+      {
+        status: record.status,
+        nodes: record.nodes,
+        ...(record.error === undefined ? {} : { error: record.error }),
+        ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),
+        ...(record.output === undefined ? {} : { output: record.output }),
+      },
+      { onlyIfStatus: ['RUNNING'] },
+    )
+    .catch(() => undefined);
+}
+
+const markInterrupted = (deps: Deps, tenant: string, executionId: string, cause: string) =>
+  deps.stores.executions
+    .update(
+      tenant,
+      executionId,
+      {
+        status: 'INTERRUPTED',
+        finishedAt: new Date().toISOString(),
+        error: { error: 'Interrupted', cause },
+      },
+      { onlyIfStatus: ['RUNNING'] },
+    )
+    .catch(() => undefined);
 
 /** A table scan (local mode start-up only, never on a request path). */
 async function* scanItems(
