@@ -43,6 +43,22 @@ import { AFTER_ALL, planSlots, rewriteRecordPaths, type SlotPlan, slotName } fro
 import { type Structure, type StructureFn, seriesParallelStructure, structureNodes } from './structure.ts';
 import { type AslDefinition, type CompileContext, CompileError, type CompileResult } from './types.ts';
 
+/**
+ * The shortest `FunctionName` Lambda's Invoke accepts for a function ARN: the function name (with its
+ * version or alias qualifier), which Step Functions resolves in the machine's own account and region
+ * — the action functions are deployed beside the machine. Anything else is kept as given.
+ */
+export function functionName(arn: string): string {
+  return (
+    /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+(?::[A-Za-z0-9_$-]+)?)$/.exec(
+      arn,
+    )?.[1] ?? arn
+  );
+}
+
+/** Branch failures merged in one field: 10 nested States.JsonMerge, Step Functions' limit. */
+const MERGE_CHUNK = 11;
+
 /** Options of `buildMachine` (tests and benchmarks). */
 export interface BuildOptions {
   /** How the DAG becomes nested series/parallel (default: exact series-parallel decomposition). */
@@ -125,7 +141,14 @@ class MachineBuilder {
   private readonly knowledge: Knowledge = (id) => this.possible.get(id) ?? new Set();
   private hasRetryLoops = false;
   private slots!: SlotPlan;
+  /**
+   * Slots that must exist in every state: some node writes a partial entry into them
+   * (`$.<slot>.<id>`), or a join takes them from a branch.
+   */
+  private readonly keptSlots = new Set<number>();
   private failUsed = false;
+  /** Fatal exits some state goes to (a branch's stop state is added only when used). */
+  private readonly usedExits = new Set<string>();
   private endUsed = false;
 
   constructor(
@@ -203,6 +226,12 @@ class MachineBuilder {
         ? tree
         : { kind: 'series', items: [...outer.map((id) => ({ kind: 'node' as const, id })), tree] };
     this.slots = planSlots(planned, (id) => readersOf.get(id) ?? []);
+    for (const node of definition.nodes) {
+      if (this.writesPartialEntry(node)) this.keptSlots.add(this.slots.slotOf.get(node.id) as number);
+    }
+    // A join takes a slot from a branch that may have ended early (a fatal failure) before writing
+    // it: such a slot must exist in every state, so joins that do not take it reset it to `{}`.
+    for (const sources of this.slots.joins.values()) for (const { slot } of sources) this.keptSlots.add(slot);
     return { tree, addedEdges, order };
   }
 
@@ -373,6 +402,7 @@ class MachineBuilder {
     }
   }
 
+  /** The `FunctionName` a Task of the action's Lambda names (see {@link functionName}). */
   private arn(action: string): string {
     const arn = this.context.actionArns[action];
     if (arn === undefined) {
@@ -381,7 +411,7 @@ class MachineBuilder {
         'MISSING_ACTION_ARN',
       );
     }
-    return arn;
+    return functionName(arn);
   }
 
   private waitArn(): string {
@@ -389,7 +419,7 @@ class MachineBuilder {
     if (arn === undefined) {
       throw new CompileError('no wait function ARN (waitArn) in the compile context', 'MISSING_ACTION_ARN');
     }
-    return arn;
+    return functionName(arn);
   }
 
   private checkArns(node: WorkflowNode): void {
@@ -535,7 +565,10 @@ class MachineBuilder {
   }
 
   private useFatalExit(target: Target, used: boolean): Target {
-    if (used && target !== 'end' && target.next === this.names.fail) this.failUsed = true;
+    if (used && target !== 'end') {
+      this.usedExits.add(target.next);
+      if (target.next === this.names.fail) this.failUsed = true;
+    }
     return target;
   }
 
@@ -554,21 +587,24 @@ class MachineBuilder {
   ): void {
     const k = this.parallelNumbers.get(structure) as number;
     const name = this.names.parallel(k);
-    const branches = structure.branches.map((branch) => {
+    const branches = structure.branches.map((branch, i) => {
       const items = branch.kind === 'series' ? branch.items : [branch];
       const startAt = this.entryOf(items[0] as Structure);
       const branchScope = scope.branch();
-      this.compileSeries(items, branchScope, 'end', 'end', false);
+      // A fatal failure ends the branch at its stop state, with `$.run.failed` set.
+      const stop = this.names.branchStop(k, i);
+      this.compileSeries(items, branchScope, 'end', { next: stop }, false);
+      if (this.usedExits.has(stop)) branchScope.add(stop, { Type: 'Succeed' }, `Parallel ${name}`);
       return { StartAt: startAt, States: branchScope.states };
     });
     const join = new Map(this.slots.joins.get(structure)?.map((j) => [j.slot, j.branch]));
     const selector: Record<string, unknown> = { 'input.$': '$[0].input', 'execution.$': '$[0].execution' };
+    // Slots read after the join come from their branch; the other slots of `keptSlots` are `{}`.
     for (let k = 0; k < this.slots.slotCount; k++) {
       const branch = join.get(k);
-      if (branch === undefined) selector[slotName(k)] = {};
-      else selector[`${slotName(k)}.$`] = `$[${branch}].${slotName(k)}`;
+      if (branch !== undefined) selector[`${slotName(k)}.$`] = `$[${branch}].${slotName(k)}`;
+      else if (this.keptSlots.has(k)) selector[slotName(k)] = {};
     }
-    selector.run = {};
     if (this.hasRetryLoops) selector['attempt.$'] = '$[0].attempt';
     if (this.body)
       Object.assign(selector, {
@@ -576,17 +612,25 @@ class MachineBuilder {
         'index.$': '$[0].index',
         'iteration.$': '$[0].iteration',
       });
+    // Each branch that may fail the run carries its failure in its `run.failed`. The join merges
+    // them, up to 11 branches per field (10 nested States.JsonMerge, AWS's limit): `run`, then
+    // `run1`, `run2`, … for wider fan-outs; the later branch's failure wins, as in one merge.
     const failing = structure.branches
       .map((branch, i) => ({ branch, i }))
       .filter(({ branch }) => this.mayFailFatally(branch))
       .map(({ i }) => i);
-    if (failing.length > 0) {
-      selector.f = Object.fromEntries(failing.map((i) => [`b${i}.$`, `$[${i}].run`]));
-    }
+    const chunks: number[][] = [];
+    for (let c = 0; c < failing.length; c += MERGE_CHUNK) chunks.push(failing.slice(c, c + MERGE_CHUNK));
+    const runField = (c: number) => (c === 0 ? 'run' : `run${c}`);
+    if (chunks.length === 0) selector.run = {};
+    chunks.forEach((chunk, c) => {
+      selector[`${runField(c)}.$`] = chunk
+        .slice(1)
+        .reduce((acc, i) => `States.JsonMerge(${acc}, $[${i}].run, false)`, `$[${chunk[0]}].run`);
+    });
     const state: Record<string, unknown> = { Type: 'Parallel', Branches: branches, ResultSelector: selector };
     const owner = `Parallel ${name}`;
-    // With a branch that may fail the run, a Choice after the join copies that branch's failure
-    // into `$.run.failed` (the join itself keeps only `f.b<i>`, each branch's `run`).
+    // With a branch that may fail the run, a Choice after the join sends a failure to the fatal exit.
     if (!this.mayFailFatally(structure)) {
       scope.add(name, { ...state, ...transition(next) }, owner);
       return;
@@ -605,36 +649,44 @@ class MachineBuilder {
       this.endUsed = true;
       defaultTarget = this.names.end;
     } else defaultTarget = this.names.parallelStop(k);
-    // The later branch's failure wins when several branches failed (as a merge would have it).
-    const latestFirst = [...failing].reverse();
+    const laterChunks = chunks
+      .map((_, c) => c)
+      .slice(1)
+      .reverse();
     scope.add(
       check,
       {
         Type: 'Choice',
-        Choices: latestFirst.map((i) => ({
-          Variable: `$.f.b${i}.failed`,
-          IsPresent: true,
-          Next: this.names.parallelFailed(k, i),
-        })),
+        Choices: [
+          ...laterChunks.map((c) => ({
+            Variable: `$.${runField(c)}.failed`,
+            IsPresent: true,
+            Next: this.names.parallelFailed(k, c),
+          })),
+          { Variable: '$.run.failed', IsPresent: true, Next: failTarget },
+        ],
         Default: defaultTarget,
       },
       owner,
     );
-    for (const i of latestFirst) {
+    for (const c of laterChunks) {
       scope.add(
-        this.names.parallelFailed(k, i),
-        {
-          Type: 'Pass',
-          Parameters: { 'failed.$': `$.f.b${i}.failed` },
-          ResultPath: '$.run',
-          Next: failTarget,
-        },
+        this.names.parallelFailed(k, c),
+        { Type: 'Pass', InputPath: `$.${runField(c)}`, ResultPath: '$.run', Next: failTarget },
         owner,
       );
     }
     if (failTarget === this.names.parallelStop(k) || defaultTarget === this.names.parallelStop(k)) {
       scope.add(this.names.parallelStop(k), { Type: 'Succeed' }, owner);
     }
+  }
+
+  /** True when a node's states write into `$.<slot>.<id>` before its whole record (see node-states.ts). */
+  private writesPartialEntry(node: WorkflowNode): boolean {
+    const fatal = this.fatal.has(node.id);
+    if (node.type === 'action') return hasRetryLoop(node.retry) || !fatal;
+    if (node.type === 'operation' && node.operation === 'delay') return runEntry(node) !== node.id;
+    return canFail(node) && !fatal;
   }
 
   private compensationCount(): number {

@@ -203,7 +203,14 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
       Next: stateName.retry(id),
     });
   }
-  catchers.push({ ErrorEquals: ['States.ALL'], ResultPath: failedSource, Next: stateName.failed(id) });
+  // A fatal failure without a retry loop goes straight to the fatal exit: the record builders take
+  // the node's `failed` status and error from its own state's failure (no Pass per node).
+  const direct = plan.fatal && !loop && plan.fatalExit !== 'end';
+  catchers.push({
+    ErrorEquals: ['States.ALL'],
+    ResultPath: failedSource,
+    Next: direct ? (plan.fatalExit as { next: string }).next : stateName.failed(id),
+  });
   const task: AslState = {
     Type: 'Task',
     Resource: LAMBDA_INVOKE,
@@ -238,7 +245,7 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
   return {
     [id]: task,
     ...(loop ? retryLoopStates(id, loop, plan.fatal) : {}),
-    [stateName.failed(id)]: failedState(plan, failedSource),
+    ...(direct ? {} : { [stateName.failed(id)]: failedState(plan, failedSource) }),
   };
 }
 

@@ -3,8 +3,8 @@ import { toJsonPath } from '../workflow/path-ref.ts';
 /**
  * Names and paths the compiled machine and the local runner agree on (DESIGN.md §2).
  * The state that runs a node is named exactly the node id; every added state has a ':' in its
- * name (a node id cannot), node helpers are `<id>:<role>`, structural states start with ':' or
- * `parallel:`.
+ * name (a node id cannot), node helpers are `<id>:<role>`, structural states start with ':'
+ * (`:p3` is the third Parallel, `:p3?` the Choice after it, `:p3.1!` the stop of its branch 1).
  */
 export const stateName = {
   /** Choice deciding whether the node runs (its join rule over incoming edges). */
@@ -35,13 +35,16 @@ export const stateName = {
   forEachCollect: (id: string) => `${id}:collect`,
   /** Choice after collect: within tolerance or not. */
   forEachVerdict: (id: string) => `${id}:verdict`,
-  parallel: (k: number) => `parallel:${k}`,
+  /** The k-th Parallel of the machine (short: state names count against the 1 MiB definition). */
+  parallel: (k: number) => `:p${k}`,
   /** Choice after a Parallel: did a branch fail the run? */
-  parallelCheck: (k: number) => `parallel:${k}:check`,
-  /** Pass copying branch `i`'s fatal failure into `$.run.failed` after the join. */
-  parallelFailed: (k: number, i: number) => `parallel:${k}:failed-${i}`,
+  parallelCheck: (k: number) => `:p${k}?`,
+  /** Pass copying the merged failures of branch group `c` (`$.run<c>`) into `$.run` after the join. */
+  parallelFailed: (k: number, c: number) => `:p${k}f${c}`,
+  /** Succeed ending branch `i` of Parallel `k` after a fatal failure in it. */
+  branchStop: (k: number, i: number) => `:p${k}.${i}!`,
   /** Succeed ending a branch early after a failed inner Parallel. */
-  parallelStop: (k: number) => `parallel:${k}:stop`,
+  parallelStop: (k: number) => `:p${k}!`,
   start: ':start',
   end: ':end',
   fail: ':fail',
@@ -58,11 +61,12 @@ export interface StructuralNames {
   parallelCheck(k: number): string;
   parallelStop(k: number): string;
   parallelFailed(k: number, i: number): string;
+  branchStop(k: number, i: number): string;
 }
 
 /**
  * Structural names of a scope. State names are unique across a whole machine, Map bodies included,
- * so a forEach body's are prefixed with `<forEachId>/` (`each/:end`, `each/parallel:1`).
+ * so a forEach body's are prefixed with `<forEachId>/` (`each/:end`, `each/:p1`).
  */
 export function structuralNames(forEachId?: string): StructuralNames {
   if (forEachId === undefined) return stateName;
@@ -76,6 +80,7 @@ export function structuralNames(forEachId?: string): StructuralNames {
     parallelCheck: (k) => `${p}${stateName.parallelCheck(k)}`,
     parallelStop: (k) => `${p}${stateName.parallelStop(k)}`,
     parallelFailed: (k, i) => `${p}${stateName.parallelFailed(k, i)}`,
+    branchStop: (k, i) => `${p}${stateName.branchStop(k, i)}`,
   };
 }
 

@@ -146,7 +146,9 @@ export function historyToRecord(
     if (exited) {
       if (own) {
         own.waiting = false;
-        own.phase = 'done';
+        // A state that failed and was caught exits normally: the node failed (its error is the
+        // failure event's), unless a later retry ran it again.
+        own.phase = own.phase === 'failed' ? 'failed' : 'done';
         own.finishedAt = at;
       }
       scan(exited.output, at);

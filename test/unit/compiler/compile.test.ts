@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../../lib/compiler/compile.ts';
+import { buildMachine, compile } from '../../../lib/compiler/compile.ts';
 import type { CompileError } from '../../../lib/compiler/types.ts';
 import type { WorkflowDefinitionInput } from '../../../lib/workflow/definition-schema.ts';
 import { definition, TEST_CONTEXT } from './fixtures.ts';
@@ -52,7 +52,8 @@ describe('compile', () => {
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
       Parameters: {
-        FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-log',
+        // The function name alone: Step Functions resolves it in the machine's account and region.
+        FunctionName: 'flowforge-action-log',
         Payload: {
           nodeId: 'c',
           action: 'log',
@@ -100,7 +101,11 @@ describe('compile', () => {
 
   it('reports bytes, states and worst-case transitions, and refuses machines over the limits', () => {
     const { asl, report } = build([log('a'), log('b', ['a'])]);
-    expect(report.definitionBytes).toBe(new TextEncoder().encode(JSON.stringify(asl)).length);
+    // Counted as the CreateStateMachine request carries it: a JSON string, quotes escaped.
+    expect(report.definitionBytes).toBe(
+      new TextEncoder().encode(JSON.stringify(JSON.stringify(asl))).length - 2,
+    );
+    expect(report.definitionBytes).toBeGreaterThan(new TextEncoder().encode(JSON.stringify(asl)).length);
     expect(report.estimatedTransitions).toBeGreaterThanOrEqual(3);
     const big = 'x'.repeat(600_000);
     expect(() => build([log('a', [], { config: { a: big } }), log('b', [], { config: { b: big } })])).toThrow(
@@ -112,6 +117,14 @@ describe('compile', () => {
       }),
     );
     expect(() => build(retrying)).toThrow(expect.objectContaining({ code: 'TOO_MANY_TRANSITIONS' }));
+  });
+
+  it('refuses a definition of 1 MiB once escaped (the quota counts the request), though its raw JSON fits', () => {
+    const quoted = '"'.repeat(240_000);
+    const nodes = [log('a', [], { config: { a: quoted } }), log('b', [], { config: { b: quoted } })];
+    const { asl } = buildMachine(definition({ name: 'test', nodes }), TEST_CONTEXT);
+    expect(new TextEncoder().encode(JSON.stringify(asl)).length).toBeLessThan(1_048_576);
+    expect(() => build(nodes)).toThrow(expect.objectContaining({ code: 'DEFINITION_TOO_LARGE' }));
   });
 
   it('refuses a condition the parser rejects with the edge pointer', () => {

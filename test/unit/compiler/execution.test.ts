@@ -127,7 +127,7 @@ describe('order and outputs', () => {
     expect(timing('join').entered).toBeGreaterThanOrEqual(
       Math.max(timing('a').exited, timing('b').exited, timing('c').exited),
     );
-    expect(Object.keys(result.asl.States)).toContain('parallel:1');
+    expect(Object.keys(result.asl.States)).toContain(':p1');
   });
 
   it('adds the fewest ordering edges for a DAG that is not series-parallel and still respects every dependency', async () => {

@@ -2,7 +2,8 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { TaskPayload } from '../../../lib/actions/action.ts';
 import type { AslDefinition } from '../../../lib/compiler/types.ts';
 import { captureEvents } from '../../../lib/runtime/local/capture-events.ts';
-import { failurePathNodeIds, nodeEntries } from '../../../lib/runtime/node-record-rules.ts';
+import type { LocalExecutionEvent } from '../../../lib/runtime/local/local-execution-event.ts';
+import { LocalRecordBuilder } from '../../../lib/runtime/local/local-record-builder.ts';
 
 /**
  * Test helper: runs a compiled machine in aws-local-stepfunctions with in-process action
@@ -37,9 +38,8 @@ export interface RunAslResult {
   output?: unknown;
   error?: { error: string; cause?: string };
   /**
-   * Node records as the record builders see them: the latest entry per node id in any state's
-   * input or output (the state keeps a record only while a later state reads it), the nodes a
-   * failing run never reached as `{ status: skipped }`.
+   * Node records as the local record builder builds them from the event log (the state keeps a
+   * record only while a later state reads it), without their timing.
    */
   nodes: Record<string, { status: string; output?: unknown; error?: { error: string; cause: string } }>;
   events: TimedEvent[];
@@ -116,12 +116,7 @@ export async function runAsl(asl: AslDefinition, options: RunAslOptions = {}): P
     ...options.execution,
   };
   const events: TimedEvent[] = [];
-  const records = new Map<string, RunAslResult['nodes'][string]>();
-  const unreached = new Set<string>();
-  const observe = (data: unknown) => {
-    for (const id of failurePathNodeIds(data)) unreached.add(id);
-    for (const [id, value] of nodeEntries(data)) records.set(id, value as RunAslResult['nodes'][string]);
-  };
+  const builder = new LocalRecordBuilder();
   const run = machine.run(
     { input: options.input ?? {}, execution } as never,
     captureEvents({ overrides: { taskResourceLocalHandlers: handlers as never } }, (event) => {
@@ -132,9 +127,7 @@ export async function runAsl(asl: AslDefinition, options: RunAslOptions = {}): P
         output?: unknown;
         Error?: string;
       };
-      observe(e.state?.input);
-      observe(e.state?.output);
-      if (e.type === 'ExecutionSucceeded') observe(e.output);
+      builder.observe(event as LocalExecutionEvent);
       events.push({
         type: e.type,
         at: e.timestamp,
@@ -167,9 +160,15 @@ export async function runAsl(asl: AslDefinition, options: RunAslOptions = {}): P
       if (entry) entry.exited = event.at;
     }
   }
+  const record = builder.finish(
+    result === 'SUCCEEDED'
+      ? { status: 'SUCCEEDED', finalOutput: output }
+      : { status: 'FAILED', ...(error ? { error } : {}) },
+  );
   const nodes: RunAslResult['nodes'] = {};
-  for (const [id, record] of records) nodes[id] = record;
-  for (const id of unreached) if (!(id in nodes)) nodes[id] = { status: 'skipped' };
+  for (const [id, { startedAt: _s, finishedAt: _f, ...rest }] of Object.entries(record.nodes)) {
+    nodes[id] = rest as RunAslResult['nodes'][string];
+  }
   return { status: result, output, ...(error ? { error } : {}), nodes, events, calls, waits, timing };
 }
 

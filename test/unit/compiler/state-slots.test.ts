@@ -93,7 +93,7 @@ describe('state slots', () => {
       log('c', ['a']),
       log('d', ['b', 'c'], '{{ nodes.b.output.message }}'),
     ]);
-    const parallel = asl.States['parallel:1'] as { ResultSelector: Record<string, unknown> };
+    const parallel = asl.States[':p1'] as { ResultSelector: Record<string, unknown> };
     const taken = Object.entries(parallel.ResultSelector).filter(
       ([k]) => k.startsWith('nodes') && k.endsWith('.$'),
     );

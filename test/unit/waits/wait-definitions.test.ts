@@ -131,7 +131,7 @@ describe('waits compile to .waitForTaskToken Tasks', () => {
       ResultSelector: { approve: { status: 'succeeded', 'output.$': '$.output' } },
       ResultPath: '$.nodes',
       Parameters: {
-        FunctionName: WAIT_ARN,
+        FunctionName: 'flowforge-action-waits',
         Payload: {
           nodeId: 'approve',
           operation: 'waitForCallback',
