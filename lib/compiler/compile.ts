@@ -550,6 +550,7 @@ class MachineBuilder {
         ...(isWait(node) ? { arn: this.waitArn() } : {}),
         ...(isForEach(node) && needs.run ? { forEach: this.compileForEach(node) } : {}),
         ...(this.body ? { inBody: true } : {}),
+        directFatalCatch: this.body === undefined,
         slot: slotName(this.slots.slotOf.get(id) as number),
         runDataReads: runDataReads(node, (other) => this.slots.precedes(other, id), [
           ...(this.body?.outer ?? []),

@@ -69,6 +69,11 @@ export interface NodePlan {
   guardRule?: ChoiceRule;
   /** Lambda ARN of the node's action (of the wait function for a wait). */
   arn?: string;
+  /**
+   * A fatal failure without retry loop may skip the `<id>:failed` record (the record builders read
+   * it from the state's failure); forEach bodies keep it (their iteration records count it).
+   */
+  directFatalCatch?: boolean;
   /** The state key of the slot that holds the node's record (`nodes`, `nodes1`, …). */
   slot: string;
   /** For actions of `actionsReceivingRunData`: the upstream nodes whose records `config.data` carries. */
@@ -205,7 +210,7 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
   }
   // A fatal failure without a retry loop goes straight to the fatal exit: the record builders take
   // the node's `failed` status and error from its own state's failure (no Pass per node).
-  const direct = plan.fatal && !loop && plan.fatalExit !== 'end';
+  const direct = plan.fatal && !loop && plan.fatalExit !== 'end' && plan.directFatalCatch === true;
   catchers.push({
     ErrorEquals: ['States.ALL'],
     ResultPath: failedSource,
