@@ -57,6 +57,28 @@ const lowerCaseHeaders = (headers: ApiEvent['headers']): Record<string, string |
   return out;
 };
 
+/** A tenant's budget over all its keys (a key's own default is 100 requests, 50 per second). */
+export const TENANT_RATE_LIMIT: RateLimit = { capacity: 300, refillPerSecond: 150 };
+/** Requests with a missing, unknown or revoked key, per source address. */
+export const FAILED_AUTH_LIMIT: RateLimit = { capacity: 20, refillPerSecond: 1 };
+/** Webhook deliveries per flow (before the signature is checked: forged floods cost nothing). */
+export const WEBHOOK_RATE_LIMIT: RateLimit = { capacity: 100, refillPerSecond: 20 };
+
+/** Takes a token of `bucket`; 429 with the RateLimit headers of `policy` when it is empty. */
+async function take(
+  limiter: Deps['stores']['rateLimiter'] | undefined,
+  bucket: string,
+  limit: RateLimit | undefined,
+  policy: string,
+): Promise<void> {
+  if (!limiter) return;
+  const token = await limiter.takeToken(bucket, limit);
+  if (token.allowed) return;
+  throw new TooManyRequestsError(`rate limit exceeded (${policy})`, token.retryAfterSeconds, {
+    policy: { name: policy, capacity: limit?.capacity ?? 0, refillPerSecond: limit?.refillPerSecond ?? 0 },
+  });
+}
+
 /**
  * Routes one API Gateway event: 404/405 for unknown paths and methods, 401/403 from the
  * authorizer context and the route's scope, 429 from the per-key token bucket, 413 and 400 from
@@ -77,15 +99,33 @@ export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEv
   const deps = route.usesDeps === false ? (undefined as unknown as Deps) : await getDeps();
 
   let caller: Caller | null = null;
+  const limiter = deps?.stores.rateLimiter;
   if (route.scope !== null) {
-    caller = callerOf(event);
+    try {
+      caller = callerOf(event);
+    } catch (error) {
+      // Guessing keys costs: failed authentications are limited per source address.
+      if (
+        error instanceof UnauthorizedError &&
+        typeof event.requestContext.authorizer?.lambda?.denied === 'string'
+      )
+        await take(
+          limiter,
+          `authfail:${event.requestContext.http.sourceIp}`,
+          FAILED_AUTH_LIMIT,
+          'failed-auth',
+        );
+      throw error;
+    }
     if (!hasScope(caller, route.scope)) {
       throw new ForbiddenError(`this key lacks the scope ${route.scope}`);
     }
-    const token = await deps.stores.rateLimiter.takeToken(caller.keyId, rateLimitOf(event));
-    if (!token.allowed) {
-      throw new TooManyRequestsError('rate limit exceeded for this key', token.retryAfterSeconds);
-    }
+    const keyLimit = rateLimitOf(event);
+    await take(limiter, caller.keyId, keyLimit, 'key');
+    // A tenant's keys share one budget as well: more keys are not more capacity.
+    await take(limiter, `tenant:${caller.tenantId}`, TENANT_RATE_LIMIT, 'tenant');
+  } else if (route.operationId === 'receiveWebhook' && params.flowId !== undefined) {
+    await take(limiter, `hook:${params.flowId}`, WEBHOOK_RATE_LIMIT, 'webhook');
   }
 
   const rawBody = bodyText(event.body, event.isBase64Encoded);

@@ -102,11 +102,18 @@ export class TooManyRequestsError extends ServiceError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
-    options?: { cause?: unknown },
+    options?: {
+      cause?: unknown;
+      /** The bucket that ran out (`RateLimit-Policy`): its name, burst and refill per second. */
+      policy?: { name: string; capacity: number; refillPerSecond: number };
+    },
   ) {
     super(message, options);
     this.name = 'TooManyRequests';
+    this.policy = options?.policy;
   }
+
+  readonly policy: { name: string; capacity: number; refillPerSecond: number } | undefined;
 }
 
 /** The request is larger than what it is for can hold (e.g. an execution input over Step Functions' 256 KiB): 413. */

@@ -135,7 +135,17 @@ export const toProblem = (error: unknown, context: { requestId: string; instance
     Object.assign(headers, error.extras.headers);
   }
   if (error instanceof TooManyRequestsError) {
-    headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+    const reset = Math.max(1, Math.ceil(error.retryAfterSeconds));
+    headers['retry-after'] = String(reset);
+    // IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers): which policy, and that
+    // nothing is left until `reset` seconds from now.
+    const policy = error.policy;
+    const name = policy?.name ?? 'default';
+    if (policy && policy.capacity > 0 && policy.refillPerSecond > 0) {
+      const window = Math.max(1, Math.ceil(policy.capacity / policy.refillPerSecond));
+      headers['ratelimit-policy'] = `"${name}";q=${policy.capacity};w=${window}`;
+    }
+    headers.ratelimit = `"${name}";r=0;t=${reset}`;
   }
   return { status, headers, body };
 };
