@@ -8,9 +8,9 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { runInSandbox } from '../lib/actions/code/sandbox.ts';
 import { evaluateTransform } from '../lib/actions/transform/index.ts';
+import { bundleLikeLambda } from './lambda-bundle.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'node_modules', '.cache', 'flowforge-code-bench');
@@ -54,8 +54,6 @@ console.log(`code / transform throughput: ${(code / transform).toFixed(2)}`);
 // --- cold start of the Lambda bundles: import + first Task ---
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
-const banner =
-  "import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);";
 const task = (action: string, config: unknown) => ({
   nodeId: 'n',
   action,
@@ -78,19 +76,7 @@ const cases = [
 const cold: Record<string, number> = {};
 for (const { name, entry, task: payload } of cases) {
   const outfile = join(outdir, `${name}.mjs`);
-  await build({
-    entryPoints: [join(root, entry)],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    banner: { js: banner },
-    logLevel: 'error',
-    legalComments: 'none',
-    mainFields: ['module', 'main'],
-  });
+  await bundleLikeLambda(join(root, entry), outfile);
   const script = `const t = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(outfile).href)}); const r = await m.handler(${JSON.stringify(payload)}, { functionName: 'bench', getRemainingTimeInMillis: () => 10000 }); if (r === undefined) process.exit(1); process.stdout.write(String(performance.now() - t));`;
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {

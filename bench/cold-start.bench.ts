@@ -14,14 +14,12 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleLikeLambda } from './lambda-bundle.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Inside node_modules so a bundle with @aws-sdk/* external can still resolve it.
 const outRoot = join(root, 'node_modules', '.cache', 'flowforge-cold-start-bench');
 const RUNS = Number(process.argv[2] ?? 10);
-const banner =
-  "import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);";
 
 const entries: Array<{ name: string; entry: string; goalMs: number }> = [
   { name: 'api', entry: 'functions/api/http-api.ts', goalMs: 150 },
@@ -72,20 +70,7 @@ for (const variant of ['bundled', 'sdk-external'] as const) {
   mkdirSync(outdir, { recursive: true });
   for (const { name, entry, goalMs } of entries) {
     const outfile = join(outdir, `${name}.mjs`);
-    await build({
-      entryPoints: [join(root, entry)],
-      outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      banner: { js: banner },
-      external: variant === 'sdk-external' ? ['@aws-sdk/*'] : [],
-      logLevel: 'error',
-      legalComments: 'none',
-      mainFields: ['module', 'main'],
-    });
+    await bundleLikeLambda(join(root, entry), outfile, { sdkExternal: variant === 'sdk-external' });
     const kb = statSync(outfile).size / 1024;
     const { overEmpty, cpu } = importTime(outfile);
     (results[variant] as Record<string, number>)[name] = overEmpty;

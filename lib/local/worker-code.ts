@@ -11,7 +11,7 @@ export const CODE_KILL_GRACE_MS = 1000;
 /** The heap of a code worker (QuickJS's own memory is WebAssembly memory, limited by `memoryMb`). */
 export const CODE_WORKER_MEMORY_MB = 256;
 
-const TASK = { module: new URL('../actions/code/sandbox.ts', import.meta.url), export: 'runInSandbox' };
+const TASK = { module: new URL('./code-worker-task.ts', import.meta.url), export: 'runCode' };
 
 /** Runs code in the local worker pool: never on the API's event loop, killed past its time. */
 export const workerCodeRunner =

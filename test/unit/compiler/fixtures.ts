@@ -6,7 +6,7 @@ import {
 } from '../../../lib/workflow/definition-schema.ts';
 
 /** The action kinds of DESIGN.md §2. */
-export const ACTION_KINDS = ['http', 'transform', 'email', 'queue', 'log'] as const;
+export const ACTION_KINDS = ['http', 'transform', 'email', 'queue', 'log', 'code', 'ai'] as const;
 /** The internal actions the compiler adds (forEach's items and collect steps). */
 const INTERNAL_KINDS = ['foreach'] as const;
 

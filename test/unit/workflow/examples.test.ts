@@ -8,7 +8,7 @@ const files = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith('.json'))
   .sort();
 /** The actions the examples use; the ones not yet in the catalog are tolerated as "unknown" until they land. */
-const EXAMPLE_ACTIONS = ['http', 'transform', 'email', 'queue', 'log'];
+const EXAMPLE_ACTIONS = ['http', 'transform', 'email', 'queue', 'log', 'code', 'ai'];
 const pending = EXAMPLE_ACTIONS.filter((kind) => !actionKinds().includes(kind));
 
 describe('examples/', () => {
