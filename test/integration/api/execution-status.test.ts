@@ -42,74 +42,6 @@ describe('execution status changes from EventBridge (AWS)', () => {
     expect(tenantOfMachine('flowforge', 'other-acme-' + flowId, flowId)).toBeUndefined();
   });
 
-  it('writes a finished execution back into the store', async () => {
-    const { deps, stateMachines } = fakeDeps(dynalite, () => compiled);
-    const flow = await deps.stores.flows.createFlow('t1', {
-      definition: definitionSchema.parse({
-        name: 'f',
-        nodes: [{ id: 'a', type: 'action', action: 'log', config: {} }],
-      }),
-      compiled: compiled.asl,
-      report: compiled.report,
-      triggers: [],
-    });
-    const started = await startExecution(deps, {
-      tenantId: 't1',
-      flowId: flow.flowId,
-      input: { n: 1 },
-      trigger: { id: null, type: 'api' },
-      idempotencyKey: 'status-test',
-    });
-    const item = await deps.stores.executions.get('t1', started.executionId);
-    const arn = item.executionArn ?? '';
-    stateMachines.records.set(arn, {
-      status: 'SUCCEEDED',
-      output: { done: true },
-      nodes: { a: { status: 'succeeded', output: { ok: 1 } } },
-      startedAt: item.startedAt,
-      finishedAt: '2030-01-01T00:00:00.000Z',
-    });
-    const machine = stateMachineNameFor('flowforge', 't1', flow.flowId);
-    const handler = createExecutionStatusHandler(
-      () => deps,
-      silentLog,
-      () => 'flowforge',
-    );
-    await handler({
-      'detail-type': 'Step Functions Execution Status Change',
-      source: 'aws.states',
-      detail: {
-        executionArn: `arn:aws:states:eu-west-1:123456789012:execution:${machine}:${started.executionId}`,
-        stateMachineArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${machine}:1`,
-        name: started.executionId,
-        status: 'SUCCEEDED',
-        input: JSON.stringify({
-          input: { n: 1 },
-          execution: { id: started.executionId, flowId: flow.flowId },
-        }),
-      },
-    });
-    const stored = await deps.stores.executions.get('t1', started.executionId);
-    expect(stored).toMatchObject({
-      status: 'SUCCEEDED',
-      output: { done: true },
-      finishedAt: '2030-01-01T00:00:00.000Z',
-    });
-    expect(stored.nodes.a).toMatchObject({ status: 'succeeded' });
-
-    // Events it cannot attribute change nothing and do not throw.
-    await handler({ 'detail-type': 'Something else', detail: {} });
-    await handler({
-      'detail-type': 'Step Functions Execution Status Change',
-      detail: {
-        executionArn: 'x',
-        stateMachineArn: 'arn:aws:states:r:1:stateMachine:foreign',
-        name: 'n',
-        status: 'FAILED',
-      },
-    });
-  });
-
   const setUp = async (key: string) => {
     const { deps, stateMachines } = fakeDeps(dynalite, () => compiled);
     const flow = await deps.stores.flows.createFlow('t1', {
@@ -145,10 +77,53 @@ describe('execution status changes from EventBridge (AWS)', () => {
       stateMachines,
       arn: item.executionArn ?? '',
       executionId: started.executionId,
+      flowId: flow.flowId,
       finished,
       machineInput,
     };
   };
+
+  it('writes a finished execution back into the store', async () => {
+    const { deps, stateMachines, arn, executionId, finished, flowId } = await setUp('status-test');
+    stateMachines.records.set(arn, finished);
+    const machine = stateMachineNameFor('flowforge', 't1', flowId);
+    const handler = createExecutionStatusHandler(
+      () => deps,
+      silentLog,
+      () => 'flowforge',
+    );
+    await handler({
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      detail: {
+        executionArn: `arn:aws:states:eu-west-1:123456789012:execution:${machine}:${executionId}`,
+        stateMachineArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${machine}:1`,
+        name: executionId,
+        status: 'SUCCEEDED',
+        // An older machine input without execution.tenant: the tenant comes from the machine name.
+        input: JSON.stringify({ input: {}, execution: { id: executionId, flowId } }),
+      },
+    });
+    const stored = await deps.stores.executions.get('t1', executionId);
+    expect(stored).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { done: true },
+      finishedAt: '2030-01-01T00:00:00.000Z',
+    });
+    expect(stored.nodes.a).toMatchObject({ status: 'succeeded' });
+
+    // Events it cannot attribute change nothing and do not throw.
+    await handler({ 'detail-type': 'Something else', detail: {} });
+    await handler({
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: {
+        executionArn: 'x',
+        stateMachineArn: 'arn:aws:states:r:1:stateMachine:foreign',
+        name: 'n',
+        status: 'FAILED',
+      },
+    });
+  });
 
   it('works from the event itself when EventBridge omits detail.input, and retries while the history lags', async () => {
     const { deps, stateMachines, arn, executionId, finished, machineInput } = await setUp('lag-test');
