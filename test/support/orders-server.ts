@@ -27,7 +27,13 @@ export async function startOrdersServer(): Promise<{
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    // One request per connection: a kept-alive socket the server closes after its idle timeout would
+    // race the next request (ECONNRESET).
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -37,7 +37,10 @@ const ROWS = {
   id: 'rows',
   type: 'action',
   action: 'transform',
-  config: { expression: "[0..299].{ 'id': $, 'pad': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }" },
+  config: {
+    expression: "[0..299].{ 'id': $, 'pad': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }",
+    timeoutMs: 10_000,
+  },
 };
 
 /** Runs `definition` locally through the action core, with or without a payload store. */
@@ -75,7 +78,7 @@ describe('large data on the local runner (the same ASL and action core as AWS)',
       invokeAction: createRegisteredInvoker({ payloads }),
     });
     const record = await run.promise;
-    expect(record.status).toBe('SUCCEEDED');
+    expect({ status: record.status, error: record.error }).toEqual({ status: 'SUCCEEDED' });
     expect(largestState(run.events())).toBeLessThan(16 * 1024);
     const full = (await resolveRefs(record, (key) => payloads.getJson(key))) as ExecutionRecord;
     const moved = Object.values(full.nodes).reduce((sum, node) => sum + jsonBytes(node.output), 0);
@@ -86,7 +89,9 @@ describe('large data on the local runner (the same ASL and action core as AWS)',
       invokeAction: createRegisteredInvoker({}),
     }).promise;
     expect(inline.status).toBe('FAILED');
-    expect(inline.nodes.fetch?.error?.error).toMatch(/^(PayloadTooLarge|States\.DataLimitExceeded)$/);
+    expect(inline.nodes.fetch?.error?.error, JSON.stringify(inline.nodes.fetch?.error)).toMatch(
+      /^(PayloadTooLarge|States\.DataLimitExceeded)$/,
+    );
     expect(jsonBytes(full.nodes.fetch?.output)).toBeGreaterThan(MAX_STATE_BYTES);
   });
 
