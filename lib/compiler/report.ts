@@ -68,22 +68,24 @@ export function totalOver(
 }
 
 /**
- * EXPRESS when the longest run (critical path of worst cases, plus the compensations of a
- * failing run) stays under 5 minutes and nothing unbounded (a wait `until`, a wait from a path)
- * is used; otherwise STANDARD. The definition's `stateMachineType` wins.
+ * STANDARD unless the definition asks for Express (`machineType: "express"`, or the older
+ * `stateMachineType: "EXPRESS"`), DESIGN.md §2.1: Express executions have no execution history,
+ * DescribeExecution, stop or redrive, so they are never chosen automatically. Validation refuses
+ * Express for a node that needs Standard; a whole run that may pass Express's 5 minutes (the
+ * critical path of worst cases) is a warning.
  */
 export function chooseMachineType(
   definition: WorkflowDefinition,
   worstSeconds: number,
   warnings: string[],
 ): 'STANDARD' | 'EXPRESS' {
-  const bounded = worstSeconds < EXPRESS_LIMIT_SECONDS;
-  if (definition.stateMachineType === 'EXPRESS' && !bounded) {
+  const express = definition.machineType === 'express' || definition.stateMachineType === 'EXPRESS';
+  if (express && !(worstSeconds < EXPRESS_LIMIT_SECONDS)) {
     warnings.push(
-      `stateMachineType EXPRESS was asked for, but a run can take ${Number.isFinite(worstSeconds) ? `${worstSeconds} s` : 'unbounded time'} (Express stops at ${EXPRESS_LIMIT_SECONDS} s)`,
+      `machineType express was asked for, but a run can take ${Number.isFinite(worstSeconds) ? `${worstSeconds} s` : 'unbounded time'} (Express stops at ${EXPRESS_LIMIT_SECONDS} s)`,
     );
   }
-  return definition.stateMachineType ?? (bounded ? 'EXPRESS' : 'STANDARD');
+  return express ? 'EXPRESS' : 'STANDARD';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { AI_TRANSIENT_ERRORS } from '../actions/ai/schema.ts';
+import { HTTP_TRANSIENT_ERRORS } from '../actions/http/errors.ts';
 import type { RetryPolicy } from '../workflow/definition-schema.ts';
 import type { AslState } from './state-graph.ts';
 import { attemptPath, FAILED_PATH, nodePath, stateName } from './state-names.ts';
@@ -20,18 +21,18 @@ export const LAMBDA_TRANSIENT_ERRORS = [
 
 /**
  * What a retry policy retries when it names no `retryOn`: failures that are worth trying again
- * without changing anything — the Task's own timeout, the http action's transient answers
- * (5xx, 429, its own timeout, network errors), the ai action's throttling, and the Lambda errors above once their native
- * retries are spent, plus `Lambda.Unknown` (a crashed or timed-out action function).
+ * without changing anything — the Task's own timeout, the transient errors each action declares
+ * itself (lib/actions: the http action's 5xx, 429, timeout and network errors, the ai action's
+ * throttling), the Lambda errors above once their native retries are spent, `Lambda.Unknown` (a
+ * crashed or timed-out action function) and `Sandbox.Timedout` (how Lambda may report a function
+ * that ran out of time: docs.aws.amazon.com/lambda/latest/dg/services-stepfunctions.html).
  */
 export const DEFAULT_RETRY_ON = [
   'States.Timeout',
-  'Http5xx',
-  'Http429',
-  'HttpTimeout',
-  'NetworkError',
+  ...HTTP_TRANSIENT_ERRORS,
   ...AI_TRANSIENT_ERRORS,
   'Lambda.Unknown',
+  'Sandbox.Timedout',
   ...LAMBDA_TRANSIENT_ERRORS,
 ] as const;
 

@@ -119,6 +119,9 @@ export const definitionSchema = z
     $schema: z.string().optional(),
     name: z.string().min(1).max(128),
     description: z.string().max(4096).optional(),
+    /** Standard by default; Express only when asked, and refused for nodes that need Standard (§2.1). */
+    machineType: z.enum(['standard', 'express']).optional(),
+    /** Older spelling of `machineType` (`STANDARD` / `EXPRESS`), still accepted. */
     stateMachineType: z.enum(['STANDARD', 'EXPRESS']).optional(),
     inputSchema: z.record(z.string(), z.unknown()).optional(),
     nodes: z.array(nodeSchema).min(1).max(10_000),

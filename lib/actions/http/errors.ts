@@ -102,3 +102,16 @@ export class CircuitOpenError extends HttpActionError {
     this.name = 'CircuitOpen';
   }
 }
+
+/**
+ * The http action's transient error names (the `name` of its errors with `retryable = true`): a
+ * node's default `retryOn` retries them. The test `http-transient-errors` checks the list against
+ * the classes, so it cannot drift.
+ */
+export const HTTP_TRANSIENT_ERRORS = [
+  'Http5xx',
+  'Http429',
+  'HttpTimeout',
+  'HttpNetworkError',
+  'CircuitOpen',
+] as const;

@@ -85,18 +85,16 @@ describe('compile', () => {
     expect(missing([log('a', [], { compensate: { action: 'sms' } })])).toBe('MISSING_ACTION_ARN');
   });
 
-  it('chooses EXPRESS for short bounded runs and STANDARD otherwise; the definition wins', () => {
-    expect(build([log('a', [], { timeoutSeconds: 20 })]).report.stateMachineType).toBe('EXPRESS');
+  it('reports STANDARD unless the definition asks for Express (no automatic EXPRESS for short runs)', () => {
+    expect(build([log('a', [], { timeoutSeconds: 20 })]).report.stateMachineType).toBe('STANDARD');
+    expect(build([log('a')], { machineType: 'standard' }).report.stateMachineType).toBe('STANDARD');
+    expect(build([log('a')], { machineType: 'express' }).report.stateMachineType).toBe('EXPRESS');
+    expect(build([log('a')], { stateMachineType: 'EXPRESS' }).report.stateMachineType).toBe('EXPRESS');
+    // A run whose critical path may pass 5 minutes is a warning when Express is asked for.
     const long = [log('a', [], { retry: { strategy: 'exponential', maxAttempts: 5, delaySeconds: 30 } })];
-    expect(build(long).report.stateMachineType).toBe('STANDARD');
-    expect(
-      build([{ id: 'w', type: 'operation', operation: 'delay', config: { until: '{{ input.at }}' } }]).report
-        .stateMachineType,
-    ).toBe('STANDARD');
-    expect(build([log('a')], { stateMachineType: 'STANDARD' }).report.stateMachineType).toBe('STANDARD');
-    const forced = build(long, { stateMachineType: 'EXPRESS' }).report;
+    const forced = build(long, { machineType: 'express' }).report;
     expect(forced.stateMachineType).toBe('EXPRESS');
-    expect(forced.warnings.join()).toMatch(/EXPRESS/);
+    expect(forced.warnings.join()).toMatch(/express was asked for/);
   });
 
   it('reports bytes, states and worst-case transitions, and refuses machines over the limits', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as httpErrors from '../../../lib/actions/http/errors.ts';
 import {
   DEFAULT_RETRY_ON,
   LAMBDA_TRANSIENT_ERRORS,
@@ -50,5 +51,21 @@ describe('retry delays', () => {
     for (const error of ['States.Timeout', 'Http5xx', 'Http429', 'HttpTimeout', ...LAMBDA_TRANSIENT_ERRORS]) {
       expect(DEFAULT_RETRY_ON).toContain(error);
     }
+  });
+});
+
+describe('default retryOn', () => {
+  it("names the http action's own transient errors (one source: lib/actions/http/errors.ts), Sandbox.Timedout and the Lambda service errors", () => {
+    type ErrorClass = new (message: string) => Error & { retryable?: boolean };
+    const retryable = (Object.values(httpErrors) as unknown[])
+      .filter((value): value is ErrorClass => typeof value === 'function')
+      .map((Class) => new Class('x'))
+      .filter((error) => error.retryable === true)
+      .map((error) => error.name);
+    expect([...httpErrors.HTTP_TRANSIENT_ERRORS].sort()).toEqual(retryable.sort());
+    expect(DEFAULT_RETRY_ON).toContain('HttpNetworkError');
+    expect(DEFAULT_RETRY_ON).not.toContain('NetworkError');
+    for (const name of ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout', ...LAMBDA_TRANSIENT_ERRORS])
+      expect(DEFAULT_RETRY_ON).toContain(name);
   });
 });
