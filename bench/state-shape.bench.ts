@@ -90,7 +90,7 @@ function escapedBytes(asl: AslDefinition): number {
 }
 
 function mostIntrinsics(value: unknown): number {
-  if (typeof value === 'string') return (value.match(/States\.[A-Za-z]+\(/g) ?? []).length;
+  if (typeof value === 'string') return (value.match(/States\.[A-Za-z0-9]+\(/g) ?? []).length;
   if (Array.isArray(value)) return Math.max(0, ...value.map(mostIntrinsics));
   if (value !== null && typeof value === 'object')
     return Math.max(0, ...Object.values(value).map(mostIntrinsics));

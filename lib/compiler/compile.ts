@@ -32,7 +32,9 @@ import {
   criticalPath,
   DEFAULT_ACTION_SECONDS,
   definitionBytes,
+  MAX_INTRINSICS_PER_FIELD,
   MAX_TRANSITIONS,
+  overNestedIntrinsics,
   totalOver,
   worstCaseSeconds,
 } from './report.ts';
@@ -89,6 +91,13 @@ export interface BuildOptions {
 export function compile(definition: WorkflowDefinition, context: CompileContext): CompileResult {
   const result = buildMachine(definition, context);
   assertWithinLimits(result.report);
+  const nested = overNestedIntrinsics(result.asl.States);
+  if (nested) {
+    throw new CompileError(
+      `state "${nested.state}", field "${nested.field}": ${nested.count} intrinsic functions in one field, over Step Functions' limit of ${MAX_INTRINSICS_PER_FIELD}; simplify the template`,
+      'INVALID_DEFINITION',
+    );
+  }
   return result;
 }
 

@@ -114,3 +114,49 @@ export function assertWithinLimits(report: CompileReport): void {
     );
   }
 }
+
+/** Step Functions' most intrinsic functions in one field (the docs count every function of it). */
+export const MAX_INTRINSICS_PER_FIELD = 10;
+
+/**
+ * The first `….$` field of the machine with more than {@link MAX_INTRINSICS_PER_FIELD} intrinsic
+ * functions (quoted text not counted), as `{ state, field, count }`, or undefined. CreateStateMachine
+ * refuses such a definition (docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html).
+ */
+export function overNestedIntrinsics(
+  states: Record<string, unknown>,
+): { state: string; field: string; count: number } | undefined {
+  const count = (text: string) =>
+    (text.replace(/'(?:[^'\\]|\\.)*'/g, "''").match(/States\.[A-Za-z0-9]+\(/g) ?? []).length;
+  const visit = (
+    state: string,
+    value: unknown,
+  ): { state: string; field: string; count: number } | undefined => {
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        const found = visit(state, item);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (value === null || typeof value !== 'object') return undefined;
+    for (const [key, child] of Object.entries(value)) {
+      if (key.endsWith('.$') && typeof child === 'string' && count(child) > MAX_INTRINSICS_PER_FIELD) {
+        return { state, field: key, count: count(child) };
+      }
+      const found =
+        key === 'Branches' && Array.isArray(child)
+          ? child
+              .map((b) => overNestedIntrinsics((b as { States: Record<string, unknown> }).States))
+              .find(Boolean)
+          : visit(state, child);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const [name, state] of Object.entries(states)) {
+    const found = visit(name, state);
+    if (found) return found;
+  }
+  return undefined;
+}

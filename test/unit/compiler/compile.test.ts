@@ -125,6 +125,16 @@ describe('compile', () => {
     expect(() => build(nodes)).toThrow(expect.objectContaining({ code: 'DEFINITION_TOO_LARGE' }));
   });
 
+  it('refuses more than 10 nested intrinsic functions in one field, as CreateStateMachine does', () => {
+    // Each backslash of mixed text is one States.Base64Decode argument of the States.Format.
+    const ten = `${'\\'.repeat(10)}{{ input.x }}`;
+    const nine = `${'\\'.repeat(9)}{{ input.x }}`;
+    expect(() => build([log('a', [], { config: { message: ten } })])).toThrow(
+      /state "a", field "message\.\$": 11 intrinsic functions in one field, over Step Functions' limit of 10/,
+    );
+    expect(build([log('a', [], { config: { message: nine } })]).report.states).toBeGreaterThan(0);
+  });
+
   it('refuses a condition the parser rejects with the edge pointer', () => {
     expect(() =>
       build([log('a'), log('b')], { connections: [{ from: 'a', to: 'b', condition: 'a ==' }] }),

@@ -30,7 +30,7 @@ function largestState(events: Awaited<ReturnType<typeof runAsl>>['events']): num
 }
 
 function intrinsicsPerField(value: unknown): number {
-  if (typeof value === 'string') return (value.match(/States\.[A-Za-z]+\(/g) ?? []).length;
+  if (typeof value === 'string') return (value.match(/States\.[A-Za-z0-9]+\(/g) ?? []).length;
   if (Array.isArray(value)) return Math.max(0, ...value.map(intrinsicsPerField));
   if (value !== null && typeof value === 'object')
     return Math.max(0, ...Object.values(value).map(intrinsicsPerField));
