@@ -123,7 +123,7 @@ export async function dispatch(getDeps: () => Deps | Promise<Deps>, event: ApiEv
     const keyLimit = rateLimitOf(event);
     await take(limiter, caller.keyId, keyLimit, 'key');
     // A tenant's keys share one budget as well: more keys are not more capacity.
-    await take(limiter, `tenant:${caller.tenantId}`, TENANT_RATE_LIMIT, 'tenant');
+    await take(limiter, `tenant:${caller.tenantId}`, deps.tenantRateLimit ?? TENANT_RATE_LIMIT, 'tenant');
   } else if (route.operationId === 'receiveWebhook' && params.flowId !== undefined) {
     await take(limiter, `hook:${params.flowId}`, WEBHOOK_RATE_LIMIT, 'webhook');
   }

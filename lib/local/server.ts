@@ -245,6 +245,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       }),
       resolveWebhookSecrets: webhookSecrets.resolve,
       clock: () => new Date(),
+      // A server-wide key limit (options.rateLimit) widens the tenant budget with it: three keys' worth.
+      ...(options.rateLimit
+        ? {
+            tenantRateLimit: {
+              capacity: Math.max(300, options.rateLimit.capacity * 3),
+              refillPerSecond: Math.max(150, options.rateLimit.refillPerSecond * 3),
+            },
+          }
+        : {}),
       apiBaseUrl: '',
       log,
       responseStreaming: true,

@@ -51,6 +51,8 @@ export interface Deps {
   /** The current secrets of a webhook registration's `secretRef` (`WebhookSecrets.resolve`, lib/triggers/webhook-secrets.ts). */
   resolveWebhookSecrets: (secretRef: string) => Promise<string[]>;
   clock: Clock;
+  /** The budget of one tenant over all its keys (default `TENANT_RATE_LIMIT` of the API handler). */
+  tenantRateLimit?: { capacity: number; refillPerSecond: number };
   /** Public base URL of the API (`https://…/api/v1` is appended by callers), for webhook URLs. */
   apiBaseUrl: string;
   log: ServiceLogger;
