@@ -1,12 +1,13 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { configure, session } from './api/client';
+import { configure, prefetch, session } from './api/client';
 import { Flows } from './pages/Flows';
 import { SignIn } from './pages/SignIn';
 import { go, useRoute } from './router';
 
 // The pages with graphs, editors and diffs load on first use: the first load stays small.
 const Flow = lazy(() => import('./pages/Flow').then((m) => ({ default: m.Flow })));
-const Run = lazy(() => import('./pages/Run').then((m) => ({ default: m.Run })));
+const loadRun = () => import('./pages/Run');
+const Run = lazy(() => loadRun().then((m) => ({ default: m.Run })));
 const Runs = lazy(() => import('./pages/Runs').then((m) => ({ default: m.Runs })));
 const Keys = lazy(() => import('./pages/Keys').then((m) => ({ default: m.Keys })));
 const Secrets = lazy(() => import('./pages/Secrets').then((m) => ({ default: m.Secrets })));
@@ -16,11 +17,19 @@ export function App() {
   const [ready, setReady] = useState(false);
   const [signedIn, setSignedIn] = useState(() => session.key() !== null);
   const route = useRoute();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, with the route the console opened on
   useEffect(() => {
     void configure(() => {
       setSignedIn(false);
       go('/sign-in');
-    }).then(() => setReady(true));
+    }).then(() => {
+      // Opened on a run: its record and the page's code load side by side.
+      if (route[0] === 'runs' && route[1] && session.key()) {
+        prefetch('/api/v1/executions/{executionId}', { executionId: route[1] });
+        void loadRun();
+      }
+      setReady(true);
+    });
   }, []);
   if (!ready) return null;
   if (!signedIn || route[0] === 'sign-in') return <SignIn onSignedIn={() => setSignedIn(true)} />;

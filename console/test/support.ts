@@ -7,22 +7,10 @@ import axe from 'axe-core';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { silentLog } from '../../lib/local/local-log.ts';
 import { type LocalServer, startLocalServer } from '../../lib/local/server.ts';
+import { CHROMIUM_ARGS } from './chromium-args.ts';
 
 /** Where screenshots go (gitignored). */
 export const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-
-/** Flags that let Debian's Chromium start headless here (no GPU, no network beyond loopback). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--window-size=1400,1000',
-];
 
 /** Builds the console when a source is newer than its build (fast when it is current). */
 export function ensureConsoleBuilt(): void {

@@ -68,6 +68,19 @@ export const apiUrl = (path: string): string => `${base}${path}`;
 const fillPath = (path: string, params: Record<string, string | number> = {}): string =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
 
+const prefetched = new Map<string, Promise<Response>>();
+
+/**
+ * Starts a GET now (while a page's code is still loading); the page's own `call` of the same URL
+ * takes this answer instead of asking again.
+ */
+export function prefetch(path: keyof paths & string, params: Record<string, string | number>): void {
+  const url = apiUrl(fillPath(path, params));
+  if (prefetched.has(url)) return;
+  const key = session.key();
+  prefetched.set(url, fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} }));
+}
+
 /**
  * Calls one route of the API with the signed-in key; a 401 signs out and goes to sign-in, any
  * other refusal throws an `ApiError` carrying the problem.
@@ -91,11 +104,15 @@ export async function call<P extends keyof paths & string, M extends Method>(
   const key = session.key();
   if (key) headers.authorization = `Bearer ${key}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(url, {
-    method: method.toUpperCase(),
-    headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
+  const early = method === 'get' ? prefetched.get(url) : undefined;
+  if (early) prefetched.delete(url);
+  const response =
+    (await early) ??
+    (await fetch(url, {
+      method: method.toUpperCase(),
+      headers,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    }));
   const text = await response.text();
   const parsed: unknown = text === '' ? undefined : JSON.parse(text);
   if (!response.ok) {
