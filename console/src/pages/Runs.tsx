@@ -30,26 +30,8 @@ export function Runs({ initialFlowId }: { initialFlowId?: string }) {
     <main>
       <h1>Runs</h1>
       <div className="toolbar">
-        <label>
-          Status{' '}
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Trigger{' '}
-          <select value={trigger} onChange={(e) => setTrigger(e.target.value)}>
-            {TRIGGERS.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Status" options={STATUSES} value={status} onChange={setStatus} />
+        <Choice label="Trigger" options={TRIGGERS} value={trigger} onChange={setTrigger} />
         <label>
           Flow id <input value={flowId} onChange={(e) => setFlowId(e.target.value.trim())} />
         </label>
@@ -94,5 +76,26 @@ export function Runs({ initialFlowId }: { initialFlowId?: string }) {
       </table>
       {runs.data?.length === 0 ? <p className="muted">No runs match.</p> : null}
     </main>
+  );
+}
+
+/** A labelled select whose empty option reads "any". */
+function Choice(props: {
+  label: string;
+  options: string[];
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}{' '}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        {props.options.map((option) => (
+          <option key={option} value={option}>
+            {option || 'any'}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
