@@ -1,5 +1,5 @@
-import type { NodeError, NodeRecord, NodeStatus } from './execution-record.ts';
-import { isObject } from './node-record-rules.ts';
+import type { ExecutionStatus, NodeError, NodeRecord, NodeStatus } from './execution-record.ts';
+import { interruptedCause, isObject } from './node-record-rules.ts';
 
 /** `items: { total, succeeded, failed }` of a forEach node record (DESIGN.md §2.1). */
 export interface ItemProgress {
@@ -97,8 +97,14 @@ export class ForEachRecords {
     return progress ? { ...progress } : undefined;
   }
 
-  /** The aggregate record fields of a body node (see the class comment). */
-  bodyRecord(id: string): Pick<NodeRecord, 'status' | 'error' | 'iterations' | 'failedIteration'> {
+  /**
+   * The aggregate record fields of a body node (see the class comment). With `ended` (the run's end
+   * status), an iteration still running makes the node `failed` with error `Interrupted`.
+   */
+  bodyRecord(
+    id: string,
+    ended?: ExecutionStatus,
+  ): Pick<NodeRecord, 'status' | 'error' | 'iterations' | 'failedIteration'> {
     const counts: IterationCounts = { total: 0, succeeded: 0, failed: 0, skipped: 0, running: 0 };
     let first: { iteration: string; error?: NodeError } | undefined;
     for (const [iteration, entry] of this.entries.get(id) ?? []) {
@@ -122,6 +128,10 @@ export class ForEachRecords {
     if (first && status === 'failed') {
       if (first.error) record.error = first.error;
       record.failedIteration = first.iteration;
+    }
+    if (status === 'running' && ended) {
+      record.status = 'failed';
+      record.error = { error: 'Interrupted', cause: interruptedCause(ended) };
     }
     return record;
   }

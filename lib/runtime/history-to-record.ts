@@ -180,7 +180,7 @@ export function historyToRecord(
   const output: Record<string, unknown> = {};
   for (const [id, node] of nodes) {
     const built = forEach.isBodyNode(id)
-      ? bodyRecord(node, forEach.bodyRecord(id), ended)
+      ? bodyRecord(node, forEach.bodyRecord(id, ended))
       : nodeRecord(node, ended);
     record.nodes[id] = built;
     if (built.status === 'succeeded' && node.entry?.hasOutput) output[id] = node.entry.output;
@@ -219,16 +219,7 @@ function failureOf(event: HistoryEvent): NodeError | undefined {
   return details.cause === undefined ? { error } : { error, cause: causeText(details.cause) };
 }
 
-function bodyRecord(
-  node: NodeView,
-  aggregate: ReturnType<ForEachRecords['bodyRecord']>,
-  ended: ExecutionStatus | undefined,
-): NodeRecord {
-  const record: NodeRecord = { ...aggregate };
-  if (record.status === 'running' && ended) {
-    record.status = 'failed';
-    record.error = { error: 'Interrupted', cause: interruptedCause(ended) };
-  }
+function bodyRecord(node: NodeView, record: NodeRecord): NodeRecord {
   const startedAt = node.startedAt ?? node.firstSeenAt;
   if (startedAt) record.startedAt = startedAt.toISOString();
   if (node.finishedAt && record.status !== 'running') record.finishedAt = node.finishedAt.toISOString();

@@ -180,7 +180,7 @@ export class LocalRecordBuilder {
     const output: Record<string, unknown> = {};
     for (const [id, view] of this.nodes) {
       const node = this.forEach.isBodyNode(id)
-        ? bodyNodeRecord(view, this.forEach.bodyRecord(id), outcome)
+        ? bodyNodeRecord(view, this.forEach.bodyRecord(id, outcome?.status))
         : nodeRecord(view, outcome, this.forEach.progressOf(id));
       nodes[id] = node;
       if (node.status === 'succeeded' && view.entry?.hasOutput) output[id] = view.entry.output;
@@ -247,21 +247,10 @@ export class LocalRecordBuilder {
 }
 
 /** A body node: the aggregate of its iterations, timed by its own states across them. */
-function bodyNodeRecord(
-  view: NodeView,
-  aggregate: ReturnType<ForEachRecords['bodyRecord']>,
-  outcome: RunOutcome | undefined,
-): NodeRecord {
-  const node: NodeRecord = { ...aggregate };
-  if (node.status === 'running' && outcome) {
-    node.status = 'failed';
-    node.error = { error: 'Interrupted', cause: interruptedCause(outcome.status) };
-  }
+function bodyNodeRecord(view: NodeView, node: NodeRecord): NodeRecord {
   const startedAt = view.startedAt ?? view.firstSeenAt;
-  const finishedAt =
-    outcome && node.status === 'failed' && !aggregate.error ? outcome.finishedAt : view.finishedAt;
   if (startedAt !== undefined) node.startedAt = iso(startedAt);
-  if (finishedAt !== undefined && node.status !== 'running') node.finishedAt = iso(finishedAt);
+  if (view.finishedAt !== undefined && node.status !== 'running') node.finishedAt = iso(view.finishedAt);
   return node;
 }
 
