@@ -459,23 +459,36 @@ async function syncInterrupted(
 
 /** One stored RUNNING execution of before the restart: written back, started, or INTERRUPTED. */
 async function settle(deps: Deps, item: Record<string, unknown>, tenant: string, executionId: string) {
-  if (typeof item.executionArn !== 'string') {
+  let executionArn = typeof item.executionArn === 'string' ? item.executionArn : undefined;
+  if (executionArn === undefined) {
     const execution = await deps.stores.executions.get(tenant, executionId).catch(() => undefined);
-    if (execution?.idempotencyKey !== undefined) {
-      const restarted = await startExecution(deps, {
-        tenantId: tenant,
-        flowId: execution.flowId,
-        version: execution.version,
-        input: execution.input,
-        trigger: execution.trigger as Parameters<typeof startExecution>[1]['trigger'],
-        idempotencyKey: execution.idempotencyKey,
-      }).catch(() => undefined);
-      if (restarted) return;
+    const restarted =
+      execution?.idempotencyKey === undefined
+        ? undefined
+        : await startExecution(deps, {
+            tenantId: tenant,
+            flowId: execution.flowId,
+            version: execution.version,
+            input: execution.input,
+            trigger: execution.trigger as Parameters<typeof startExecution>[1]['trigger'],
+            idempotencyKey: execution.idempotencyKey,
+          }).catch(() => undefined);
+    if (!restarted) {
+      await markInterrupted(deps, tenant, executionId, 'the server stopped before the execution started');
+      return;
     }
-    await markInterrupted(deps, tenant, executionId, 'the server stopped before the execution started');
-    return;
+    // A fresh start runs now and writes its own end back.
+    if (!restarted.alreadyStarted) return;
+    // It had reached the state machine before the crash (only the store's ARN update was lost):
+    // the journal marked it INTERRUPTED at load, which the store learns below.
+    executionArn = (await deps.stores.executions.get(tenant, executionId).catch(() => undefined))
+      ?.executionArn;
+    if (executionArn === undefined) {
+      await markInterrupted(deps, tenant, executionId, 'the server stopped before the execution started');
+      return;
+    }
   }
-  const record = await deps.stateMachines.describe(item.executionArn).catch(() => undefined);
+  const record = await deps.stateMachines.describe(executionArn).catch(() => undefined);
   if (!record) {
     await markInterrupted(deps, tenant, executionId, 'the server stopped; the execution was not journaled');
     return;
