@@ -4,6 +4,7 @@
 // `node --import tsx bench/cli.bench.ts [rounds]`
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 7);
@@ -33,7 +34,6 @@ const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands)
 for (let r = 0; r < rounds; r++) {
   for (const [name, args] of Object.entries(commands)) times[name]?.push(once(args));
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const bare = median(times['node -e 0'] as number[]);
 for (const [name, xs] of Object.entries(times)) {
   const m = median(xs);

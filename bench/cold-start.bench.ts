@@ -15,6 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleLikeLambda } from './lambda-bundle.ts';
+import { median } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Inside node_modules so a bundle with @aws-sdk/* external can still resolve it.
@@ -29,12 +30,6 @@ const entries: Array<{ name: string; entry: string; goalMs: number }> = [
     .sort()
     .map((f) => ({ name: `action-${f.slice(0, -3)}`, entry: `functions/actions/${f}`, goalMs: 120 })),
 ];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 /** Wall time of one `node` process running `script`, and what the script printed. */
 function runNode(script: string): { wall: number; printed: string } {

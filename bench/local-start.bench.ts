@@ -14,6 +14,7 @@ import { FileExecutionJournal } from '../lib/runtime/local/execution-journal.ts'
 import { createLocalDocumentClient } from '../lib/store/client.ts';
 import { createStores } from '../lib/store/index.ts';
 import { createTable } from '../lib/store/table.ts';
+import { median } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const many = Number(process.argv[2] ?? 20_000);
@@ -125,7 +126,6 @@ try {
     results.few.push(await startOnce(dirs.few));
     results.many.push(await startOnce(dirs.many));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   const ms = { few: median(results.few.map((x) => x.ms)), many: median(results.many.map((x) => x.ms)) };
   const rss = {
     few: median(results.few.map((x) => x.rssMiB)),
