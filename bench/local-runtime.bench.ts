@@ -7,6 +7,7 @@ const importStart = performance.now();
 const { runLocally, validateLocalMachine } = await import('../lib/runtime/local/run-locally.ts');
 const { LocalStateMachines } = await import('../lib/runtime/local/local-state-machines.ts');
 const { localActionArn } = await import('../lib/runtime/local/local-action-arns.ts');
+const { ExecutionLimits } = await import('../lib/runtime/local/execution-limits.ts');
 const importMs = performance.now() - importStart;
 
 import type { AslDefinition } from '../lib/compiler/types.ts';
@@ -85,20 +86,35 @@ async function measure(label: string, asl: AslDefinition, runs: number, nodes: n
   await runLocally(asl, machineInput, { validate: 'none', invokeAction: noop }).promise; // warm-up
   const times: number[] = [];
   let transitions = 0;
+  let events: ReturnType<ReturnType<typeof runLocally>['events']> = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
     const run = runLocally(asl, machineInput, { validate: 'none', invokeAction: noop });
     const record = await run.promise;
     times.push(performance.now() - started);
     if (record.status !== 'SUCCEEDED') throw new Error(`${label}: ${record.status}`);
-    transitions = run.events().filter((event) => event.type === 'StateEntered').length;
+    events = run.events();
+    transitions = events.filter((event) => event.type === 'StateEntered').length;
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
+  // The strict runtime's share of a run: the same events through a fresh ExecutionLimits (state
+  // sizes and history count), as the runner checks them, timed in this run.
+  const types = new Map<string, string>();
+  const limitTimes: number[] = [];
+  for (let i = 0; i < Math.max(runs, 5); i++) {
+    const started = performance.now();
+    const limits = new ExecutionLimits(types, true);
+    for (const event of events) limits.observe(event);
+    limitTimes.push(performance.now() - started);
+  }
+  limitTimes.sort((a, b) => a - b);
+  const limitsMedian = limitTimes[Math.floor(limitTimes.length / 2)] ?? Number.NaN;
   const perTransition = (median * 1000) / transitions;
   const perNode = nodes > 0 ? ` | ${((median * 1000) / nodes).toFixed(0)} µs per action node` : '';
   console.log(
-    `${label.padEnd(34)} median ${median.toFixed(1).padStart(7)} ms | ${transitions} transitions | ${perTransition.toFixed(0)} µs per transition${perNode}`,
+    `${label.padEnd(34)} median ${median.toFixed(1).padStart(7)} ms | ${transitions} transitions | ${perTransition.toFixed(0)} µs per transition${perNode}` +
+      ` | limits ${((limitsMedian * 1000) / transitions).toFixed(1)} µs per transition (${((100 * limitsMedian) / median).toFixed(1)}% of the run)`,
   );
 }
 

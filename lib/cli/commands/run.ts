@@ -7,7 +7,8 @@ import { createInMemoryIdempotency } from '../../actions/in-memory-idempotency.t
 import { createLocalPayloadStore } from '../../payloads/local-payload-store.ts';
 import { resolveRefs } from '../../payloads/resolve-refs.ts';
 import type { ExecutionRecord } from '../../runtime/execution-record.ts';
-import { createRegisteredInvoker, runLocally } from '../../runtime/local/run-locally.ts';
+import { ValidationExceptionError } from '../../runtime/local/aws-limits.ts';
+import { createRegisteredInvoker, type LocalRun, runLocally } from '../../runtime/local/run-locally.ts';
 import type { MachineInput } from '../../runtime/state-machines.ts';
 import { readJson } from '../../security/json-reader.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -73,13 +74,22 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const idempotency = envIdempotency ?? inMemory?.store;
   let record: ExecutionRecord;
   try {
-    const execution = runLocally(compiled.result.asl, machineInput, {
-      validate: 'none',
-      invokeAction: createRegisteredInvoker({ payloads, ...(idempotency ? { idempotency } : {}) }),
-      ...(progress
-        ? { onEvent: (_event, change) => change.nodesChanged && progress(execution.snapshot()) }
-        : {}),
-    });
+    let execution: LocalRun;
+    try {
+      execution = runLocally(compiled.result.asl, machineInput, {
+        validate: 'none',
+        machineType: compiled.result.report.stateMachineType,
+        invokeAction: createRegisteredInvoker({ payloads, ...(idempotency ? { idempotency } : {}) }),
+        ...(progress
+          ? { onEvent: (_event, change) => change.nodesChanged && progress(execution.snapshot()) }
+          : {}),
+      });
+    } catch (error) {
+      // Refused before it starts, as StartExecution would (an input over 256 KiB).
+      if (!(error instanceof ValidationExceptionError)) throw error;
+      io.stderr(`flowforge run: ${error.name}: ${error.message}\n`);
+      return 1;
+    }
     const onSigint = (): void =>
       execution.abort({ error: 'ExecutionAborted', cause: 'Interrupted with Ctrl-C' });
     process.once('SIGINT', onSigint);

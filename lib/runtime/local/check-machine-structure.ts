@@ -1,5 +1,6 @@
 import type { AslDefinition } from '../../compiler/types.ts';
 import { InvalidDefinitionError } from '../state-machines.ts';
+import { MAX_NAME_LENGTH } from './aws-limits.ts';
 
 const STATE_TYPES: ReadonlySet<string> = new Set([
   'Task',
@@ -18,14 +19,20 @@ type States = Record<string, Record<string, unknown>>;
  * A fast structural check of an ASL document (microseconds, where asl-validator takes ~0.5 s):
  * `StartAt` and every transition (`Next`, `Default`, each Choice rule's and Catcher's `Next`) name
  * a state of the same `States` map, every state has a known `Type`, and nested Parallel branches and
- * Map processors hold the same. Throws {@link InvalidDefinitionError} naming the first problem.
- * It does not check fields, paths or ARNs (see `validateLocalMachine` for the full check).
+ * Map processors hold the same; as CreateStateMachine, every state name has 1–80 characters and is
+ * unique in the whole machine (branches and processors included). Throws
+ * {@link InvalidDefinitionError} naming the first problem. It does not check fields, paths or ARNs
+ * (see `validateLocalMachine` for the full check).
  */
 export function checkMachineStructure(asl: AslDefinition): void {
-  checkStates(asl as { StartAt?: unknown; States?: unknown }, '');
+  checkStates(asl as { StartAt?: unknown; States?: unknown }, '', new Set());
 }
 
-function checkStates(machine: { StartAt?: unknown; States?: unknown }, where: string): void {
+function checkStates(
+  machine: { StartAt?: unknown; States?: unknown },
+  where: string,
+  names: Set<string>,
+): void {
   const states = machine.States;
   if (typeof states !== 'object' || states === null || Array.isArray(states)) {
     throw new InvalidDefinitionError(`${where}States must be an object`);
@@ -39,6 +46,16 @@ function checkStates(machine: { StartAt?: unknown; States?: unknown }, where: st
   target(machine.StartAt, 'StartAt');
   for (const [name, state] of Object.entries(map)) {
     const at = `state ${JSON.stringify(name)}`;
+    const length = [...name].length;
+    if (length < 1 || length > MAX_NAME_LENGTH) {
+      throw new InvalidDefinitionError(
+        `${where}${at}: a state name has 1 to ${MAX_NAME_LENGTH} characters, this one ${length}`,
+      );
+    }
+    if (names.has(name)) {
+      throw new InvalidDefinitionError(`${where}${at}: state names must be unique in the whole machine`);
+    }
+    names.add(name);
     if (typeof state !== 'object' || state === null || !STATE_TYPES.has(String(state.Type))) {
       throw new InvalidDefinitionError(`${where}${at} has no valid Type`);
     }
@@ -59,7 +76,7 @@ function checkStates(machine: { StartAt?: unknown; States?: unknown }, where: st
         throw new InvalidDefinitionError(`${where}${at} needs Branches`);
       }
       branches.forEach((branch, i) => {
-        checkStates(branch as { StartAt?: unknown; States?: unknown }, `${where}${at} branch ${i}: `);
+        checkStates(branch as { StartAt?: unknown; States?: unknown }, `${where}${at} branch ${i}: `, names);
       });
     }
     if (state.Type === 'Map') {
@@ -67,7 +84,7 @@ function checkStates(machine: { StartAt?: unknown; States?: unknown }, where: st
         | { StartAt?: unknown; States?: unknown }
         | undefined;
       if (!processor) throw new InvalidDefinitionError(`${where}${at} needs an ItemProcessor`);
-      checkStates(processor, `${where}${at} processor: `);
+      checkStates(processor, `${where}${at} processor: `, names);
     }
   }
 }

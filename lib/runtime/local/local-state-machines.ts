@@ -1,3 +1,4 @@
+import { boundedName, SFN_NAME_PATTERN } from '../execution-names.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
 import {
   type DeployedMachine,
@@ -9,6 +10,7 @@ import {
   type StartResult,
   type StateMachines,
 } from '../state-machines.ts';
+import { checkExecutionInput, checkName } from './aws-limits.ts';
 import { checkMachineStructure } from './check-machine-structure.ts';
 import {
   type ExecutionJournal,
@@ -80,9 +82,13 @@ interface Slot {
  *
  * - ARNs: `arn:aws:states:local:000000000000:stateMachine:<tenant>-<flow>`, versions `…:<version>`,
  *   executions `arn:aws:states:local:000000000000:execution:<tenant>-<flow>:<name>`.
- * - `start` with a name already used answers that execution with `alreadyStarted: true`.
- * - `deploy` refuses (InvalidDefinitionError) an ASL whose structure is broken (or, with
- *   `validateOnDeploy`, that asl-validator refuses); redeploying a version replaces it.
+ * - `start` with a name already used answers that execution with `alreadyStarted: true`. As
+ *   StartExecution, it refuses a name of more than 80 characters and an input over 256 KiB
+ *   (`ValidationException`) and a name with a character Step Functions forbids (`InvalidName`).
+ * - Runs obey the Step Functions quotas of the machine's type (see `runLocally`).
+ * - `deploy` refuses (InvalidDefinitionError) an ASL whose structure is broken, with a state name
+ *   over 80 characters or used twice (or, with `validateOnDeploy`, that asl-validator refuses);
+ *   its state machine name follows CreateStateMachine's name rules (`checkName`).
  * - `describe` answers the live record (status `RUNNING`, nodes so far) or the final one.
  * - `stop` aborts a running execution (→ `ABORTED`, the reason as its error); a finished one is left as is.
  * - `redrive` runs a `FAILED`, `ABORTED`, `TIMED_OUT` or `INTERRUPTED` execution again under the
@@ -122,9 +128,13 @@ export class LocalStateMachines implements StateMachines {
 
   async deploy(request: DeployRequest): Promise<DeployedMachine> {
     await this.ready;
-    if (this.options.validateOnDeploy) validateLocalMachine(request.asl);
-    else checkMachineStructure(request.asl);
-    const stateMachineArn = `${ARN_PREFIX}:stateMachine:${request.tenantId}-${request.flowId}`;
+    if (this.options.validateOnDeploy) {
+      checkMachineStructure(request.asl);
+      validateLocalMachine(request.asl);
+    } else checkMachineStructure(request.asl);
+    const name = localMachineName(request.tenantId, request.flowId);
+    checkName('state machine', name);
+    const stateMachineArn = `${ARN_PREFIX}:stateMachine:${name}`;
     // As Step Functions publishes: every deploy is a new, immutable version number of the machine,
     // so two concurrent saves of the same flow version never overwrite each other's machine.
     const machine: PersistedMachine = {
@@ -156,6 +166,9 @@ export class LocalStateMachines implements StateMachines {
   async start(request: StartRequest): Promise<StartResult> {
     await this.ready;
     this.assertOpen();
+    // As StartExecution validates its request before anything else.
+    checkName('execution', request.name);
+    checkExecutionInput(request.input);
     const machine = this.machines.get(request.machine.versionArn);
     if (!machine)
       throw new RuntimeError(`State machine version ${request.machine.versionArn} is not deployed`);
@@ -280,6 +293,7 @@ export class LocalStateMachines implements StateMachines {
       timeScale: this.options.timeScale,
       scaleTimeouts: this.options.scaleTimeouts,
       replay,
+      machineType: machine.type,
       keepEvents: false,
       onEvent: (event, progress) => {
         if (event.type === 'StateExited' && event.state.name.endsWith(':compensate')) {
@@ -405,6 +419,15 @@ export class LocalStateMachines implements StateMachines {
       this.launch(slot, machine, slot.replayed);
     }
   }
+}
+
+/**
+ * The local state machine name of a flow: `<tenant>-<flow>` when that is a valid Step Functions
+ * name, else the bounded form the AWS adapter uses for its names (a readable part and a hash).
+ */
+function localMachineName(tenantId: string, flowId: string): string {
+  const direct = `${tenantId}-${flowId}`;
+  return SFN_NAME_PATTERN.test(direct) ? direct : boundedName(tenantId, flowId);
 }
 
 /** True when a node of the record waits for a callback or an event. */

@@ -17,8 +17,17 @@ import { payloadStoreFromEnv } from '../../payloads/payload-store-from-env.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
 import { causeText } from '../node-record-rules.ts';
 import { InvalidDefinitionError, type MachineInput, RuntimeError } from '../state-machines.ts';
+import {
+  checkExecutionInput,
+  dataLimitExceeded,
+  EXPRESS_MAX_SECONDS,
+  MAX_STATE_BYTES,
+  type UncatchableStatesError,
+} from './aws-limits.ts';
 import { captureEvents } from './capture-events.ts';
 import { checkMachineStructure } from './check-machine-structure.ts';
+import { ExecutionLimits } from './execution-limits.ts';
+import './inline-map-concurrency.ts';
 import { actionKindOfFunction } from './local-action-arns.ts';
 import type { LocalExecutionEvent } from './local-execution-event.ts';
 import { LocalRecordBuilder, type RunOutcome } from './local-record-builder.ts';
@@ -94,6 +103,12 @@ export interface RunLocallyOptions {
    * ~0.5 s per new document, see {@link validateLocalMachine}) or `'none'` (checked before).
    */
   validate?: 'structure' | 'full' | 'none';
+  /**
+   * The machine's type, for the quotas that depend on it (default `STANDARD`): a Standard run
+   * fails at 25,000 history events, an Express run times out after 5 minutes (scaled by
+   * `timeScale` only with `scaleTimeouts`, as the machine's own `TimeoutSeconds`).
+   */
+  machineType?: 'STANDARD' | 'EXPRESS';
 }
 
 /** A run in progress. */
@@ -208,7 +223,13 @@ export function validateLocalMachine(asl: AslDefinition): void {
  * Waits and retry intervals can be scaled (see {@link prepareLocalMachine}). The record is built
  * from the event log (see {@link LocalRecordBuilder} for the rules).
  *
- * Throws {@link InvalidDefinitionError} synchronously when the ASL fails the chosen check.
+ * Step Functions' quotas hold as in AWS (lib/runtime/local/aws-limits.ts): every state's input and
+ * output at most 256 KiB (else the run fails with the uncatchable `States.DataLimitExceeded`),
+ * 25,000 history events per Standard run (`States.Runtime`), 5 minutes per Express run
+ * (`TIMED_OUT`, `States.Timeout`), at most 40 concurrent Inline Map iterations.
+ *
+ * Throws {@link InvalidDefinitionError} synchronously when the ASL fails the chosen check, and
+ * `ValidationException` (as StartExecution) when the machine input is over 256 KiB.
  */
 export function runLocally(
   asl: AslDefinition,
@@ -218,11 +239,27 @@ export function runLocally(
   const validation = options.validate ?? 'structure';
   if (validation === 'full') validateLocalMachine(asl);
   else if (validation === 'structure') checkMachineStructure(asl);
+  checkExecutionInput(machineInput);
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale >= 0) || !Number.isFinite(timeScale)) {
     throw new RangeError(`timeScale must be a finite number ≥ 0, got ${timeScale}`);
   }
-  const prepared = prepareLocalMachine(asl, { timeScale, scaleTimeouts: options.scaleTimeouts ?? false });
+  const scaleTimeouts = options.scaleTimeouts ?? false;
+  const prepared = prepareLocalMachine(asl, { timeScale, scaleTimeouts });
+  const express = options.machineType === 'EXPRESS';
+  let expressCapped = false;
+  if (express) {
+    const cap = EXPRESS_MAX_SECONDS * (scaleTimeouts ? timeScale : 1);
+    const own = prepared.definition.TimeoutSeconds;
+    if (cap > 0 && (typeof own !== 'number' || own > cap)) {
+      prepared.definition.TimeoutSeconds = cap;
+      expressCapped = true;
+    }
+  }
+  const limits = new ExecutionLimits(
+    new Map([...prepared.states].map(([name, state]) => [name, String(state.Type)])),
+    !express,
+  );
   const invokeAction = options.invokeAction ?? invokeRegisteredAction;
   const replay = options.replay ?? {};
   const controller = new AbortController();
@@ -273,16 +310,35 @@ export function runLocally(
       Task: { Token: 'local' },
     } as never,
   };
+  const record = (event: LocalExecutionEvent): void => {
+    if (keepEvents) events.push(event);
+    const nodesChanged = builder.observe(event);
+    try {
+      options.onEvent?.(event, { nodesChanged });
+    } catch {
+      // A failing observer must not stop the run or the record.
+    }
+  };
   const execution = machine.run(
     machineInput as never,
     captureEvents(runOptions, (event) => {
-      if (keepEvents) events.push(event);
-      const nodesChanged = builder.observe(event);
       try {
-        options.onEvent?.(event, { nodesChanged });
-      } catch {
-        // A failing observer must not stop the run or the record.
+        limits.observe(event);
+      } catch (error) {
+        // The state that broke a limit fails with it (as its history shows in AWS); the throw then
+        // reaches the interpreter, which fails the execution past any Retry or Catch.
+        const state = (event as { state: { name: string; type: string; input: unknown } }).state;
+        const failure = error as UncatchableStatesError;
+        record({
+          type: 'StateFailed',
+          timestamp: Date.now(),
+          state: { name: state.name, type: state.type, input: state.input },
+          Error: failure.name,
+          Cause: failure.message,
+        } as LocalExecutionEvent);
+        throw error;
       }
+      record(event);
     }),
   );
 
@@ -304,7 +360,7 @@ export function runLocally(
   const promise = execution.result
     .then(
       (output): RunOutcome => ({ status: 'SUCCEEDED', finalOutput: output }),
-      (error: unknown): RunOutcome => outcomeOfError(error, abortReason),
+      (error: unknown): RunOutcome => outcomeOfError(error, abortReason, expressCapped),
     )
     .then(async (outcome) => {
       outcome.finishedAt = Date.now();
@@ -322,7 +378,11 @@ export function runLocally(
   };
 }
 
-function outcomeOfError(error: unknown, abortReason: NodeError | undefined): RunOutcome {
+function outcomeOfError(
+  error: unknown,
+  abortReason: NodeError | undefined,
+  expressCapped: boolean,
+): RunOutcome {
   if (error instanceof ExecutionAbortedError) {
     return {
       status: 'ABORTED',
@@ -332,7 +392,12 @@ function outcomeOfError(error: unknown, abortReason: NodeError | undefined): Run
   if (error instanceof ExecutionTimeoutError) {
     return {
       status: 'TIMED_OUT',
-      error: { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' },
+      error: {
+        error: 'States.Timeout',
+        cause: expressCapped
+          ? `The Express execution ran longer than ${EXPRESS_MAX_SECONDS} seconds, the most an Express workflow may run`
+          : 'The execution ran longer than its TimeoutSeconds',
+      },
     };
   }
   const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
@@ -425,20 +490,8 @@ export function lambdaErrorCause(error: Error): string {
   });
 }
 
-/** The most a Step Functions state may carry (256 KiB of UTF-8 JSON). */
-export const MAX_STATE_BYTES = 256 * 1024;
-
-/**
- * Step Functions' terminal `States.DataLimitExceeded`: not retried, and not caught (as in AWS,
- * `States.ALL` does not match it; the interpreter reads `isCatchable`/`isRetryable`).
- */
-class DataLimitExceeded extends TaskFailure {
-  readonly isCatchable = false;
-  readonly isRetryable = false;
-  constructor(message: string) {
-    super('States.DataLimitExceeded', message);
-  }
-}
+/** The most a Step Functions state may carry (256 KiB of UTF-8 JSON); see lib/runtime/local/aws-limits.ts. */
+export { MAX_STATE_BYTES };
 
 /**
  * The result of a synchronous Lambda invoke through `lambda:invoke`, the output serialised as
@@ -447,11 +500,7 @@ class DataLimitExceeded extends TaskFailure {
 function lambdaResult(output: unknown, stateName: string): unknown {
   const text = output === undefined ? 'null' : JSON.stringify(output);
   const bytes = text === undefined ? 4 : Buffer.byteLength(text);
-  if (bytes > MAX_STATE_BYTES) {
-    throw new DataLimitExceeded(
-      `Task "${stateName}": the output is ${bytes} bytes, over the ${MAX_STATE_BYTES} bytes a state may carry`,
-    );
-  }
+  if (bytes > MAX_STATE_BYTES) throw dataLimitExceeded('result', stateName, bytes);
   const payload = text === undefined ? null : JSON.parse(text);
   return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: payload };
 }

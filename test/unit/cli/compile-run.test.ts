@@ -165,6 +165,21 @@ describe('flowforge run', () => {
     expect((await cli('run', file('greeting.json'), '--input')).code).toBe(2);
   });
 
+  it('refuses an input over 256 KiB as StartExecution does (ValidationException), with exit 1 and nothing run', async () => {
+    await writeFile(file('huge-input.json'), JSON.stringify({ name: 'x'.repeat(300 * 1024) }));
+    const { code, stdout, stderr } = await cli(
+      'run',
+      file('greeting.json'),
+      `--input=@${file('huge-input.json')}`,
+      '--json',
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /^flowforge run: ValidationException: .*less than or equal to 262144 \(the execution input is 307\d{3} bytes\)/,
+    );
+  });
+
   it('exits 1 with the FAILED record when the run fails', async () => {
     const { code, stdout } = await cli('run', file('failing.json'), '--json');
     expect(code).toBe(1);
