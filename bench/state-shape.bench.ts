@@ -12,6 +12,7 @@
 import '../lib/runtime/polyfills.ts';
 import { buildMachine } from '../lib/compiler/compile.ts';
 import type { AslDefinition, CompileContext } from '../lib/compiler/types.ts';
+import { ExecutionLimits } from '../lib/runtime/local/execution-limits.ts';
 import { runLocally } from '../lib/runtime/local/run-locally.ts';
 import type { MachineInput } from '../lib/runtime/state-machines.ts';
 import { definitionSchema, type WorkflowDefinition } from '../lib/workflow/definition-schema.ts';
@@ -121,7 +122,23 @@ async function perState(def: WorkflowDefinition, runs: number) {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)] as number;
-  return { usPerState: (median * 1000) / entered, entered, largest };
+  // The strict runtime's checks (state sizes, history count) over the same events, in this run.
+  const limitTimes: number[] = [];
+  for (let i = 0; i < Math.max(runs, 5); i++) {
+    const started = performance.now();
+    const limits = new ExecutionLimits(new Map(), true);
+    for (const event of events) limits.observe(event);
+    limitTimes.push(performance.now() - started);
+  }
+  limitTimes.sort((a, b) => a - b);
+  const limitsMedian = limitTimes[Math.floor(limitTimes.length / 2)] as number;
+  return {
+    usPerState: (median * 1000) / entered,
+    entered,
+    largest,
+    limitsUsPerState: (limitsMedian * 1000) / entered,
+    limitsShare: limitsMedian / median,
+  };
 }
 
 console.log('== state shape: µs per entered state (random DAGs reading upstream outputs) ==');
@@ -129,6 +146,9 @@ const small = await perState(randomDag(50, 50), 15);
 const large = await perState(randomDag(800, 800), 3);
 console.log(
   `50 nodes: ${small.usPerState.toFixed(0)} µs/state (${small.entered} states, largest state ${small.largest} B) | 800 nodes: ${large.usPerState.toFixed(0)} µs/state (${large.entered} states, largest state ${large.largest} B) | ratio 800/50 = ${(large.usPerState / small.usPerState).toFixed(2)} (goal ≤ 2)`,
+);
+console.log(
+  `strict-runtime checks (256 KiB per state, 25,000 events): 50 nodes ${small.limitsUsPerState.toFixed(1)} µs/state (${(100 * small.limitsShare).toFixed(1)}% of the run) | 800 nodes ${large.limitsUsPerState.toFixed(1)} µs/state (${(100 * large.limitsShare).toFixed(1)}% of the run)`,
 );
 console.log(
   `transitions per action node: 50 nodes ${(small.entered / 50).toFixed(2)}, 800 nodes ${(large.entered / 800).toFixed(2)}`,
