@@ -88,3 +88,47 @@ function checkStates(
     }
   }
 }
+
+/** Step Functions' most intrinsic functions in one field (the documentation counts every function of it). */
+export const MAX_INTRINSICS_PER_FIELD = 10;
+
+/**
+ * Refuses, as CreateStateMachine does, a `….$` field with more than
+ * {@link MAX_INTRINSICS_PER_FIELD} intrinsic functions (text in quotes not counted), anywhere in
+ * the machine (Parameters, ResultSelector, ItemSelector, branches, processors): throws
+ * {@link InvalidDefinitionError} naming the state, the field and the count. The compiler refuses
+ * the same at save; this holds for any ASL the local runtime is given.
+ */
+export function checkIntrinsicFields(asl: AslDefinition): void {
+  const visit = (stateName: string, value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(stateName, item);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, child] of Object.entries(value)) {
+      if (key.endsWith('.$') && typeof child === 'string' && child.includes('States.')) {
+        const count = (child.replace(/'(?:[^'\\]|\\.)*'/g, "''").match(/States\.[A-Za-z0-9]+\(/g) ?? [])
+          .length;
+        if (count > MAX_INTRINSICS_PER_FIELD) {
+          throw new InvalidDefinitionError(
+            `state ${JSON.stringify(stateName)}, field ${JSON.stringify(key)}: ${count} intrinsic functions in one field, over Step Functions' limit of ${MAX_INTRINSICS_PER_FIELD}`,
+          );
+        }
+      }
+      if ((key === 'Branches' || key === 'ItemProcessor' || key === 'Iterator') && child) {
+        visitStates(child);
+      } else visit(stateName, child);
+    }
+  };
+  const visitStates = (container: unknown): void => {
+    if (Array.isArray(container)) {
+      for (const branch of container) visitStates(branch);
+      return;
+    }
+    const states = (container as { States?: unknown } | null)?.States ?? container;
+    if (states === null || typeof states !== 'object') return;
+    for (const [name, state] of Object.entries(states as Record<string, unknown>)) visit(name, state);
+  };
+  visitStates(asl);
+}

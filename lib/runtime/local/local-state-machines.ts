@@ -11,7 +11,7 @@ import {
   type StateMachines,
 } from '../state-machines.ts';
 import { checkExecutionInput, checkName } from './aws-limits.ts';
-import { checkMachineStructure } from './check-machine-structure.ts';
+import { checkIntrinsicFields, checkMachineStructure } from './check-machine-structure.ts';
 import {
   type ExecutionJournal,
   InMemoryExecutionJournal,
@@ -87,7 +87,8 @@ interface Slot {
  *   (`ValidationException`) and a name with a character Step Functions forbids (`InvalidName`).
  * - Runs obey the Step Functions quotas of the machine's type (see `runLocally`).
  * - `deploy` refuses (InvalidDefinitionError) an ASL whose structure is broken, with a state name
- *   over 80 characters or used twice (or, with `validateOnDeploy`, that asl-validator refuses);
+ *   over 80 characters or used twice, a field with more than 10 intrinsic functions (or, with
+ *   `validateOnDeploy`, that asl-validator refuses);
  *   its state machine name follows CreateStateMachine's name rules (`checkName`).
  * - `describe` answers the live record (status `RUNNING`, nodes so far) or the final one.
  * - `stop` aborts a running execution (→ `ABORTED`, the reason as its error); a finished one is left as is.
@@ -132,6 +133,7 @@ export class LocalStateMachines implements StateMachines {
       checkMachineStructure(request.asl);
       validateLocalMachine(request.asl);
     } else checkMachineStructure(request.asl);
+    checkIntrinsicFields(request.asl);
     const name = localMachineName(request.tenantId, request.flowId);
     checkName('state machine', name);
     const stateMachineArn = `${ARN_PREFIX}:stateMachine:${name}`;

@@ -296,6 +296,47 @@ describe('Step Functions quota: an Inline Map runs at most 40 iterations at once
   });
 });
 
+describe('Step Functions rule: at most 10 intrinsic functions in one field (CreateStateMachine InvalidDefinition)', () => {
+  const nested = (functions: number): string => {
+    let text = '$.input.a';
+    for (let i = 0; i < functions; i++) text = `States.JsonMerge(${text}, $.input.b, false)`;
+    return text;
+  };
+  const withField = (field: string): AslDefinition =>
+    machine('fan', {
+      fan: {
+        Type: 'Parallel',
+        Branches: [
+          {
+            StartAt: 'deep',
+            States: {
+              deep: { Type: 'Pass', Parameters: { 'merged.$': field, note: 'States.X(' }, End: true },
+            },
+          },
+        ],
+        End: true,
+      },
+    });
+
+  it('LocalStateMachines.deploy refuses 11 in a field inside a branch, naming the state and field, and accepts 10', async () => {
+    const instance = await LocalStateMachines.open({ invokeAction: async () => ({}) });
+    try {
+      const deploy = (asl: AslDefinition) =>
+        instance.deploy({ tenantId: 'acme', flowId: 'orders', version: 1, asl, type: 'STANDARD' });
+      await expect(deploy(withField(nested(11)))).rejects.toBeInstanceOf(InvalidDefinitionError);
+      await expect(deploy(withField(nested(11)))).rejects.toThrow(
+        /state "deep", field "merged\.\$": 11 intrinsic functions in one field, over Step Functions' limit of 10/,
+      );
+      await expect(deploy(withField(nested(10)))).resolves.toMatchObject({ versionArn: expect.any(String) });
+      // Quoted text is not a function call.
+      const quoted = `States.Format('${'States.Array('.repeat(12)}', $.input.a)`;
+      await expect(deploy(withField(quoted))).resolves.toMatchObject({ versionArn: expect.any(String) });
+    } finally {
+      await instance.close();
+    }
+  });
+});
+
 describe('Step Functions name rules (CreateStateMachine InvalidDefinition / InvalidName, StartExecution)', () => {
   it('refuses a state name over 80 characters, naming the state and its length', () => {
     const long = 's'.repeat(81);
