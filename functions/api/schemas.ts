@@ -135,6 +135,10 @@ export const executionViewSchema = z.object({
   input: z.unknown(),
   output: z.unknown().optional(),
   error: nodeErrorSchema.optional(),
+  parent: z
+    .object({ executionId: z.string(), nodeId: z.string() })
+    .optional()
+    .describe('a subflow child: the execution and node that started it'),
   nodes: z.record(
     z.string(),
     z.object({

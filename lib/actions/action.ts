@@ -34,6 +34,8 @@ export interface ExecutionInfo {
    * by it, and `{{ secret:… }}` resolves only among its secrets.
    */
   tenant?: string;
+  /** A subflow's child: how deep in the chain of subflows it runs (1 for a child of a top-level run). */
+  depth?: number;
 }
 
 /** What an action's `run()` receives besides its config. */

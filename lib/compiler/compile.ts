@@ -18,8 +18,10 @@ import {
   canFail,
   canSucceedOrFail,
   isForEach,
+  isSubflow,
   isWait,
   type NodeNeeds,
+  retryLoopOf,
   runEntry,
   type Target,
   transition,
@@ -191,7 +193,7 @@ class MachineBuilder {
       this.checkArns(node);
       const onError = node.onError ?? (hasErrorEdge.has(node.id) ? 'continue' : 'fail');
       if (canFail(node) && onError === 'fail') this.fatal.add(node.id);
-      if (node.type === 'action' && hasRetryLoop(node.retry)) this.hasRetryLoops = true;
+      if (retryLoopOf(node)) this.hasRetryLoops = true;
       this.warnIgnoredFields(node);
     }
 
@@ -254,7 +256,7 @@ class MachineBuilder {
     const items = tree.kind === 'series' ? tree.items : [tree];
     const attempt: Record<string, { a: number }> = {};
     for (const node of definition.nodes) {
-      if (node.type === 'action' && hasRetryLoop(node.retry)) attempt[node.id] = { a: 1 };
+      if (retryLoopOf(node)) attempt[node.id] = { a: 1 };
     }
     const first = items[0];
     top.add(
@@ -331,7 +333,7 @@ class MachineBuilder {
     }
     const attempt: Record<string, { a: number }> = {};
     for (const node of this.definition.nodes) {
-      if (node.type === 'action' && hasRetryLoop(node.retry)) attempt[node.id] = { a: 1 };
+      if (retryLoopOf(node)) attempt[node.id] = { a: 1 };
     }
     return {
       processor: { StartAt: startAt, States: rewriteRecordPaths(scope.states, this.slots.slotOf) },
@@ -431,15 +433,27 @@ class MachineBuilder {
     return functionName(arn);
   }
 
+  private subflowArn(): string {
+    const arn = this.context.subflowArn;
+    if (arn === undefined) {
+      throw new CompileError(
+        'no subflow function ARN (subflowArn) in the compile context',
+        'MISSING_ACTION_ARN',
+      );
+    }
+    return functionName(arn);
+  }
+
   private checkArns(node: WorkflowNode): void {
     if (node.type === 'action') this.arn(node.action);
     if (isForEach(node)) this.arn('foreach');
     if (isWait(node)) this.waitArn();
+    if (isSubflow(node)) this.subflowArn();
     if (node.compensate) this.arn(node.compensate.action);
   }
 
   private warnIgnoredFields(node: WorkflowNode): void {
-    if (node.type === 'action') {
+    if (node.type === 'action' || isSubflow(node)) {
       if (node.retry && node.retry.delaySeconds % 1 !== 0) {
         this.warnings.push(`node "${node.id}": retry delays are rounded up to whole seconds`);
       }
@@ -557,6 +571,7 @@ class MachineBuilder {
           : {}),
         ...(node.type === 'action' ? { arn: this.arn(node.action) } : {}),
         ...(isWait(node) ? { arn: this.waitArn() } : {}),
+        ...(isSubflow(node) ? { arn: this.subflowArn() } : {}),
         ...(isForEach(node) && needs.run ? { forEach: this.compileForEach(node) } : {}),
         ...(this.body ? { inBody: true } : {}),
         directFatalCatch: this.body === undefined,
@@ -694,7 +709,7 @@ class MachineBuilder {
   /** True when a node's states write into `$.<slot>.<id>` before its whole record (see node-states.ts). */
   private writesPartialEntry(node: WorkflowNode): boolean {
     const fatal = this.fatal.has(node.id);
-    if (node.type === 'action') return hasRetryLoop(node.retry) || !fatal;
+    if (node.type === 'action' || isSubflow(node)) return hasRetryLoop(node.retry) || !fatal;
     if (node.type === 'operation' && node.operation === 'delay') return runEntry(node) !== node.id;
     return canFail(node) && !fatal;
   }
@@ -710,8 +725,8 @@ class MachineBuilder {
       const needs = this.needs.get(id) as NodeNeeds;
       let run = 0;
       if (needs.run) {
-        if (node.type === 'action') {
-          const attempts = hasRetryLoop(node.retry) ? node.retry.maxAttempts : 1;
+        if (node.type === 'action' || isSubflow(node)) {
+          const attempts = retryLoopOf(node)?.maxAttempts ?? 1;
           run = attempts + 3 * (attempts - 1) + 1 + (attempts > 1 && this.fatal.has(id) ? 1 : 0);
         } else if (node.type === 'operation' && node.operation === 'delay')
           run = runEntry(node) === id ? 2 : 3;

@@ -1,5 +1,5 @@
 import { actionsReceivingRunData, actionsReturningLogs } from '../actions/catalog.ts';
-import type { ActionNode, OperationNode, WorkflowNode } from '../workflow/definition-schema.ts';
+import type { ActionNode, OperationNode, RetryPolicy, WorkflowNode } from '../workflow/definition-schema.ts';
 import type { ChoiceRule } from './choice-rules.ts';
 import { triggerRule } from './choice-rules.ts';
 import { type CompiledForEach, forEachStates } from './for-each-states.ts';
@@ -98,9 +98,20 @@ export function canFail(node: WorkflowNode): boolean {
   return canSucceedOrFail(node) || (node.type === 'operation' && node.operation === 'fail');
 }
 
-/** True for nodes that can end `succeeded` or `failed`: actions, waits and forEach. */
+/** True for nodes that can end `succeeded` or `failed`: actions, waits, forEach and subflows. */
 export function canSucceedOrFail(node: WorkflowNode): boolean {
-  return node.type === 'action' || isWait(node) || isForEach(node);
+  return node.type === 'action' || isWait(node) || isForEach(node) || isSubflow(node);
+}
+
+/** The retry policy of a node that has a compiled retry loop: an action or a subflow with more than one attempt. */
+export function retryLoopOf(node: WorkflowNode): RetryPolicy | undefined {
+  if (node.type !== 'action' && !isSubflow(node)) return undefined;
+  return hasRetryLoop(node.retry) ? node.retry : undefined;
+}
+
+/** True for a subflow operation (a Task of the subflow function). */
+export function isSubflow(node: WorkflowNode): boolean {
+  return node.type === 'operation' && node.operation === 'subflow';
 }
 
 /** True for a forEach operation (a Map state between its items and collect steps). */
@@ -198,7 +209,82 @@ function runStates(plan: NodePlan): Record<string, AslState> {
 function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState> {
   const id = node.id;
   if (plan.arn === undefined) throw new Error(`compiler: no ARN for node "${id}"`);
-  const loop = hasRetryLoop(node.retry) ? node.retry : undefined;
+  return taskNodeStates(plan, node.retry, node.timeoutSeconds, {
+    Resource: LAMBDA_INVOKE,
+    Parameters: {
+      FunctionName: plan.arn,
+      Payload: {
+        nodeId: id,
+        action: node.action,
+        config: actionsReceivingRunData.has(node.action)
+          ? {
+              ...compileObject(omitData(node.config), `node "${id}" config`),
+              data: runData(plan.runDataReads ?? [], plan.inBody),
+            }
+          : compileObject(node.config, `node "${id}" config`),
+      },
+    },
+    ResultSelector: actionsReturningLogs.has(node.action)
+      ? { status: 'succeeded', 'output.$': '$.Payload.output', 'logs.$': '$.Payload.logs' }
+      : { status: 'succeeded', 'output.$': '$.Payload' },
+  });
+}
+
+/**
+ * A subflow (DESIGN.md §2.1): one Task named the node id that invokes the subflow function with
+ * `{ nodeId, operation: "subflow", config: { flowId, version, input, wait }, execution, attempt }`.
+ * The function starts the child through the service's start path. With `wait` (default) the Task
+ * is `.waitForTaskToken` and carries `taskToken`: the child's status write-back answers it with the
+ * child's output, or fails it with `SubflowFailed`. Without `wait` it is a plain invoke whose
+ * result is `{ executionId }` (Express machines cannot wait on a token). Retries, the timeout and
+ * error edges work as for an action.
+ */
+function subflowStates(plan: NodePlan, node: OperationNode): Record<string, AslState> {
+  const id = node.id;
+  if (plan.arn === undefined) throw new Error(`compiler: no subflow function ARN for node "${id}"`);
+  const config = node.config as { flowId: string; version?: number; input?: unknown; wait?: boolean };
+  const wait = config.wait !== false;
+  return taskNodeStates(plan, node.retry, node.timeoutSeconds, {
+    Resource: wait ? LAMBDA_INVOKE_WAIT : LAMBDA_INVOKE,
+    Parameters: {
+      FunctionName: plan.arn,
+      Payload: {
+        nodeId: id,
+        operation: 'subflow',
+        config: {
+          flowId: config.flowId,
+          ...(config.version === undefined ? {} : { version: config.version }),
+          input: compileObject((config.input ?? {}) as Record<string, unknown>, `node "${id}" config/input`),
+          wait,
+        },
+      },
+      ...(wait ? { taskToken: '$$.Task.Token' } : {}),
+    },
+    ResultSelector: wait
+      ? { status: 'succeeded', 'output.$': '$.output' }
+      : { status: 'succeeded', 'output.$': '$.Payload' },
+  });
+}
+
+/**
+ * The states of a node run by one Lambda Task (an action, a subflow): the Task with the node's
+ * record as ResultSelector, the native Lambda retrier, the node's retry loop (its attempt number in
+ * the payload), its Catch and `<id>:failed` record. `task.Parameters.Payload` gets `execution`,
+ * `attempt` and, inside a forEach body, `iteration`.
+ */
+function taskNodeStates(
+  plan: NodePlan,
+  retry: RetryPolicy | undefined,
+  timeoutSeconds: number | undefined,
+  task: {
+    Resource: string;
+    /** `taskToken`: the context path of the task token, for a `.waitForTaskToken` Task. */
+    Parameters: { FunctionName: string; Payload: Record<string, unknown>; taskToken?: string };
+    ResultSelector: Record<string, unknown>;
+  },
+): Record<string, AslState> {
+  const id = plan.node.id;
+  const loop = hasRetryLoop(retry) ? retry : undefined;
   const failedSource = plan.fatal ? FAILED_PATH : nodePath(id);
   const catchers: AslState[] = [];
   if (loop) {
@@ -216,39 +302,29 @@ function actionStates(plan: NodePlan, node: ActionNode): Record<string, AslState
     ResultPath: failedSource,
     Next: direct ? (plan.fatalExit as { next: string }).next : stateName.failed(id),
   });
-  const task: AslState = {
+  const { taskToken } = task.Parameters;
+  const payload = task.Parameters.Payload;
+  const state: AslState = {
     Type: 'Task',
-    Resource: LAMBDA_INVOKE,
+    Resource: task.Resource,
     Parameters: {
-      FunctionName: plan.arn,
+      FunctionName: task.Parameters.FunctionName,
       Payload: {
-        nodeId: id,
-        action: node.action,
-        config: actionsReceivingRunData.has(node.action)
-          ? {
-              ...compileObject(omitData(node.config), `node "${id}" config`),
-              data: runData(plan.runDataReads ?? [], plan.inBody),
-            }
-          : compileObject(node.config, `node "${id}" config`),
+        ...payload,
         'execution.$': '$.execution',
         ...(loop ? { 'attempt.$': attemptPath(id, 'a') } : { attempt: 1 }),
         ...(plan.inBody ? ITERATION : {}),
+        ...(taskToken === undefined ? {} : { 'taskToken.$': taskToken }),
       },
     },
-    ...writeRecord(
-      plan,
-      'ResultSelector',
-      actionsReturningLogs.has(node.action)
-        ? { status: 'succeeded', 'output.$': '$.Payload.output', 'logs.$': '$.Payload.logs' }
-        : { status: 'succeeded', 'output.$': '$.Payload' },
-    ),
-    ...(node.timeoutSeconds !== undefined ? { TimeoutSeconds: node.timeoutSeconds } : {}),
+    ...writeRecord(plan, 'ResultSelector', task.ResultSelector),
+    ...(timeoutSeconds !== undefined ? { TimeoutSeconds: timeoutSeconds } : {}),
     Retry: [lambdaRetrier()],
     Catch: catchers,
     ...transition(plan.onSucceeded()),
   };
   return {
-    [id]: task,
+    [id]: state,
     ...(loop ? retryLoopStates(id, loop, plan.fatal) : {}),
     ...(direct ? {} : { [stateName.failed(id)]: failedState(plan, failedSource) }),
   };
@@ -322,10 +398,7 @@ function operationStates(plan: NodePlan, node: OperationNode): Record<string, As
     case 'forEach':
       return forEachStates(plan, node);
     case 'subflow':
-      throw new CompileError(
-        `node "${id}": ${node.operation} is not supported by this compiler yet`,
-        'INVALID_DEFINITION',
-      );
+      return subflowStates(plan, node);
   }
 }
 

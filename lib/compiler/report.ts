@@ -22,6 +22,11 @@ export function attemptSeconds(node: WorkflowNode): number {
     const timeout = node.config.timeoutSeconds;
     return typeof timeout === 'number' ? timeout : Number.POSITIVE_INFINITY;
   }
+  if (node.type === 'operation' && node.operation === 'subflow') {
+    // A waiting subflow lasts as long as its child (at most its timeoutSeconds); a start is one Lambda call.
+    if (node.config.wait === false) return DEFAULT_ACTION_SECONDS;
+    return node.timeoutSeconds ?? Number.POSITIVE_INFINITY;
+  }
   if (node.type === 'operation' && node.operation === 'delay') {
     const seconds = node.config.seconds;
     return typeof seconds === 'number' ? seconds : Number.POSITIVE_INFINITY;
@@ -31,7 +36,8 @@ export function attemptSeconds(node: WorkflowNode): number {
 
 /** Worst-case seconds of a node: every attempt times out, every retry waits its full delay. */
 export function worstCaseSeconds(node: WorkflowNode): number {
-  if (node.type !== 'action') return attemptSeconds(node);
+  if (node.type !== 'action' && !(node.type === 'operation' && node.operation === 'subflow'))
+    return attemptSeconds(node);
   const attempts = hasRetryLoop(node.retry) ? node.retry.maxAttempts : 1;
   return attempts * attemptSeconds(node) + totalRetryDelay(node.retry);
 }

@@ -9,6 +9,11 @@ export interface CompileContext {
    * (`…:function:flowforge-waits`); needed only by definitions that wait.
    */
   waitArn?: string;
+  /**
+   * ARN of the subflow function that subflow Tasks invoke (`…:function:flowforge-action-subflow`);
+   * needed only by definitions with a subflow.
+   */
+  subflowArn?: string;
 }
 
 /** An Amazon States Language document (JSONPath dialect). */

@@ -18,12 +18,13 @@ import { compile } from '../compiler/compile.ts';
 import { createLocalPayloadStore, payloadDirOf } from '../payloads/local-payload-store.ts';
 import type { ExecutionRecord } from '../runtime/execution-record.ts';
 import { FileExecutionJournal } from '../runtime/local/execution-journal.ts';
-import { localCompileContext } from '../runtime/local/local-action-arns.ts';
+import { localCompileContext, SUBFLOW_FUNCTION_KIND } from '../runtime/local/local-action-arns.ts';
 import { LocalStateMachines } from '../runtime/local/local-state-machines.ts';
 import type { Deps } from '../service/deps.ts';
 import { UnauthorizedError } from '../service/errors.ts';
 import { flowLookup } from '../service/flow-lookup.ts';
 import { startExecution } from '../service/start-execution.ts';
+import { settleSubflowFamily } from '../service/subflows.ts';
 import { createTriggerRegistrar } from '../service/trigger-registrar.ts';
 import { createLocalDocumentClient } from '../store/client.ts';
 import { createStores } from '../store/index.ts';
@@ -41,6 +42,7 @@ import { consoleFile, DEFAULT_CONSOLE_DIR } from './console-files.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
 import { createLocalActions } from './local-actions.ts';
 import { consoleLog, type LocalLog } from './local-log.ts';
+import { createLocalSubflows, isSubflowPayload } from './local-subflows.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { SerializedRateLimiter } from './serialized-rate-limiter.ts';
 
@@ -190,7 +192,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const taskTokens = new LocalTaskTokens();
     // Known once the server listens; a run resumed at start-up reads it only when it notifies.
     const publicUrl = { base: '' };
-    const waitForTaskToken = createLocalWaitHandler({
+    const waitHandler = createLocalWaitHandler({
       store: stores.waits,
       tokens: taskTokens,
       clock: () => new Date(),
@@ -204,13 +206,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         return publicUrl.base;
       },
     });
+    // Subflows start their children through the service's start path; its deps are built below,
+    // after the journal is loaded, and runs resumed from it may finish (or start a child) before.
+    let resolveDeps!: (deps: Deps) => void;
+    const depsReady = new Promise<Deps>((resolve) => {
+      resolveDeps = resolve;
+    });
+    const subflows = createLocalSubflows(() => depsReady, taskTokens);
     const stateMachines = new LocalStateMachines({
-      invokeAction: actions.invoke,
-      waitForTaskToken,
+      invokeAction: (payload, context) =>
+        context.kind === SUBFLOW_FUNCTION_KIND
+          ? subflows.invoke(payload, context)
+          : actions.invoke(payload, context),
+      waitForTaskToken: (payload, context) =>
+        isSubflowPayload(payload) ? subflows.wait(payload, context) : waitHandler(payload, context),
       journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
       timeScale,
       onFinished: (executionArn: string, record: ExecutionRecord) =>
-        track(storeFinished(stores, executionArn, record, log)),
+        track(depsReady.then((ready) => storeFinished(ready, executionArn, record, log))),
       onError: (error) => log.warn('state machine journal', { error: String(error) }),
     });
     await stateMachines.ready;
@@ -260,6 +273,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       payloads,
       taskTokens,
     };
+    resolveDeps(deps);
     const poller = createLocalSqsPoller({
       client: sqs.client,
       queueUrl: sqs.queueUrl,
@@ -356,11 +370,12 @@ const ownerOf = (executionArn: string): { tenant: string; executionId: string } 
 
 /** Writes a finished execution's record into the store (the API then reads it without the journal). */
 async function storeFinished(
-  stores: Stores,
+  deps: Deps,
   executionArn: string,
   record: ExecutionRecord,
   log: LocalLog,
 ): Promise<void> {
+  const { stores } = deps;
   const owner = ownerOf(executionArn);
   if (!owner) return;
   const stored = await stores.executions.update(owner.tenant, owner.executionId, {
@@ -385,6 +400,8 @@ async function storeFinished(
   };
   if (record.status === 'SUCCEEDED') log.info('run finished', extra);
   else log.warn('run finished', extra);
+  // A child answers its waiting parent; a parent that did not succeed stops its children.
+  await settleSubflowFamily(deps, stored);
 }
 
 /**

@@ -6,7 +6,7 @@ const MAX_NAME = 80;
 const HASH_CHARS = 32;
 
 /** Where a start came from; part of the execution name so sources never collide. */
-export type ExecutionSource = 'api' | 'webhook' | 'schedule' | 'queue';
+export type ExecutionSource = 'api' | 'webhook' | 'schedule' | 'queue' | 'subflow';
 
 /**
  * A valid, deterministic Step Functions name `<prefix>-<key>`: the key itself when it is short and

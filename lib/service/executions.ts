@@ -12,6 +12,7 @@ import type { Deps } from './deps.ts';
 import { ConflictError, ServiceError } from './errors.ts';
 import { pageOf } from './flows.ts';
 import { startExecution } from './start-execution.ts';
+import { settleSubflowFamily, stopChildren } from './subflows.ts';
 import { type ExecutionView, executionView, isTerminal } from './views.ts';
 
 /** What `execute` answers (202). */
@@ -134,7 +135,11 @@ export async function recordExecutionStatus(
   const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 1; ; attempt++) {
     item = await refreshExecution(deps, item);
-    if (isTerminal(item.status) || item.status === 'INTERRUPTED') return;
+    if (isTerminal(item.status) || item.status === 'INTERRUPTED') {
+      // A child answers its waiting parent; a parent that did not succeed stops its children.
+      await settleSubflowFamily(deps, item);
+      return;
+    }
     if (attempt >= attempts)
       throw new ExecutionRecordLagError(
         `execution ${executionId} finished, but its record still reads ${item.status} after ${attempts} reads`,
@@ -261,6 +266,8 @@ export async function stopExecution(deps: Deps, caller: Caller, executionId: str
     status: 'ABORTED',
     finishedAt: patch.finishedAt ?? deps.clock().toISOString(),
   });
+  // Stopping a parent stops the children it waits for (their own ends answer nobody: it stopped).
+  await stopChildren(deps, caller.tenantId, executionId);
   await recordAudit(deps, caller, 'execution.stop', `execution/${executionId}`);
   return executionView(stopped);
 }

@@ -15,6 +15,7 @@ import {
   UnprocessableError,
 } from './errors.ts';
 import { loadFlowVersion } from './flow-versions.ts';
+import { pinSubflows } from './subflow-refs.ts';
 import {
   type FlowView,
   flowSummaryView,
@@ -39,6 +40,19 @@ const prepare = (deps: Deps, raw: unknown): { definition: WorkflowDefinition; co
     }
     throw error;
   }
+};
+
+/**
+ * {@link prepare} for a save: subflow children checked in the caller's tenant and pinned to a
+ * version, a flow that would reach itself refused (lib/service/subflow-refs.ts), then compiled.
+ */
+const prepareWithSubflows = async (deps: Deps, caller: Caller, flowId: string | undefined, raw: unknown) => {
+  const result = validateDefinition(raw);
+  if (!result.valid || result.definition === undefined) {
+    throw new RequestValidationError('the workflow definition is invalid', result.errors);
+  }
+  const pinned = await pinSubflows(deps.stores.flows, caller.tenantId, flowId, result.definition);
+  return prepare(deps, pinned);
 };
 
 const deploy = (
@@ -92,7 +106,8 @@ const registerTriggers = async (deps: Deps, saved: FlowVersion): Promise<Trigger
  * version 1, registers its triggers (a webhook's secret appears only in this answer), audits.
  */
 export async function createFlow(deps: Deps, caller: Caller, raw: unknown): Promise<FlowView> {
-  const { definition, compiled } = prepare(deps, raw);
+  // A new flow's id is unknown to every other flow: nothing can lead back to it.
+  const { definition, compiled } = await prepareWithSubflows(deps, caller, undefined, raw);
   const flowId = randomUUID();
   const machine = await deploy(deps, caller, flowId, 1, compiled);
   const saved = await deps.stores.flows.createFlow(caller.tenantId, {
@@ -152,7 +167,7 @@ export async function updateFlow(
     throw new PreconditionRequiredError('updating a flow needs If-Match with the version it is based on');
   }
   const head = await deps.stores.flows.getFlow(caller.tenantId, flowId);
-  const { definition, compiled } = prepare(deps, raw);
+  const { definition, compiled } = await prepareWithSubflows(deps, caller, flowId, raw);
   const expected = wanted === 'any' ? head.latestVersion : wanted;
   if (Number.isNaN(expected) || head.latestVersion !== expected) {
     throw new PreconditionFailedError(

@@ -12,7 +12,7 @@ import { loadFlowVersion } from './flow-versions.ts';
 export type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
 
 /**
- * The one start path of every trigger (API `execute`, webhook, schedule, queue).
+ * The one start path of every trigger (API `execute`, webhook, schedule, queue, a parent's subflow).
  *
  * - Loads the flow version (the latest unless `version` is given); an unknown or deleted flow or
  *   version throws the store's `NotFoundError`.
@@ -68,6 +68,7 @@ export async function startExecution(
         input,
         idempotencyKey: request.idempotencyKey,
         ...(request.requestHash === undefined ? {} : { requestHash: request.requestHash }),
+        ...(request.parent === undefined ? {} : { parent: request.parent }),
         status: 'RUNNING',
       });
       if (!created.created) assertSameRequest(created.execution, request);
@@ -89,6 +90,7 @@ export async function startExecution(
     version: record.version,
     trigger: record.trigger,
     tenant: request.tenantId,
+    ...(record.parent === undefined ? {} : { depth: record.parent.depth }),
   };
   // Before the start: the run's first lines (a log node's message) may come before start answers.
   deps.log.info('run started', {

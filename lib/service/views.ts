@@ -46,6 +46,8 @@ export interface ExecutionView {
   output?: unknown;
   error?: { error: string; cause?: string };
   nodes: ExecutionRecord['nodes'];
+  /** A subflow's child: the execution and node that started it. */
+  parent?: { executionId: string; nodeId: string };
 }
 
 /** The triggers of a definition, as stored with its version. */
@@ -137,6 +139,8 @@ export const executionView = (item: ExecutionItem): ExecutionView => {
     input: item.input,
     nodes: item.nodes ?? {},
   };
+  if (item.parent !== undefined)
+    view.parent = { executionId: item.parent.executionId, nodeId: item.parent.nodeId };
   if (item.finishedAt !== undefined && item.status !== 'RUNNING') view.finishedAt = item.finishedAt;
   if (item.output !== undefined && item.status === 'SUCCEEDED') view.output = item.output;
   if (item.error !== undefined && item.status !== 'RUNNING' && item.status !== 'SUCCEEDED')

@@ -86,6 +86,7 @@ export class ExecutionStore implements ExecutionStorePort {
       executionArn: input.executionArn,
       idempotencyKey: input.idempotencyKey,
       requestHash: input.requestHash,
+      parent: input.parent,
       updatedAt: startedAt,
     });
     const documents = packDocuments(execution);
@@ -103,6 +104,7 @@ export class ExecutionStore implements ExecutionStorePort {
       executionArn: execution.executionArn,
       idempotencyKey: execution.idempotencyKey,
       requestHash: execution.requestHash,
+      parent: execution.parent,
       updatedAt: startedAt,
       ...documents,
       gsi1pk: keys.executionsByFlow(tenant, execution.flowId),
@@ -373,6 +375,7 @@ function toExecution(item: Item): ExecutionItem {
     executionArn: item.executionArn as string | undefined,
     idempotencyKey: item.idempotencyKey as string | undefined,
     requestHash: item.requestHash as string | undefined,
+    parent: item.parent as ExecutionItem['parent'],
     updatedAt: item.updatedAt as string,
   });
 }

@@ -130,7 +130,19 @@ export interface FlowStorePort {
 /** How an execution was started. `id` is the trigger node id (`null` for API `execute`). */
 export interface ExecutionTrigger {
   id: string | null;
-  type: 'api' | TriggerType;
+  type: 'api' | 'subflow' | TriggerType;
+}
+
+/**
+ * The parent of a subflow's child execution (DESIGN.md §2.1): its execution and node, the key of
+ * the parent's wait (the node id, or inside a forEach body the iteration's key) when it waits for
+ * the child, and the child's depth in the chain (1 for a child of a top-level run).
+ */
+export interface ExecutionParent {
+  executionId: string;
+  nodeId: string;
+  waitKey?: string;
+  depth: number;
 }
 
 /** A stored execution: the DESIGN.md §3 execution shape plus bookkeeping. */
@@ -152,6 +164,8 @@ export interface ExecutionItem {
   idempotencyKey?: string;
   /** Hash of the request that started it with `idempotencyKey` (the same key with another body is refused). */
   requestHash?: string;
+  /** A subflow's child: the parent execution and node that started it. */
+  parent?: ExecutionParent;
   updatedAt: string;
 }
 
@@ -169,6 +183,8 @@ export interface NewExecution {
   idempotencyKey?: string;
   /** Hash of the client request behind `idempotencyKey` (see `ExecutionItem.requestHash`). */
   requestHash?: string;
+  /** A subflow's child: its parent (see `ExecutionItem.parent`). */
+  parent?: ExecutionParent;
 }
 
 /** Narrows an execution listing; every given field must match. */

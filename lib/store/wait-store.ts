@@ -34,7 +34,7 @@ export interface WaitItem {
   nodeId: string;
   /** The node id when `nodeId` is an iteration's key (a wait inside a forEach body). */
   node?: string;
-  kind: 'callback' | 'event';
+  kind: 'callback' | 'event' | 'subflow';
   /** The task token to answer (Step Functions' `$$.Task.Token`, or the local runner's). */
   token: string;
   state: 'waiting' | 'completed' | 'timedOut';
@@ -48,6 +48,8 @@ export interface WaitItem {
   notified?: boolean;
   /** waitForEvent: the event name and key waited for. */
   event?: { name: string; key: string };
+  /** subflow: the child execution waited for. */
+  child?: string;
   answer?: WaitAnswer;
 }
 
@@ -115,6 +117,12 @@ export interface WaitStorePort {
     name: string,
     key: string,
   ): Promise<Array<{ executionId: string; nodeId: string }>>;
+  /** Points a waiting wait at a new task token (a retried Task waits with a new one); false if it no longer waits. */
+  setToken(tenant: string, executionId: string, nodeId: string, token: string): Promise<boolean>;
+  /** Notes that execution `parentId` waits for its subflow child `childId` (kept until `expiresAtMs`). */
+  putChild(tenant: string, parentId: string, childId: string, expiresAtMs: number): Promise<void>;
+  /** The children execution `parentId` started with a waiting subflow (some may have finished). */
+  children(tenant: string, parentId: string): Promise<string[]>;
 }
 
 const waitKey = (tenant: string, executionId: string, nodeId: string) => ({
@@ -374,6 +382,50 @@ export class WaitStore implements WaitStorePort {
     return items
       .filter((item) => !(typeof item.expiresAt === 'number' && item.expiresAt <= now))
       .map((item) => ({ executionId: item.executionId as string, nodeId: item.nodeId as string }));
+  }
+
+  async setToken(tenant: string, executionId: string, nodeId: string, token: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: waitKey(tenant, executionId, nodeId),
+          UpdateExpression: 'SET #token = :token',
+          ConditionExpression: '#state = :waiting',
+          ExpressionAttributeNames: { '#token': 'token', '#state': 'state' },
+          ExpressionAttributeValues: { ':token': token, ':waiting': 'waiting' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw translateSdkError(error, 'updating a waiting node');
+    }
+  }
+
+  async putChild(tenant: string, parentId: string, childId: string, expiresAtMs: number): Promise<void> {
+    checkIds(tenant, parentId, childId);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `T#${tenant}#CHILDREN#${parentId}`,
+            sk: childId,
+            type: 'subflowChild',
+            expiresAt: Math.ceil(expiresAtMs / 1000),
+          },
+        }),
+      );
+    } catch (error) {
+      throw translateSdkError(error, 'recording a subflow child');
+    }
+  }
+
+  async children(tenant: string, parentId: string): Promise<string[]> {
+    checkIds(tenant, parentId);
+    const items = await this.query(`T#${tenant}#CHILDREN#${parentId}`, undefined, 'reading subflow children');
+    return items.map((item) => item.sk as string);
   }
 
   private async query(

@@ -1,4 +1,7 @@
+import type { ExecutionParent } from '../store/types.ts';
 import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
+
+export type { ExecutionParent } from '../store/types.ts';
 
 /**
  * The contract between every trigger and the service's one start path
@@ -6,7 +9,7 @@ import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
  * they depend on the contract only, never on the use case's internals.
  */
 
-export type TriggerType = 'api' | 'webhook' | 'schedule' | 'queue';
+export type TriggerType = 'api' | 'webhook' | 'schedule' | 'queue' | 'subflow';
 
 export interface StartExecutionRequest {
   tenantId: string;
@@ -23,6 +26,8 @@ export interface StartExecutionRequest {
    * refused (`IdempotencyKeyReusedError`) instead of answering the first execution.
    */
   requestHash?: string;
+  /** For a subflow's child: the parent's node that started it (trigger type `subflow`). */
+  parent?: ExecutionParent;
 }
 
 export interface StartExecutionResult {

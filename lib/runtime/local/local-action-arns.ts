@@ -3,6 +3,8 @@ import type { CompileContext } from '../../compiler/types.ts';
 
 /** The name part of the wait function (`flowforge-local-waits` locally, `flowforge-action-waits` deployed). */
 export const WAIT_FUNCTION_KIND = 'waits';
+/** The name part of the subflow function (`flowforge-local-subflow` locally, `flowforge-action-subflow` deployed). */
+export const SUBFLOW_FUNCTION_KIND = 'subflow';
 
 const LOCAL_ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function:flowforge-local-';
 
@@ -27,10 +29,11 @@ export function actionKindOfFunction(functionNameOrArn: string): string | undefi
   return match?.[1];
 }
 
-/** The compile context of local mode: every action kind (default: the whole catalog) → its local ARN, and the wait function's. */
+/** The compile context of local mode: every action kind (default: the whole catalog) → its local ARN, and the wait and subflow functions'. */
 export function localCompileContext(kinds: readonly string[] = deployedActionKinds()): CompileContext {
   return {
     actionArns: Object.fromEntries(kinds.map((kind) => [kind, localActionArn(kind)])),
     waitArn: localActionArn(WAIT_FUNCTION_KIND),
+    subflowArn: localActionArn(SUBFLOW_FUNCTION_KIND),
   };
 }

@@ -282,7 +282,7 @@ export function runLocally(
         waitLocally(prepared, name, input, replayed ? 0 : timeScale, controller.signal);
     } else if (state.Type === 'Task' && state.Resource === LAMBDA_INVOKE_WAIT) {
       handlers[name] = (input) =>
-        runWaitTask(name, input, options, replayed ? replay[name] : undefined, controller);
+        runWaitTask(name, state, input, options, replayed ? replay[name] : undefined, controller);
     } else if (state.Type === 'Task') {
       handlers[name] = (input) =>
         runTask({
@@ -460,6 +460,7 @@ async function runTask(call: TaskCall): Promise<unknown> {
 
 async function runWaitTask(
   name: string,
+  state: { TimeoutSeconds?: unknown } | undefined,
   input: unknown,
   options: RunLocallyOptions,
   replay: NodeRecord | undefined,
@@ -473,7 +474,25 @@ async function runWaitTask(
       `Task "${name}" waits for a callback or an event, which needs the local server (npm start) to answer it`,
     );
   }
-  const answer = await options.waitForTaskToken(request.Payload, { signal: controller.signal });
+  // The Task's own TimeoutSeconds bounds the wait, as in AWS (States.Timeout; a subflow's child keeps its own).
+  const timeoutSeconds = typeof state?.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
+  const scale = options.scaleTimeouts ? (options.timeScale ?? 1) : 1;
+  const timeout =
+    timeoutSeconds !== undefined && timeoutSeconds < MAX_LOCAL_TIMEOUT_SECONDS
+      ? AbortSignal.timeout(Math.max(1, Math.round(timeoutSeconds * 1000 * scale)))
+      : undefined;
+  const signal = timeout ? AbortSignal.any([controller.signal, timeout]) : controller.signal;
+  let answer: TaskTokenAnswer;
+  try {
+    answer = await options.waitForTaskToken(request.Payload, { signal });
+  } catch (error) {
+    if (timeout?.aborted && !controller.signal.aborted) {
+      throw new TaskFailure('States.Timeout', `Task "${name}" waited longer than its TimeoutSeconds`);
+    }
+    // As a Lambda's error: its name is the States error (SubflowDepthExceeded, …).
+    if (error instanceof Error) throw new TaskFailure(error.name, lambdaErrorCause(error));
+    throw new TaskFailure('Error', String(error));
+  }
   if ('error' in answer) throw new TaskFailure(answer.error, answer.cause ?? '');
   return { output: answer.output ?? null };
 }
