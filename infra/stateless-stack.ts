@@ -32,7 +32,8 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * SendTaskSuccess / SendTaskFailure: only the functions that answer waiting Tasks (the API's callback
- * and event routes, the wait function for early events). They take a task token, not an ARN: the
+ * and event routes, the wait function for early events, the subflow function for a child that had
+ * already ended, the status write-back for a child that ends). They take a task token, not an ARN: the
  * Service Authorization Reference lists no resource type for them, hence `*`.
  */
 function bindTaskTokens(fn: FlowForgeFunction): void {
@@ -63,6 +64,8 @@ export class StatelessStack extends Stack {
   readonly executionStatusFunction: FlowForgeFunction;
   /** The wait Lambda of waitForCallback / waitForEvent Tasks (`<prefix>-action-waits`). */
   readonly waitFunction: FlowForgeFunction;
+  /** The subflow Lambda of subflow Tasks (`<prefix>-action-subflow`). */
+  readonly subflowFunction: FlowForgeFunction;
   readonly stateMachineRole: iam.Role;
   readonly expressLogGroup: logs.LogGroup;
   /** Status change events the write-back could not process after EventBridge's retries. */
@@ -123,8 +126,23 @@ export class StatelessStack extends Stack {
       );
     bindTaskTokens(this.waitFunction);
 
+    // --- Subflows: starts a child through the start path; the child's status write-back answers a waiting parent ---
+    this.subflowFunction = new FlowForgeFunction(this, 'SubflowTask', {
+      settings,
+      entry: 'functions/waits/subflow-task.ts',
+      functionName: `${prefix}-action-subflow`,
+      serviceName: 'flowforge-subflow',
+      description: 'FlowForge subflow: starts the child execution of a subflow node (same tenant)',
+      timeout: Duration.seconds(30),
+    });
+    // Start only (no deploy): the child version's machine was deployed when it was saved.
+    this.subflowFunction
+      .bindTable(stateful.tableName, 'readWrite')
+      .bindStateMachines(prefix, { kind: 'start' });
+    bindTaskTokens(this.subflowFunction);
+
     this.stateMachineRole = new StateMachineRole(this, 'StateMachineRole', {
-      actionFunctions: [...actionFunctions.values(), this.waitFunction],
+      actionFunctions: [...actionFunctions.values(), this.waitFunction, this.subflowFunction],
       roleName: `${prefix}-state-machines`,
     }).role;
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
@@ -220,7 +238,17 @@ export class StatelessStack extends Stack {
     this.executionStatusFunction
       .bindTable(stateful.tableName, 'readWrite')
       .bindStateMachines(prefix, { kind: 'read' })
-      .bindExpressLogs(this.expressLogGroup);
+      .bindExpressLogs(this.expressLogGroup)
+      .grant(
+        // A parent that ended other than SUCCEEDED stops the subflow children it waited for.
+        new iam.PolicyStatement({
+          sid: 'StopSubflowChildren',
+          actions: ['states:StopExecution'],
+          resources: [deploymentArn('states', `execution:${prefix}-*:*`)],
+        }),
+      );
+    // A finished subflow child answers its waiting parent's task token.
+    bindTaskTokens(this.executionStatusFunction);
     this.statusDlq = new sqs.Queue(this, 'ExecutionStatusDlq', {
       queueName: `${prefix}-execution-status-dlq`,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -323,6 +351,7 @@ export class StatelessStack extends Stack {
         JSON.stringify(Object.fromEntries([...actionFunctions].map(([kind, fn]) => [kind, fn.arnFromName]))),
       )
       .bindEnvironment('FLOWFORGE_WAIT_FUNCTION_ARN', this.waitFunction.arnFromName)
+      .bindEnvironment('FLOWFORGE_SUBFLOW_FUNCTION_ARN', this.subflowFunction.arnFromName)
       .bindWebhookSecrets(`/flowforge/${settings.stage}/webhooks`)
       .bindTenantSecrets(settings.stage, 'manage')
       // Shown to users (where to send queue-triggered runs); the API itself never reads the queue.
@@ -351,6 +380,7 @@ export class StatelessStack extends Stack {
         this.scheduleTriggerFunction,
         this.executionStatusFunction,
         this.waitFunction,
+        this.subflowFunction,
         ...actionFunctions.values(),
       ],
       deadLetterQueues: [

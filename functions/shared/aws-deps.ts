@@ -24,6 +24,7 @@ export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
  *   `FLOWFORGE_EXPRESS_LOG_GROUP_ARN` (the Express machines' log group: their only record)
  * - `FLOWFORGE_ACTION_ARNS`: JSON object action kind → Lambda ARN
  * - `FLOWFORGE_WAIT_FUNCTION_ARN`: the wait Lambda (waitForCallback / waitForEvent Tasks; optional)
+ * - `FLOWFORGE_SUBFLOW_FUNCTION_ARN`: the subflow Lambda (subflow Tasks; optional)
  * - `FLOWFORGE_SCHEDULE_GROUP`, `FLOWFORGE_SCHEDULER_ROLE_ARN`, `FLOWFORGE_SCHEDULER_DLQ_ARN`,
  *   `FLOWFORGE_SCHEDULE_TARGET_ARN` (the schedule trigger Lambda)
  * - `FLOWFORGE_API_BASE_URL`: public URL of the HTTP API (webhook URLs)
@@ -77,6 +78,7 @@ export function awsDeps(): Deps {
   });
   const sfn = new SFNClient({});
   const waitArn = process.env.FLOWFORGE_WAIT_FUNCTION_ARN;
+  const subflowArn = process.env.FLOWFORGE_SUBFLOW_FUNCTION_ARN;
   deps = {
     stores: storeSet,
     stateMachines: new AwsStateMachines({
@@ -87,7 +89,11 @@ export function awsDeps(): Deps {
       ...expressLogsFromEnv(),
     }),
     compile,
-    compileContext: { actionArns: actionArns(), ...(waitArn ? { waitArn } : {}) },
+    compileContext: {
+      actionArns: actionArns(),
+      ...(waitArn ? { waitArn } : {}),
+      ...(subflowArn ? { subflowArn } : {}),
+    },
     triggers: createTriggerRegistrar({ triggerState: storeSet.triggers, schedules, secrets: webhookSecrets }),
     resolveWebhookSecrets: (secretRef) => webhookSecrets.resolve(secretRef),
     clock: () => new Date(),

@@ -1,5 +1,6 @@
 import type { InvokeAction, TaskTokenAnswer, WaitForTaskToken } from '../runtime/local/run-locally.ts';
-import { parseSubflowTask, type SubflowDeps, startSubflow, subflowWaitKey } from '../service/subflows.ts';
+import { parseSubflowTask, subflowWaitKey } from '../runtime/subflow-task.ts';
+import { type SubflowDeps, startSubflow } from '../service/subflows.ts';
 import type { LocalTaskTokens } from '../waits/local-task-tokens.ts';
 import { WaitsError } from '../waits/task-tokens.ts';
 

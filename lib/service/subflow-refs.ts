@@ -1,32 +1,8 @@
 import { NotFoundError } from '../store/errors.ts';
 import type { FlowStorePort } from '../store/types.ts';
 import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
+import { type SubflowRef, subflowRefs } from '../workflow/subflow-refs.ts';
 import { type FieldError, UnprocessableError } from './errors.ts';
-
-/** A subflow node of a definition, forEach bodies included, with its JSON pointer. */
-interface SubflowRef {
-  pointer: string;
-  config: { flowId: string; version?: number };
-}
-
-type NodeLike = { type?: unknown; operation?: unknown; config?: unknown };
-
-/** Every subflow node of a definition (nested forEach bodies too), with where it is. */
-export function subflowRefs(definition: { nodes: readonly unknown[] }, base = ''): SubflowRef[] {
-  const refs: SubflowRef[] = [];
-  definition.nodes.forEach((raw, index) => {
-    const node = raw as NodeLike;
-    const pointer = `${base}/nodes/${index}`;
-    const config = (node.config ?? {}) as Record<string, unknown>;
-    if (node.type !== 'operation') return;
-    if (node.operation === 'subflow' && typeof config.flowId === 'string') {
-      refs.push({ pointer, config: config as SubflowRef['config'] });
-    } else if (node.operation === 'forEach' && Array.isArray(config.nodes)) {
-      refs.push(...subflowRefs({ nodes: config.nodes }, `${pointer}/config`));
-    }
-  });
-  return refs;
-}
 
 /** How far the cycle search follows subflows (a chain deeper than 5 fails at run time anyway). */
 const MAX_SEARCH_VERSIONS = 200;

@@ -76,7 +76,7 @@ describe('FlowForge dev stacks', () => {
     synth = synthFlowForge({ stage: 'dev' });
   });
 
-  it('deploys exactly the API, the authorizer, both triggers, the status write-back and one function per catalog action kind (and the internal foreach)', () => {
+  it('deploys exactly the API, the authorizer, both triggers, the status write-back, the wait and subflow functions and one function per catalog action kind (and the internal foreach)', () => {
     const names = [...functionsByName(synth).keys()].sort();
     const expected = [
       'flowforge-dev-api',
@@ -85,6 +85,7 @@ describe('FlowForge dev stacks', () => {
       'flowforge-dev-trigger-schedule',
       'flowforge-dev-trigger-sqs',
       'flowforge-dev-action-waits',
+      'flowforge-dev-action-subflow',
       ...deployedActionKinds().map((kind) => `flowforge-dev-action-${kind}`),
     ].sort();
     expect(names).toEqual(expected);
@@ -245,7 +246,7 @@ describe('FlowForge dev stacks', () => {
     const invoke = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
     expect(invoke).toHaveLength(1);
     expect(actionsOf(invoke[0] ?? {})).toEqual(['lambda:InvokeFunction']);
-    const actionFunctionIds = [...deployedActionKinds(), 'waits'].map(
+    const actionFunctionIds = [...deployedActionKinds(), 'waits', 'subflow'].map(
       (kind) => functionsByName(synth).get(`flowforge-dev-action-${kind}`)?.[0],
     );
     const expected = actionFunctionIds.flatMap((id) => [
@@ -323,18 +324,41 @@ describe('FlowForge dev stacks', () => {
     }
   });
 
-  it('lets only the API and the wait function answer task tokens; the wait function invokes the action functions for notify', () => {
+  it('lets only the API, the wait and subflow functions and the status write-back answer task tokens; the wait function invokes the action functions for notify', () => {
     const answering = [...functionsByName(synth).keys()].filter((name) =>
       roleStatements(synth, functionRoleId(synth, name)).some((s) =>
         actionsOf(s).some((a) => a.startsWith('states:SendTask')),
       ),
     );
-    expect(answering.sort()).toEqual(['flowforge-dev-action-waits', 'flowforge-dev-api']);
+    expect(answering.sort()).toEqual([
+      'flowforge-dev-action-subflow',
+      'flowforge-dev-action-waits',
+      'flowforge-dev-api',
+      'flowforge-dev-execution-status',
+    ]);
     const waits = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-waits'));
     const invoke = waits.find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     expect(JSON.stringify(invoke?.Resource)).toContain('function:flowforge-dev-action-email');
     expect(JSON.stringify(invoke?.Resource)).not.toContain('action-waits');
     expect(envOf(synth, 'flowforge-dev-api').FLOWFORGE_WAIT_FUNCTION_ARN).toEqual(expect.anything());
+    expect(envOf(synth, 'flowforge-dev-api').FLOWFORGE_SUBFLOW_FUNCTION_ARN).toEqual(expect.anything());
+  });
+
+  it('lets the subflow function start executions of this deployment’s machines, and never deploy one', () => {
+    const stateActions = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-subflow'))
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith('states:'))
+      .sort();
+    expect(stateActions).toEqual([
+      'states:DescribeExecution',
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+      'states:StartExecution',
+    ]);
+    const start = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-action-subflow')).find((s) =>
+      actionsOf(s).includes('states:StartExecution'),
+    );
+    expect(JSON.stringify(start?.Resource)).toContain('stateMachine:flowforge-dev-*');
   });
 
   it('gives the code action no right beyond its own logs (and X-Ray) and the payload objects: no table, no network service', () => {
@@ -446,7 +470,7 @@ describe('FlowForge dev stacks', () => {
     });
   });
 
-  it('writes finished executions back through a rule on this deployment’s machines, with read-only Step Functions rights', () => {
+  it('writes finished executions back through a rule on this deployment’s machines, reading them, answering subflow parents and stopping their children', () => {
     const rules = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::Events::Rule'));
     const rule = rules.find((r) => r.Properties?.Name === 'flowforge-dev-execution-finished');
     expect(rule).toBeDefined();
@@ -460,7 +484,13 @@ describe('FlowForge dev stacks', () => {
       .flatMap(actionsOf)
       .filter((action) => action.startsWith('states:'))
       .sort();
-    expect(stateActions).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
+    expect(stateActions).toEqual([
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+      'states:StopExecution',
+    ]);
   });
 
   it('gives the status rule target a DLQ, and the status and schedule functions an OnFailure destination', () => {

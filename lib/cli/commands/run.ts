@@ -8,14 +8,23 @@ import { createLocalPayloadStore } from '../../payloads/local-payload-store.ts';
 import { resolveRefs } from '../../payloads/resolve-refs.ts';
 import type { ExecutionRecord } from '../../runtime/execution-record.ts';
 import { ValidationExceptionError } from '../../runtime/local/aws-limits.ts';
-import { createRegisteredInvoker, type LocalRun, runLocally } from '../../runtime/local/run-locally.ts';
+import { SUBFLOW_FUNCTION_KIND } from '../../runtime/local/local-action-arns.ts';
+import {
+  createRegisteredInvoker,
+  type LocalRun,
+  type RunLocallyOptions,
+  runLocally,
+} from '../../runtime/local/run-locally.ts';
 import type { MachineInput } from '../../runtime/state-machines.ts';
+import { isSubflowPayload } from '../../runtime/subflow-task.ts';
 import { readJson } from '../../security/json-reader.ts';
 import type { CliIo } from '../cli-io.ts';
+import { checkSubflowFiles, createCliSubflows, parseFlowOption, type SubflowFile } from '../subflow-files.ts';
 import { oneFile, parseVerbArgs } from '../verb-args.ts';
 import { compileFile } from './compile.ts';
 
-const USAGE = 'Usage: flowforge run FILE [--input JSON | --input @FILE.json] [--json]\n';
+const USAGE =
+  'Usage: flowforge run FILE [--input JSON | --input @FILE.json] [--flow FLOW_ID=FILE ...] [--json]\n';
 
 /**
  * `flowforge run FILE [--input JSON] [--json]` (DESIGN.md §3): validates and compiles the definition
@@ -29,6 +38,9 @@ const USAGE = 'Usage: flowforge run FILE [--input JSON | --input @FILE.json] [--
  *   payload folder of this run (removed afterwards; the printed record shows them in full), and the
  *   Tasks of side-effect kinds are deduped by Powertools Idempotency against an in-memory dynalite
  *   (or the table `FLOWFORGE_TABLE_NAME` names), started on the first such Task.
+ * - `--flow <flowId>=<file>` (repeatable) supplies the definition a subflow node's `flowId` names
+ *   (DESIGN.md §2.1); each child runs on this machine through the same runner (its `version` is
+ *   the file's). A subflow naming a flow not given, or flows that reach themselves, exit 1 first.
  * - `--json`: stdout is exactly the record `{ status, output, error?, nodes, startedAt, finishedAt }`
  *   (2-space JSON). Without it: one line for the run, one line per node (status, duration,
  *   output or error, shortened), then the run's output as JSON.
@@ -40,7 +52,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseVerbArgs(
     'run',
     args,
-    { input: { type: 'string' }, json: { type: 'boolean', default: false } },
+    {
+      input: { type: 'string' },
+      flow: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+    },
     USAGE,
     io,
   );
@@ -55,6 +71,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const compiled = await compileFile(file, io);
   if (!compiled.ok) return 1;
+  const children = await compileChildren(parsed.values.flow ?? [], io);
+  if (!children) return 1;
+  const problems = checkSubflowFiles({ file, definition: compiled.definition }, children);
+  if (problems.length > 0) {
+    io.stderr(problems.map((problem) => `ERROR ${problem}\n`).join(''));
+    return 1;
+  }
 
   const machineInput: MachineInput = {
     input: input.value,
@@ -73,13 +96,37 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const inMemory = envIdempotency ? undefined : createInMemoryIdempotency();
   const idempotency = envIdempotency ?? inMemory?.store;
   let record: ExecutionRecord;
+  const interrupted = new AbortController();
   try {
+    const actions = createRegisteredInvoker({ payloads, ...(idempotency ? { idempotency } : {}) });
+    // Children (--flow) run with the parent's actions, payloads and idempotency, on this machine.
+    const subflows = createCliSubflows(
+      children,
+      () => runnerOptions,
+      (flowId, executionId, status) => io.stderr(`  subflow ${flowId} (${executionId}) ${status}\n`),
+      interrupted.signal,
+    );
+    const runnerOptions: RunLocallyOptions = {
+      invokeAction: (payload, context) =>
+        context.kind === SUBFLOW_FUNCTION_KIND
+          ? subflows.invoke(payload, context)
+          : actions(payload, context),
+      waitForTaskToken: (payload, context) => {
+        if (isSubflowPayload(payload)) return subflows.wait(payload, context);
+        throw Object.assign(
+          new Error(
+            'this node waits for a callback or an event, which needs the local server (npm start) to answer it',
+          ),
+          { name: 'States.Runtime' },
+        );
+      },
+    };
     let execution: LocalRun;
     try {
       execution = runLocally(compiled.result.asl, machineInput, {
+        ...runnerOptions,
         validate: 'none',
         machineType: compiled.result.report.stateMachineType,
-        invokeAction: createRegisteredInvoker({ payloads, ...(idempotency ? { idempotency } : {}) }),
         ...(progress
           ? { onEvent: (_event, change) => change.nodesChanged && progress(execution.snapshot()) }
           : {}),
@@ -90,11 +137,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       io.stderr(`flowforge run: ${error.name}: ${error.message}\n`);
       return 1;
     }
-    const onSigint = (): void =>
+    const onSigint = (): void => {
+      interrupted.abort();
       execution.abort({ error: 'ExecutionAborted', cause: 'Interrupted with Ctrl-C' });
+    };
     process.once('SIGINT', onSigint);
     try {
       record = await execution.promise;
+      await subflows.settled();
     } finally {
       process.off('SIGINT', onSigint);
     }
@@ -114,6 +164,22 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   };
   io.stdout(json ? `${JSON.stringify(printed, null, 2)}\n` : summary(compiled.definition.name, record));
   return record.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+/** The `--flow <flowId>=<file>` children, compiled; undefined after printing what is wrong. */
+async function compileChildren(values: string[], io: CliIo): Promise<Map<string, SubflowFile> | undefined> {
+  const children = new Map<string, SubflowFile>();
+  for (const value of values) {
+    const option = parseFlowOption(value);
+    if (!option) {
+      io.stderr(`flowforge run: --flow takes FLOW_ID=FILE, not "${value}"\n`);
+      return undefined;
+    }
+    const child = await compileFile(option.file, io);
+    if (!child.ok) return undefined;
+    children.set(option.flowId, { ...option, definition: child.definition, result: child.result });
+  }
+  return children;
 }
 
 async function readInput(

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../api/local-api.ts';
@@ -88,5 +91,28 @@ describe('README trigger recipes, pasted into bash', () => {
     const { stdout } = await exec('bash', ['-euo', 'pipefail', '-c', script]);
     expect(stdout).toContain('MessageId');
     expect(await runsBy('queue', hasAws ? 2 : 1)).toHaveLength(hasAws ? 2 : 1);
+  });
+
+  it('saves the example child and parent and runs the parent with its child (subflow recipe)', async () => {
+    // In a scratch folder that has the examples (the recipe writes onboard.json where it runs).
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-recipe-'));
+    await symlink(fileURLToPath(new URL('../../../examples', import.meta.url)), join(dir, 'examples'));
+    try {
+      const script = fill(await recipe('subflow'), {
+        'http://127.0.0.1:3000/api/v1': `${api.server.url}/api/v1`,
+      });
+      const { stdout } = await exec('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd: dir,
+        env: { ...process.env, KEY: api.adminKey },
+      }).catch((error: unknown) => {
+        throw new Error(`the recipe failed: ${String(error)}`);
+      });
+      const started = JSON.parse(stdout) as { executionId: string };
+      const parent = await api.waitForExecution(started.executionId, api.adminKey);
+      expect(parent.status).toBe('SUCCEEDED');
+      expect(parent.nodes.greet.output.message).toBe('welcome Ada: tier gold, score 78');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -22,7 +22,11 @@ describe('subflow through the local API', () => {
     expect(started.status, started.text).toBe(202);
     return api.waitForExecution(started.body.executionId, api.adminKey);
   };
-  const parentOf = (child: string, extra: Record<string, unknown> = {}, node: Record<string, unknown> = {}) => ({
+  const parentOf = (
+    child: string,
+    extra: Record<string, unknown> = {},
+    node: Record<string, unknown> = {},
+  ) => ({
     name: 'parent',
     nodes: [
       { id: 'start', type: 'trigger', trigger: 'manual' },
@@ -115,13 +119,54 @@ describe('subflow through the local API', () => {
     const child = await flowId(failing);
     const parent = await run(
       await flowId(
-        parentOf(child, {}, { retry: { maxAttempts: 2, strategy: 'fixed', delaySeconds: 1, retryOn: ['SubflowFailed'] } }),
+        parentOf(
+          child,
+          {},
+          { retry: { maxAttempts: 2, strategy: 'fixed', delaySeconds: 1, retryOn: ['SubflowFailed'] } },
+        ),
       ),
     );
     expect(parent.status).toBe('FAILED');
     expect(parent.nodes.enrich.error.error).toBe('SubflowFailed');
     const children = await api.request('GET', `/api/v1/flows/${child}/executions`);
     expect(children.body.items).toHaveLength(2);
+  });
+
+  it('starts one child per item inside a forEach body, outputs in item order', async () => {
+    const child = await flowId(greeter);
+    const parent = await run(
+      await flowId({
+        name: 'per customer',
+        nodes: [
+          { id: 'start', type: 'trigger', trigger: 'manual' },
+          {
+            id: 'each',
+            type: 'operation',
+            operation: 'forEach',
+            dependencies: ['start'],
+            config: {
+              items: '{{ input.customers }}',
+              concurrency: 2,
+              nodes: [
+                {
+                  id: 'greetOne',
+                  type: 'operation',
+                  operation: 'subflow',
+                  config: { flowId: child, input: { customer: '{{ item }}' } },
+                },
+              ],
+            },
+          },
+        ],
+      }),
+      { customers: ['Ann', 'Ben', 'Cat'] },
+    );
+    expect(parent.status).toBe('SUCCEEDED');
+    expect(parent.nodes.each.items).toEqual({ total: 3, succeeded: 3, failed: 0 });
+    const greetings = (parent.nodes.each.output as Loose[]).map((output) => output.greet.greeting);
+    expect(greetings).toEqual(['hello Ann', 'hello Ben', 'hello Cat']);
+    const children = await api.request('GET', `/api/v1/flows/${child}/executions`);
+    expect(children.body.items).toHaveLength(3);
   });
 
   it('answers { executionId } at once with wait: false', async () => {
@@ -163,7 +208,10 @@ describe('subflow through the local API', () => {
     expect(stored.body.definition.nodes[1].config.version).toBe(1);
     const v2 = await api.request('PUT', `/api/v1/flows/${child}`, {
       headers: { 'if-match': '"1"' },
-      body: { ...greeter, nodes: [greeter.nodes[0], { ...greeter.nodes[1], config: { expression: '"v2"' } }] },
+      body: {
+        ...greeter,
+        nodes: [greeter.nodes[0], { ...greeter.nodes[1], config: { expression: '"v2"' } }],
+      },
     });
     expect(v2.status, v2.text).toBe(200);
     const parent = await run(parentId, { customer: 'Bo' });

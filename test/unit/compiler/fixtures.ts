@@ -19,6 +19,7 @@ export const TEST_CONTEXT: CompileContext = {
     ]),
   ),
   waitArn: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-waits',
+  subflowArn: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-subflow',
 };
 
 /** Parses a definition written by hand (defaults applied). */

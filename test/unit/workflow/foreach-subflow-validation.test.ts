@@ -250,4 +250,16 @@ describe('subflow validation (DESIGN.md §2.1)', () => {
       ]),
     );
   });
+
+  it('refuses machineType express with a subflow that waits, naming it; one that does not wait may run in Express', () => {
+    const waiting = { ...flow(subflow({ flowId: 'f1', version: 1 })), machineType: 'express' };
+    const refused = errors(waiting);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.message).toContain('child');
+    const fireAndForget = {
+      ...flow(subflow({ flowId: 'f1', version: 1, wait: false })),
+      machineType: 'express',
+    };
+    expect(errors(fireAndForget)).toEqual([]);
+  });
 });
