@@ -11,6 +11,9 @@ import { loadFlowVersion } from './flow-versions.ts';
 
 export type { StartExecutionRequest, StartExecutionResult } from '../triggers/start-execution-port.ts';
 
+/** What the start path needs of the service's deps (the subflow function has no more). */
+export type StartDeps = Pick<Deps, 'stores' | 'stateMachines' | 'log' | 'clock'>;
+
 /**
  * The one start path of every trigger (API `execute`, webhook, schedule, queue, a parent's subflow).
  *
@@ -26,7 +29,7 @@ export type { StartExecutionRequest, StartExecutionResult } from '../triggers/st
  *   first if it has no machine yet. A start that fails marks the record FAILED and rethrows.
  */
 export async function startExecution(
-  deps: Deps,
+  deps: StartDeps,
   request: StartExecutionRequest,
   options: { freshKey?: boolean } = {},
 ): Promise<StartExecutionResult> {
@@ -174,7 +177,7 @@ const alreadyStarted = (execution: ExecutionItem): StartExecutionResult => ({
 });
 
 /** The deployed machine of a version, deploying it now if the save did not (or its deploy failed). */
-export async function machineOf(deps: Deps, flow: FlowVersion): Promise<DeployedMachine> {
+export async function machineOf(deps: StartDeps, flow: FlowVersion): Promise<DeployedMachine> {
   if (flow.machine) return flow.machine;
   const machine = await deps.stateMachines.deploy({
     tenantId: flow.tenant,

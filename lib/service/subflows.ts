@@ -1,3 +1,4 @@
+import { executionNameFor } from '../runtime/execution-names.ts';
 import {
   childAnswer,
   MAX_SUBFLOW_DEPTH,
@@ -43,6 +44,9 @@ export {
  *    child's error as cause. A parent that ends other than SUCCEEDED stops the children it waits for.
  */
 
+/** How long a parent's note of its child is kept (a Standard execution runs at most a year). */
+const YEAR_MS = 366 * 86_400_000;
+
 const tenantOf = (task: SubflowTask): string => task.execution.tenant ?? 'default';
 
 /** What a started subflow is: its child, and the answer when the child has already ended. */
@@ -82,15 +86,21 @@ export async function startSubflow(
       return { executionId: registered.child, answer: registered.answer };
     }
   }
+  const idempotencyKey = `${parentId}:${waitKey}`;
+  // Noted before the start, so a stop of the parent finds the child however soon it comes.
+  if (wait) {
+    const childId = executionNameFor('subflow', idempotencyKey);
+    await deps.stores.waits.putChild(tenant, parentId, childId, deps.clock().getTime() + YEAR_MS);
+  }
   let started: { executionId: string };
   try {
-    started = await startExecution(deps as Deps, {
+    started = await startExecution(deps, {
       tenantId: tenant,
       flowId: task.config.flowId,
       ...(task.config.version === undefined ? {} : { version: task.config.version }),
       input: task.config.input ?? {},
       trigger: { id: null, type: 'subflow' },
-      idempotencyKey: `${parentId}:${waitKey}`,
+      idempotencyKey,
       parent: { executionId: parentId, nodeId: task.nodeId, ...(wait ? { waitKey } : {}), depth },
     });
   } catch (error) {
@@ -99,13 +109,10 @@ export async function startSubflow(
   const { executionId } = started;
   deps.log.info('subflow started', { executionId: parentId, nodeId: task.nodeId, child: executionId });
   if (!wait) return { executionId };
-  await deps.stores.waits.putChild(tenant, parentId, executionId, Date.now() + YEAR_MS);
   const child = await deps.stores.executions.get(tenant, executionId);
   const answer = await settleChild(deps, child);
   return answer ? { executionId, answer } : { executionId };
 }
-
-const YEAR_MS = 366 * 86_400_000;
 
 async function registerWait(
   deps: SubflowDeps,
