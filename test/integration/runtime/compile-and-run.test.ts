@@ -145,7 +145,8 @@ describe('compiled definitions run locally', () => {
     const cool = okRecord.nodes.cool;
     const coolMs = Date.parse(cool?.finishedAt ?? '') - Date.parse(cool?.startedAt ?? '');
     expect(coolMs).toBeGreaterThanOrEqual(79);
-    expect(coolMs).toBeLessThan(400);
+    // Scaled (the unscaled wait is 4 s): the upper bound holds on any load, the lower one is exact.
+    expect(coolMs).toBeLessThan(2000);
 
     const failing = await run(
       asl,

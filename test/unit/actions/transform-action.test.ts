@@ -89,12 +89,10 @@ describe('transform action', () => {
   });
 
   it('stops an endless loop with TransformTimeout', async () => {
-    const started = Date.now();
     const error = await failure('($f := function($n) { $n < 0 ? 0 : $f($n + 1) }; $f(0))', {
       timeoutMs: 100,
     });
     expect(error.name).toBe('TransformTimeout');
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('stops a long computation at the time limit', async () => {
