@@ -14,7 +14,12 @@ import {
   deployedActionKinds,
 } from '../lib/actions/catalog.ts';
 import { TERMINAL_EVENT_STATUS } from '../lib/runtime/express-logs.ts';
-import { kindsWithoutTable, rightsFor, shippedPackagesFor } from './constructs/action-rights.ts';
+import {
+  kindsWithoutTable,
+  rightsFor,
+  shippedPackagesFor,
+  tableKeysFor,
+} from './constructs/action-rights.ts';
 import { deploymentArn } from './constructs/arns.ts';
 import { FlowForgeApi } from './constructs/flowforge-api.ts';
 import { FlowForgeFunction } from './constructs/flowforge-function.ts';
@@ -92,7 +97,7 @@ export class StatelessStack extends Stack {
         timeout: Duration.seconds(actionFunctionTimeoutSeconds(kind)),
         shippedPackages: shippedPackagesFor(kind),
       });
-      if (!kindsWithoutTable.has(kind)) fn.bindTable(stateful.tableName, 'readWrite');
+      if (!kindsWithoutTable.has(kind)) fn.bindTableItems(stateful.tableName, tableKeysFor(kind));
       // Every kind resolves payload references in its config and offloads large outputs.
       fn.bindPayloads(stateful.payloadBucketName, 'readWrite');
       if (!actionsWithoutSecrets.has(kind)) fn.bindTenantSecrets(settings.stage, 'read');
@@ -111,7 +116,8 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(60),
     });
     this.waitFunction
-      .bindTable(stateful.tableName, 'readWrite')
+      // Waits, events and their waiters (T#<tenant>#WAIT|EVT|EVW#…) and callback pointers (CB#…) only.
+      .bindTableItems(stateful.tableName, ['T#*#WAIT#*', 'T#*#EVT#*', 'T#*#EVW#*', 'CB#*'])
       .bindEnvironment(
         'FLOWFORGE_ACTION_ARNS',
         JSON.stringify(Object.fromEntries([...actionFunctions].map(([kind, fn]) => [kind, fn.arnFromName]))),
@@ -137,7 +143,8 @@ export class StatelessStack extends Stack {
     });
     // Start only (no deploy): the child version's machine was deployed when it was saved.
     this.subflowFunction
-      .bindTable(stateful.tableName, 'readWrite')
+      // Tenant items only (flows, executions, waits: T#<tenant>#…), never API keys, webhooks or idempotency records.
+      .bindTableItems(stateful.tableName, ['T#*'])
       .bindStateMachines(prefix, { kind: 'start' });
     bindTaskTokens(this.subflowFunction);
 
@@ -236,7 +243,8 @@ export class StatelessStack extends Stack {
       timeout: Duration.seconds(30),
     });
     this.executionStatusFunction
-      .bindTable(stateful.tableName, 'readWrite')
+      // Executions, the waits of subflow parents and their children notes: tenant items (T#<tenant>#…) only.
+      .bindTableItems(stateful.tableName, ['T#*'])
       .bindStateMachines(prefix, { kind: 'read' })
       .bindExpressLogs(this.expressLogGroup)
       .grant(

@@ -223,6 +223,31 @@ export class FlowForgeFunction extends Construct {
   }
 
   /**
+   * `FLOWFORGE_TABLE_NAME` and item rights on the table limited to items whose partition key matches
+   * one of `leadingKeys` (IAM `dynamodb:LeadingKeys`, e.g. `IDEMPOTENCY#*`): single-item reads and
+   * writes and Queries of the base table only. No Scan or batch call (their keys are not checked
+   * item by item, and `ForAllValues` over no keys would allow them), no index.
+   */
+  bindTableItems(tableName: string, leadingKeys: readonly string[]): this {
+    this.bindEnvironment('FLOWFORGE_TABLE_NAME', tableName);
+    return this.grant(
+      new iam.PolicyStatement({
+        sid: 'ReadWriteOwnItems',
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ],
+        resources: [deploymentArn('dynamodb', `table/${tableName}`)],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
+      }),
+    );
+  }
+
+  /**
    * `FLOWFORGE_PAYLOAD_BUCKET` and object rights on the payload bucket (by its fixed name, like the
    * table): `readWrite` (the action functions: resolve references, offload outputs) may get and put
    * objects, `read` (the API: show full values) may only get them. No list, no delete, no bucket-level

@@ -401,6 +401,33 @@ describe('FlowForge dev stacks', () => {
     expect(JSON.stringify(schedules?.Resource)).toContain(':schedule/flowforge-dev/*');
   });
 
+  it('narrows the table to the items each event-driven function owns (dynamodb:LeadingKeys), with no Scan or batch call', () => {
+    const expected: Record<string, string[]> = {
+      'flowforge-dev-action-http': ['IDEMPOTENCY#*', 'CIRCUIT#*'],
+      'flowforge-dev-action-email': ['IDEMPOTENCY#*'],
+      'flowforge-dev-action-queue': ['IDEMPOTENCY#*'],
+      'flowforge-dev-action-transform': ['IDEMPOTENCY#*'],
+      'flowforge-dev-action-log': ['IDEMPOTENCY#*'],
+      'flowforge-dev-action-waits': ['T#*#WAIT#*', 'T#*#EVT#*', 'T#*#EVW#*', 'CB#*'],
+      'flowforge-dev-action-subflow': ['T#*'],
+      'flowforge-dev-execution-status': ['T#*'],
+    };
+    for (const [name, keys] of Object.entries(expected)) {
+      const dynamo = roleStatements(synth, functionRoleId(synth, name)).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(dynamo, name).toHaveLength(1);
+      const [statement] = dynamo as Array<Record<string, unknown>>;
+      expect(statement?.Condition, name).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys },
+      });
+      const actions = actionsOf(statement ?? {});
+      for (const refused of ['dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'])
+        expect(actions, name).not.toContain(refused);
+      expect(JSON.stringify(statement?.Resource), name).not.toContain('/index/');
+    }
+  });
+
   it('lets the authorizer write only lastUsedAt of API key items, besides reading the table', () => {
     const statements = roleStatements(synth, functionRoleId(synth, 'flowforge-dev-authorizer'));
     const writes = statements.filter((s) =>
