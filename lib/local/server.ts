@@ -161,7 +161,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           : new SerializedRateLimiter(storeSet.rateLimiter),
     };
 
-    const sqs = await startLocalSqs({ port: options.sqsPort ?? 9324 });
+    // Journaled: acknowledged and delayed trigger messages survive a kill (lib/triggers/local-sqs-journal.ts).
+    const sqs = await startLocalSqs({
+      port: options.sqsPort ?? 9324,
+      journalFile: join(dataDir, 'sqs', 'trigger-queue.jsonl'),
+    });
     cleanups.push(() => sqs.stop());
 
     // The action Lambdas' own idempotency (Powertools) on the local table, and the payload folder.
@@ -278,6 +282,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       client: sqs.client,
       queueUrl: sqs.queueUrl,
       queueArn: sqs.queueArn,
+      originOf: sqs.originOf,
       deps: { getFlow: flowLookup(deps), startExecution: start },
       onRecordError: (record, error) =>
         log.warn('queue message refused', { messageId: record.messageId, error: (error as Error).message }),

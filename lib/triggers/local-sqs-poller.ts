@@ -4,9 +4,12 @@ import {
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
+  type SendMessageCommandInput,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { type JournaledMessage, LocalSqsJournal } from './local-sqs-journal.ts';
 import { processQueueBatch, type QueueRecord, type QueueTriggerDeps } from './sqs-trigger.ts';
 
 /** The trigger queue of local mode (DESIGN.md §3). */
@@ -27,6 +30,8 @@ export interface LocalSqs {
   dlqUrl: string;
   /** An SDK client configured for this endpoint. */
   client: SQSClient;
+  /** The id a trigger-queue message was first sent with (it differs for a message sent again after a restart). */
+  originOf(messageId: string): string;
   stop(): Promise<void>;
 }
 
@@ -36,12 +41,21 @@ export interface StartLocalSqsOptions {
   /** Seconds a received message stays invisible before redelivery (default 30). */
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
+  /**
+   * A journal file for the trigger queue (`npm start`: `<dataDir>/sqs/trigger-queue.jsonl`): its
+   * unconsumed and delayed messages survive a kill of the process (see local-sqs-journal.ts).
+   * Absent: in memory only.
+   */
+  journalFile?: string;
 }
 
 /**
  * Starts fauxqs 1.x in-process on 127.0.0.1:`port` and creates the trigger queue and its DLQ
- * (redrive after `maxReceiveCount`, default 3). fauxqs 1.x keeps messages in memory only:
- * messages not yet consumed are lost when the process stops (2.x persists, but needs Node 22).
+ * (redrive after `maxReceiveCount`, default 3). fauxqs 1.x keeps messages in memory only (2.x
+ * persists, but needs Node 22): with `journalFile`, the trigger queue's sends and deletes are
+ * journaled and, at the next start, every message sent and not deleted is sent again under its first
+ * id (lib/triggers/local-sqs-journal.ts). JSON-protocol requests only (the SDKs, AWS CLI v2); the DLQ
+ * is not journaled.
  */
 export async function startLocalSqs(options: StartLocalSqsOptions): Promise<LocalSqs> {
   const app = buildApp({ logger: false });
@@ -49,11 +63,37 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
   // SQS clients pointed at 127.0.0.1 often write the URL themselves (…/000000000000/flowforge-triggers,
   // …/queue/flowforge-triggers): map any URL whose last segment names one of our queues to its own.
   const ownUrls = new Map<string, string>();
+  const journal = options.journalFile ? new LocalSqsJournal(options.journalFile) : undefined;
+  // Receipt handle → message id of trigger-queue messages handed out (a delete names the handle).
+  const handles = new Map<string, string>();
+  let journaling = false;
   app.addHook('preHandler', async (request) => {
-    const body = request.body as { QueueUrl?: unknown } | null | undefined;
+    const body = request.body as JournaledRequest | null | undefined;
     if (body === null || typeof body !== 'object' || typeof body.QueueUrl !== 'string') return;
     const own = ownUrls.get(body.QueueUrl.replace(/\/+$/, '').split('/').pop() ?? '');
     if (own !== undefined) body.QueueUrl = own;
+    if (!journal || !journaling || body.QueueUrl !== ownUrls.get(LOCAL_TRIGGER_QUEUE)) return;
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const deleted =
+      target === 'AmazonSQS.DeleteMessage'
+        ? [body.ReceiptHandle]
+        : target === 'AmazonSQS.DeleteMessageBatch'
+          ? (body.Entries ?? []).map((entry) => entry.ReceiptHandle)
+          : [];
+    for (const handle of deleted) {
+      const id = typeof handle === 'string' ? handles.get(handle) : undefined;
+      if (id === undefined) continue;
+      journal.deleted(id);
+      handles.delete(handle as string);
+    }
+  });
+  // Before the answer leaves: an acknowledged send is in the journal.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!journal || !journaling || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    const body = request.body as JournaledRequest | null | undefined;
+    if (!body || body.QueueUrl !== ownUrls.get(LOCAL_TRIGGER_QUEUE)) return payload;
+    journalAnswer(journal, handles, String(request.headers['x-amz-target'] ?? ''), body, payload);
+    return payload;
   });
   const address = await app.listen({ port: options.port, host: '127.0.0.1' });
   const endpoint = `http://127.0.0.1:${new URL(address).port}`;
@@ -82,12 +122,15 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
     const attributes = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
+    if (journal) await restore(journal, client, queueUrl);
+    journaling = true;
     return {
       endpoint,
       queueUrl,
       queueArn: required(attributes.Attributes?.QueueArn, 'queue arn'),
       dlqUrl,
       client,
+      originOf: (messageId) => journal?.originOf(messageId) ?? messageId,
       async stop() {
         client.destroy();
         await app.close();
@@ -106,6 +149,8 @@ export interface LocalSqsPollerOptions {
   /** The ARN put into each record's `eventSourceARN` (read from the queue when omitted). */
   queueArn?: string;
   deps: QueueTriggerDeps;
+  /** The id a message was first sent with (`LocalSqs.originOf`): the start's idempotency key. Default: its id. */
+  originOf?: (messageId: string) => string;
   /** Long-poll wait per receive (default 1 s). */
   waitTimeSeconds?: number;
   /** Messages per receive, 1–10 (default 10, the Lambda event source's usual batch). */
@@ -163,7 +208,7 @@ export function createLocalSqsPoller(options: LocalSqsPollerOptions): LocalSqsPo
     );
     const messages = received.Messages ?? [];
     if (messages.length === 0) return { received: 0, succeeded: [], batchItemFailures: [] };
-    const records = messages.map((message) => toRecord(message, queueArn ?? queueUrl));
+    const records = messages.map((message) => toRecord(message, queueArn ?? queueUrl, options.originOf));
     const response = await processQueueBatch({ Records: records }, options.deps, options.onRecordError);
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const succeeded = records.filter((record) => !failed.has(record.messageId));
@@ -217,10 +262,12 @@ export function createLocalSqsPoller(options: LocalSqsPollerOptions): LocalSqsPo
 function toRecord(
   message: Message,
   queueArn: string,
+  originOf: (messageId: string) => string = (id) => id,
 ): QueueRecord & { receiptHandle: string; [key: string]: unknown } {
   const attributes = message.Attributes ?? {};
   return {
-    messageId: required(message.MessageId, 'MessageId'),
+    // A message sent again after a restart keeps its first id: its run is started (or found) once.
+    messageId: originOf(required(message.MessageId, 'MessageId')),
     receiptHandle: required(message.ReceiptHandle, 'ReceiptHandle'),
     body: message.Body ?? '',
     attributes: {
@@ -248,6 +295,88 @@ function toRecord(
     eventSourceARN: queueArn,
     awsRegion: queueArn.split(':')[3] || LOCAL_REGION,
   };
+}
+
+/** The fields of the SQS JSON-protocol requests the journal reads. */
+interface JournaledRequest {
+  QueueUrl?: unknown;
+  MessageBody?: unknown;
+  DelaySeconds?: unknown;
+  MessageAttributes?: unknown;
+  ReceiptHandle?: unknown;
+  Entries?: Array<{
+    Id?: unknown;
+    MessageBody?: unknown;
+    DelaySeconds?: unknown;
+    MessageAttributes?: unknown;
+    ReceiptHandle?: unknown;
+  }>;
+}
+
+/** Journals the messages a send answered with, and remembers the handles a receive gave out. */
+function journalAnswer(
+  journal: LocalSqsJournal,
+  handles: Map<string, string>,
+  target: string,
+  body: JournaledRequest,
+  payload: string,
+): void {
+  const answer = JSON.parse(payload) as {
+    MessageId?: string;
+    Successful?: Array<{ Id: string; MessageId: string }>;
+    Messages?: Array<{ MessageId?: string; ReceiptHandle?: string }>;
+  };
+  const at = Date.now();
+  const entry = (
+    id: string,
+    message: { MessageBody?: unknown; DelaySeconds?: unknown; MessageAttributes?: unknown },
+  ) =>
+    journal.sent({
+      id,
+      body: String(message.MessageBody ?? ''),
+      ...(message.MessageAttributes === undefined ? {} : { attributes: message.MessageAttributes }),
+      ...(typeof message.DelaySeconds === 'number' ? { delaySeconds: message.DelaySeconds } : {}),
+      at,
+    });
+  if (target === 'AmazonSQS.SendMessage' && answer.MessageId) entry(answer.MessageId, body);
+  if (target === 'AmazonSQS.SendMessageBatch') {
+    for (const done of answer.Successful ?? []) {
+      const sent = (body.Entries ?? []).find((candidate) => candidate.Id === done.Id);
+      if (sent) entry(done.MessageId, sent);
+    }
+  }
+  if (target === 'AmazonSQS.ReceiveMessage') {
+    for (const message of answer.Messages ?? []) {
+      if (message.MessageId && message.ReceiptHandle) handles.set(message.ReceiptHandle, message.MessageId);
+    }
+  }
+}
+
+/**
+ * Sends again every journaled message that was never deleted, with what is left of its delay, and
+ * starts a fresh journal with them under their new ids (each remembering its first id).
+ */
+async function restore(journal: LocalSqsJournal, client: SQSClient, queueUrl: string): Promise<void> {
+  const now = Date.now();
+  const again: JournaledMessage[] = [];
+  for (const message of journal.pending()) {
+    const sent = await client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: message.body,
+        DelaySeconds: LocalSqsJournal.remainingDelay(message, now),
+        ...(message.attributes === undefined
+          ? {}
+          : { MessageAttributes: message.attributes as SendMessageCommandInput['MessageAttributes'] }),
+      }),
+    );
+    again.push({
+      ...message,
+      id: required(sent.MessageId, 'MessageId'),
+      origin: message.origin ?? message.id,
+    });
+  }
+  journal.reset(again);
 }
 
 function required<T>(value: T | undefined, what: string): T {
