@@ -4,7 +4,7 @@ import { type CliIo, processIo } from './cli-io.ts';
 const VERBS = {
   validate: 'validate FILE [--json]               check a workflow definition; exit 0 valid, 1 invalid',
   compile: 'compile FILE [--report]              print the Step Functions ASL of a definition',
-  run: 'run FILE [--input JSON] [--json]      run a workflow on this machine; exit 0 iff it succeeded',
+  run: 'run FILE [--input JSON] [--flow ID=FILE] [--json]  run a workflow on this machine (--flow: a subflow child); exit 0 iff it succeeded',
   graph: 'graph FILE [--format mermaid|dot]    print the flow as a diagram',
   keys: 'keys create --name N --scopes S       write an API key into FLOWFORGE_TABLE_NAME (the first admin key)',
 } as const;

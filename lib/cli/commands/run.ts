@@ -27,7 +27,7 @@ const USAGE =
   'Usage: flowforge run FILE [--input JSON | --input @FILE.json] [--flow FLOW_ID=FILE ...] [--json]\n';
 
 /**
- * `flowforge run FILE [--input JSON] [--json]` (DESIGN.md §3): validates and compiles the definition
+ * `flowforge run FILE [--input JSON] [--flow ID=FILE …] [--json]` (DESIGN.md §3, §2.1): validates and compiles the definition
  * for local mode, runs the compiled ASL on this machine (aws-local-stepfunctions, the real action
  * handlers of `actionRegistry`; waits are real time) and prints the execution record.
  *
