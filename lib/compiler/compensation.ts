@@ -84,7 +84,11 @@ export function addFailureStates(
   if (options.inBody) {
     add(names.failEnd, {
       Type: 'Pass',
-      Parameters: { error: { 'error.$': `${FAILED_PATH}.Error`, 'cause.$': `${FAILED_PATH}.Cause` } },
+      Parameters: {
+        error: { 'error.$': `${FAILED_PATH}.Error`, 'cause.$': `${FAILED_PATH}.Cause` },
+        // A Distributed Map's ResultWriter does not keep item order: the collect step sorts by it.
+        'index.$': '$.index',
+      },
       End: true,
     });
     return;

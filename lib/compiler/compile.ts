@@ -12,7 +12,7 @@ import {
 } from './choice-rules.ts';
 import { addFailureStates } from './compensation.ts';
 import { bodyDefinition, bodyOuterReads, iterationExpression, sinkOf } from './for-each-body.ts';
-import type { CompiledForEach } from './for-each-states.ts';
+import { type CompiledForEach, forEachEventsPerItem } from './for-each-states.ts';
 import {
   addNodeStates,
   canFail,
@@ -315,7 +315,8 @@ class MachineBuilder {
     if (JSON.stringify(scope.states).includes(JSON.stringify(this.names.end))) {
       scope.add(
         this.names.end,
-        { Type: 'Pass', Parameters: { 'record.$': nodePath(mode.output) }, End: true },
+        // `index`: a Distributed Map's ResultWriter does not keep item order; the collect step sorts by it.
+        { Type: 'Pass', Parameters: { 'record.$': nodePath(mode.output), 'index.$': '$.index' }, End: true },
         `the body of forEach "${mode.forEachId}"`,
       );
     }
@@ -359,12 +360,34 @@ class MachineBuilder {
       { graph: this.graph, warnings: this.warnings },
     );
     const compiled = builder.buildBody();
-    const perItem = compiled.transitions + 2;
-    const maxItems = Math.max(0, Math.floor(MAX_TRANSITIONS / perItem));
+    const express =
+      this.definition.machineType === 'express' || this.definition.stateMachineType === 'EXPRESS';
+    const bucket = this.context.payloadBucket;
+    const distributed = !this.body && !express && bucket !== undefined;
+    const perItem = forEachEventsPerItem(compiled.transitions);
     this.forEachCosts.set(node.id, compiled.worstSeconds);
-    this.warnings.push(
-      `forEach "${node.id}": each item takes up to ${perItem} state transitions, so one Standard execution (${MAX_TRANSITIONS} history events) fits at most ${maxItems} items; longer lists fail with ForEachTooManyItems`,
-    );
+    let maxItems: number | undefined;
+    if (distributed) {
+      // Each item is a child execution with a history of its own: one item must fit it.
+      if (perItem > MAX_TRANSITIONS) {
+        throw new CompileError(
+          `forEach "${node.id}": one item can take ${perItem} history events, over the ${MAX_TRANSITIONS}-event history of its child execution; reduce retries or split the body`,
+          'TOO_MANY_TRANSITIONS',
+        );
+      }
+      this.warnings.push(
+        `forEach "${node.id}": a Distributed Map (one child execution per item, up to ${perItem} history events each; items and results in the payload bucket)`,
+      );
+    } else if (express) {
+      this.warnings.push(
+        `forEach "${node.id}": an Inline Map in an Express machine (no history limit; the list and the collected results stay in the state, 256 KiB)`,
+      );
+    } else {
+      maxItems = Math.max(0, Math.floor(MAX_TRANSITIONS / perItem));
+      this.warnings.push(
+        `forEach "${node.id}": an Inline Map; each item takes up to ${perItem} history events, so one Standard execution (${MAX_TRANSITIONS} history events) fits at most ${maxItems} items; longer lists fail with ForEachTooManyItems`,
+      );
+    }
     return {
       config,
       processor: compiled.processor,
@@ -379,7 +402,8 @@ class MachineBuilder {
         ...(compiled.attempt ? { attempt: compiled.attempt } : {}),
       },
       arn: this.arn('foreach'),
-      maxItems,
+      ...(maxItems === undefined ? {} : { maxItems }),
+      ...(distributed ? { bucket } : {}),
     };
   }
 

@@ -23,21 +23,47 @@ export interface CompiledForEach {
   itemSelector: Record<string, unknown>;
   /** ARN of the internal `foreach` action (items and collect steps). */
   arn: string;
-  /** The longest list whose iterations fit the history budget (events per item counted). */
-  maxItems: number;
+  /** Inline Map of a Standard machine: the longest list whose iterations fit the history (events per item counted). */
+  maxItems?: number;
+  /** Distributed Map: the payload bucket its ItemReader reads the list from and its ResultWriter writes to. */
+  bucket?: string;
 }
+
+/**
+ * History events one item adds, at worst, for a body whose iteration enters `transitions` states:
+ * the iteration's own two (`MapIterationStarted`/`Succeeded`) and three per state (Entered and
+ * Exited, and a Task's Scheduled/Started/Succeeded counted for every state, an upper bound).
+ */
+export function forEachEventsPerItem(transitions: number): number {
+  return 2 + 3 * transitions;
+}
+
+/** ItemReader / ResultWriter resources of a Distributed Map (S3 GetObject of a JSON array, PutObject of the results). */
+const S3_GET_OBJECT = 'arn:aws:states:::s3:getObject';
+const S3_PUT_OBJECT = 'arn:aws:states:::s3:putObject';
 
 /**
  * The states of a forEach node (DESIGN.md §2.1):
  * `<id>:items` (Task, internal foreach action: payload references resolved, `ForEachItemsNotArray`
- * unless an array, the list put inline at `$.nodes.<id>.items`) → `<id>` (Map, INLINE: the body as
- * ItemProcessor, `concurrency` as MaxConcurrency; each iteration ends with its output node's record
- * or its fatal error, never failing the Map) → `<id>:collect` (Task: output in item order, the error
- * at a failed index, `items: { total, succeeded, failed }`, `ForEachFailed` past the tolerance) →
- * `<id>:verdict` (Choice on the recorded status) → the continuations; `<id>:fatal` copies the
- * error into `$.run.failed` for onError: fail; `<id>:failed` records an error of the steps themselves.
- * Step Functions' own ToleratedFailure fields exist only for Distributed Map, so tolerance is applied
- * by the collect step, the same in AWS and locally.
+ * unless an array) → `<id>` (Map: the body as ItemProcessor, `concurrency` as MaxConcurrency; each
+ * iteration ends with its output node's record or its fatal error, never failing) → `<id>:collect`
+ * (Task: output in item order, the error at a failed index, `items: { total, succeeded, failed }`,
+ * `ForEachFailed` past the tolerance) → `<id>:verdict` (Choice on the recorded status) → the
+ * continuations; `<id>:fatal` copies the error into `$.run.failed` for onError: fail; `<id>:failed`
+ * records an error of the steps themselves.
+ *
+ * Two forms of the same Map, with the same ItemProcessor and ItemSelector (docs/aws-parity.md):
+ * - DISTRIBUTED (a top-level forEach of a Standard machine, when the context names the payload
+ *   bucket): the items step keeps the list in the payload store (`itemsKey`, never in the state);
+ *   the Map reads it with an S3 ItemReader, runs one STANDARD child execution per item (each with a
+ *   history of its own) and writes the children's outputs with a ResultWriter under
+ *   `resultsPrefix`; the collect step reads that manifest and offloads the output array. No list
+ *   length or result size is bounded by the 256 KiB state or the 25,000-event parent history.
+ * - INLINE (nested forEach, Express machines, no bucket): the list sits at `$.nodes.<id>.items` and
+ *   the results in the state (256 KiB each); in a Standard machine the items step refuses a list
+ *   longer than the history budget (`maxItems`) with `ForEachTooManyItems`.
+ * Tolerance is applied by the collect step in both forms (Step Functions' ToleratedFailure fields
+ * exist only for Distributed Map), so a failed item never fails the Map itself.
  */
 export function forEachStates(plan: NodePlan, node: OperationNode): Record<string, AslState> {
   const id = node.id;
@@ -80,25 +106,70 @@ export function forEachStates(plan: NodePlan, node: OperationNode): Record<strin
     endPass = true;
     return stateName.done(id);
   };
+  const { bucket } = compiled;
+  const processor = compiled.processor;
   states[stateName.forEachItems(id)] = {
-    ...step('items', { op: 'items', 'items.$': items.expression, maxItems: compiled.maxItems }),
-    ResultSelector: { status: 'running', 'items.$': '$.Payload.items' },
+    ...step('items', {
+      op: 'items',
+      'items.$': items.expression,
+      ...(compiled.maxItems === undefined ? {} : { maxItems: compiled.maxItems }),
+      ...(bucket === undefined ? {} : { store: true }),
+    }),
+    ResultSelector:
+      bucket === undefined
+        ? { status: 'running', 'items.$': '$.Payload.items' }
+        : {
+            status: 'running',
+            'count.$': '$.Payload.count',
+            'itemsKey.$': '$.Payload.itemsKey',
+            'resultsPrefix.$': '$.Payload.resultsPrefix',
+          },
     ResultPath: nodePath(id),
     Next: id,
   };
-  states[id] = {
-    Type: 'Map',
-    ItemsPath: nodePath(id, 'items'),
-    MaxConcurrency: config.concurrency,
-    ItemSelector: compiled.itemSelector,
-    ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...compiled.processor },
-    ResultSelector: { status: 'running', 'results.$': '$' },
-    ResultPath: nodePath(id),
-    Catch: catchAll,
-    Next: stateName.forEachCollect(id),
-  };
+  states[id] =
+    bucket === undefined
+      ? {
+          Type: 'Map',
+          ItemsPath: nodePath(id, 'items'),
+          MaxConcurrency: config.concurrency,
+          ItemSelector: compiled.itemSelector,
+          ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, ...processor },
+          ResultSelector: { status: 'running', 'results.$': '$' },
+          ResultPath: nodePath(id),
+          Catch: catchAll,
+          Next: stateName.forEachCollect(id),
+        }
+      : {
+          Type: 'Map',
+          ItemReader: {
+            Resource: S3_GET_OBJECT,
+            ReaderConfig: { InputType: 'JSON' },
+            Parameters: { Bucket: bucket, 'Key.$': nodePath(id, 'itemsKey') },
+          },
+          MaxConcurrency: config.concurrency,
+          ItemSelector: compiled.itemSelector,
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            ...processor,
+          },
+          ResultWriter: {
+            Resource: S3_PUT_OBJECT,
+            Parameters: { Bucket: bucket, 'Prefix.$': nodePath(id, 'resultsPrefix') },
+          },
+          ResultSelector: { status: 'running', 'manifest.$': '$.ResultWriterDetails' },
+          ResultPath: nodePath(id),
+          Catch: catchAll,
+          Next: stateName.forEachCollect(id),
+        };
   states[stateName.forEachCollect(id)] = {
-    ...step('collect', { op: 'collect', 'results.$': nodePath(id, 'results'), ...tolerance }),
+    ...step('collect', {
+      op: 'collect',
+      ...(bucket === undefined
+        ? { 'results.$': nodePath(id, 'results') }
+        : { 'manifest.$': nodePath(id, 'manifest') }),
+      ...tolerance,
+    }),
     ResultSelector: {
       'status.$': '$.Payload.status',
       'output.$': '$.Payload.output',

@@ -14,6 +14,12 @@ export interface CompileContext {
    * needed only by definitions with a subflow.
    */
   subflowArn?: string;
+  /**
+   * The payload bucket (S3): a top-level forEach of a Standard machine compiles to a Distributed Map
+   * that reads its items from it (ItemReader) and writes its results to it (ResultWriter). Without
+   * one, every forEach compiles to an Inline Map (see `for-each-states.ts`).
+   */
+  payloadBucket?: string;
 }
 
 /** An Amazon States Language document (JSONPath dialect). */

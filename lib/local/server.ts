@@ -218,6 +218,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
     const subflows = createLocalSubflows(() => depsReady, taskTokens);
     const stateMachines = new LocalStateMachines({
+      payloads,
       invokeAction: (payload, context) =>
         context.kind === SUBFLOW_FUNCTION_KIND
           ? subflows.invoke(payload, context)

@@ -114,15 +114,32 @@ export function newPayloadKey(scope: PayloadScope, extension: 'json' | 'bin'): s
   return `${executionKeyPrefix(scope)}${keySegment(scope.nodeId)}/${randomBytes(16).toString('base64url')}.${extension}`;
 }
 
-/** Throws {@link InvalidPayloadKeyError} unless `key` has exactly the shape {@link newPayloadKey} makes. */
+/**
+ * A fresh folder `<tenant>/<flowId>/<executionId>/<nodeId>/<128 random bits, base64url>` for a
+ * Distributed Map's ResultWriter: Step Functions writes `<folder>/<map run id>/manifest.json` and
+ * `…/SUCCEEDED_<n>.json` (FAILED_, PENDING_) under it, which {@link checkPayloadKey} accepts too.
+ */
+export function newResultsPrefix(scope: PayloadScope): string {
+  return `${executionKeyPrefix(scope)}${keySegment(scope.nodeId)}/${randomBytes(16).toString('base64url')}`;
+}
+
+const RESULTS_FOLDER = /^[A-Za-z0-9_-]{22}$/;
+const RESULTS_LEAF = /^(manifest|(SUCCEEDED|FAILED|PENDING)_\d{1,9})\.json$/;
+
+/**
+ * Throws {@link InvalidPayloadKeyError} unless `key` has exactly the shape {@link newPayloadKey}
+ * makes, or is a ResultWriter file under a {@link newResultsPrefix} folder.
+ */
 export function checkPayloadKey(key: unknown): string {
   const parts = typeof key === 'string' ? key.split('/') : [];
-  const [tenant = '', flowId = '', executionId = '', nodeId = '', leaf = ''] = parts;
-  const valid =
-    parts.length === 5 &&
+  const [tenant = '', flowId = '', executionId = '', nodeId = '', leaf = '', run = '', file = ''] = parts;
+  const scoped =
     (tenant === NO_TENANT || SEGMENT.test(tenant)) &&
-    [flowId, executionId, nodeId].every((part) => SEGMENT.test(part)) &&
-    LEAF.test(leaf);
+    [flowId, executionId, nodeId].every((part) => SEGMENT.test(part));
+  const valid =
+    scoped &&
+    ((parts.length === 5 && LEAF.test(leaf)) ||
+      (parts.length === 7 && RESULTS_FOLDER.test(leaf) && SEGMENT.test(run) && RESULTS_LEAF.test(file)));
   if (!valid) throw new InvalidPayloadKeyError(`Not a payload key: ${JSON.stringify(key)}`);
   return key as string;
 }

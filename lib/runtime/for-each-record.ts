@@ -77,9 +77,15 @@ export class ForEachRecords {
     return before !== entry.status;
   }
 
-  /** Notes the list a top-level forEach iterates (its `<id>:items` step recorded it). */
-  started(forEachId: string, items: unknown): void {
-    if (Array.isArray(items)) this.progress.set(forEachId, { total: items.length, succeeded: 0, failed: 0 });
+  /**
+   * Notes the list a top-level forEach iterates, from the entry its `<id>:items` step recorded
+   * (`{ status: "running", items: [...] }` before an Inline Map, `{ status: "running", count }`
+   * before a Distributed Map). Only the first call counts: later scans see the same entry.
+   */
+  started(forEachId: string, entry: Record<string, unknown>): void {
+    if (this.progress.has(forEachId)) return;
+    const total = Array.isArray(entry.items) ? entry.items.length : entry.count;
+    if (typeof total === 'number') this.progress.set(forEachId, { total, succeeded: 0, failed: 0 });
   }
 
   /** Counts one finished iteration of the Map named `forEachId`. */

@@ -106,7 +106,7 @@ export function historyToRecord(
         forEach.observe(id, iteration, error ? { status, error } : { status }, firstSeen);
         continue;
       }
-      if (status === 'running' && Array.isArray(value.items)) forEach.started(id, value.items);
+      if (status === 'running') forEach.started(id, value);
       node.entry = {
         status: typeof value.status === 'string' ? value.status : undefined,
         output: value.output,

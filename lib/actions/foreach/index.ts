@@ -1,4 +1,13 @@
-import { type ActionDefinition, ActionError } from '../action.ts';
+import {
+  executionKeyPrefix,
+  InvalidPayloadKeyError,
+  newResultsPrefix,
+  PayloadError,
+  type PayloadScope,
+  type PayloadStore,
+} from '../../payloads/payload-store.ts';
+import { type ActionContext, type ActionDefinition, ActionError } from '../action.ts';
+import { ActionPayloadError } from '../run-action.ts';
 import {
   type CollectStepOutput,
   type ForEachStepConfig,
@@ -27,10 +36,19 @@ export class ForEachTooManyItemsError extends ActionError {
 /** The kind of the internal forEach action (its Lambda is `flowforge-action-foreach`). */
 export const FOREACH_ACTION_KIND = 'foreach';
 
+/** A Distributed Map's steps ran without a payload store to keep the list and read the results. Not retryable. */
+export class ForEachNeedsPayloadStoreError extends ActionError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadStoreUnavailable';
+  }
+}
+
 /**
  * The internal `foreach` action (see `schema.ts`): the `items` step before a forEach's Map and the
- * `collect` step after it. Pure (no I/O of its own); its output stays inline (`inlineOutput`): the
- * Map reads the list from the state, so offloading it would hand the Map a reference.
+ * `collect` step after it. Its `items` output stays inline (`inlineOutput`): an Inline Map reads
+ * the list from the state, so offloading it would hand the Map a reference; a Distributed Map's
+ * list is kept in the payload store by the step itself (`store`), and only its key is in the state.
  */
 export const forEachAction: ActionDefinition<ForEachStepConfig, ItemsStepOutput | CollectStepOutput> & {
   inlineOutput: (config: ForEachStepConfig) => boolean;
@@ -38,7 +56,7 @@ export const forEachAction: ActionDefinition<ForEachStepConfig, ItemsStepOutput 
   kind: FOREACH_ACTION_KIND,
   configSchema: forEachStepConfigSchema,
   inlineOutput: (config) => config.op === 'items',
-  async run(config) {
+  async run(config, context) {
     if (config.op === 'items') {
       const { items } = config;
       if (!Array.isArray(items)) {
@@ -49,11 +67,112 @@ export const forEachAction: ActionDefinition<ForEachStepConfig, ItemsStepOutput 
           `items has ${items.length} elements; this body fits at most ${config.maxItems} in one Standard execution (25,000 history events)`,
         );
       }
-      return { status: 'running', items, count: items.length };
+      if (!config.store) return { status: 'running', items, count: items.length };
+      const store = payloadsOf(context);
+      const scope = scopeOf(context);
+      const ref = await guarded(() => store.putJson(scope, items));
+      return {
+        status: 'running',
+        itemsKey: ref.$ffref,
+        resultsPrefix: newResultsPrefix(scope),
+        count: items.length,
+      };
     }
-    return collect(config.results, config);
+    if (config.manifest !== undefined) {
+      return collect(await readMapResults(config.manifest.Key, context), config);
+    }
+    return collect(config.results ?? [], config);
   },
 };
+
+/** One entry of a ResultWriter results file (Transformation NONE: the child execution as listed). */
+interface ChildExecutionResult {
+  Status?: string;
+  Input?: string;
+  Output?: string;
+  Error?: string;
+  Cause?: string;
+}
+
+/**
+ * The per-item results of a Distributed Map run, in item order, from the files its ResultWriter
+ * wrote: `manifest.json` (`ResultFiles.SUCCEEDED|FAILED|PENDING: [{ Key }]`) and each file's child
+ * executions. A child's output is its iteration's `{ record, index }` or `{ error, index }`; a child
+ * execution that failed itself (not its body) gives that item its `Error`/`Cause`. Files are read
+ * only under this execution's own key prefix.
+ */
+async function readMapResults(manifestKey: string, context: ActionContext): Promise<unknown[]> {
+  const store = payloadsOf(context);
+  const own = executionKeyPrefix(scopeOf(context));
+  const read = (key: unknown): Promise<unknown> => {
+    if (typeof key !== 'string' || !key.startsWith(own)) {
+      throw new ActionPayloadError(
+        new InvalidPayloadKeyError(`forEach results ${JSON.stringify(key)} are not of this execution`),
+      );
+    }
+    return guarded(() => store.getJson(key));
+  };
+  const manifest = (await read(manifestKey)) as { ResultFiles?: Record<string, Array<{ Key?: unknown }>> };
+  const files = Object.values(manifest.ResultFiles ?? {}).flat();
+  const entries = (await Promise.all(files.map((file) => read(file.Key)))).flat() as ChildExecutionResult[];
+  const results: unknown[] = [];
+  for (const entry of entries) {
+    const output = parseJson(entry.Output) as { index?: unknown } | undefined;
+    const index =
+      typeof output?.index === 'number'
+        ? output.index
+        : (parseJson(entry.Input) as { index?: unknown })?.index;
+    if (typeof index !== 'number') continue;
+    results[index] =
+      entry.Status === 'SUCCEEDED'
+        ? output
+        : {
+            error: {
+              error: entry.Error ?? 'States.Runtime',
+              cause: entry.Cause ?? `child execution ${entry.Status}`,
+            },
+          };
+  }
+  for (let i = 0; i < results.length; i++) {
+    results[i] ??= { error: { error: 'States.Runtime', cause: `no result was written for item ${i}` } };
+  }
+  return results;
+}
+
+function payloadsOf(context: ActionContext): PayloadStore {
+  if (!context.payloads)
+    throw new ForEachNeedsPayloadStoreError(
+      `forEach "${context.nodeId}" runs as a Distributed Map, which keeps its items and results in the payload store; none is configured`,
+    );
+  return context.payloads;
+}
+
+function scopeOf(context: ActionContext): PayloadScope {
+  const { execution } = context;
+  return {
+    ...(execution.tenant === undefined ? {} : { tenant: execution.tenant }),
+    flowId: execution.flowId,
+    executionId: execution.id,
+    nodeId: context.nodeId,
+  };
+}
+
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw error instanceof PayloadError ? new ActionPayloadError(error) : error;
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Folds per-item results (see `ItemResult`) into the forEach node record. */
 export function collect(

@@ -4,8 +4,10 @@ import * as z from 'zod/mini';
  * Config of the internal `foreach` action: the two Tasks the compiler adds around a forEach node's
  * Map state (DESIGN.md §2.1). Not a user action: the validator refuses it in definitions.
  * - `items`: checks that `items` (payload references already resolved) is an array and returns it
- *   inline for the Map's ItemsPath;
- * - `collect`: folds the Map's per-item results into the node record (output in item order, the
+ *   inline for an Inline Map's ItemsPath, or (`store`) keeps it in the payload store for a
+ *   Distributed Map's ItemReader and answers `{ itemsKey, resultsPrefix, count }`;
+ * - `collect`: folds the Map's per-item results (the Inline Map's array, or the Distributed Map's
+ *   ResultWriter files named by `manifest`) into the node record (output in item order, the
  *   per-item error at a failed index, `items: { total, succeeded, failed }`) and applies the tolerance.
  */
 export const forEachStepConfigSchema = z.union([
@@ -13,10 +15,15 @@ export const forEachStepConfigSchema = z.union([
     op: z.literal('items'),
     items: z.optional(z.unknown()),
     maxItems: z.optional(z.number()),
+    /** Distributed Map: keep the list in the payload store and answer its key (never the list). */
+    store: z.optional(z.boolean()),
   }),
   z.strictObject({
     op: z.literal('collect'),
-    results: z.array(z.unknown()),
+    /** Inline Map: its result array. */
+    results: z.optional(z.array(z.unknown())),
+    /** Distributed Map: its `ResultWriterDetails` (the manifest the ResultWriter wrote). */
+    manifest: z.optional(z.strictObject({ Bucket: z.optional(z.string()), Key: z.string() })),
     toleratedFailures: z.optional(z.number()),
     toleratedFailurePercent: z.optional(z.number()),
   }),
@@ -36,12 +43,10 @@ export interface ItemCounts {
   failed: number;
 }
 
-/** Output of `op: "items"`. */
-export interface ItemsStepOutput {
-  status: 'running';
-  items: unknown[];
-  count: number;
-}
+/** Output of `op: "items"`: the list inline, or (`store`) where it and the results live. */
+export type ItemsStepOutput =
+  | { status: 'running'; items: unknown[]; count: number }
+  | { status: 'running'; itemsKey: string; resultsPrefix: string; count: number };
 
 /**
  * Output of `op: "collect"`: the forEach node's record. Both `output` and `error` are always present

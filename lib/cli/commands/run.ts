@@ -107,6 +107,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       interrupted.signal,
     );
     const runnerOptions: RunLocallyOptions = {
+      payloads,
       invokeAction: (payload, context) =>
         context.kind === SUBFLOW_FUNCTION_KIND
           ? subflows.invoke(payload, context)

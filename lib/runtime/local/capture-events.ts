@@ -60,3 +60,20 @@ export function captureEvents(options: RunOptions, onEvent: Sink): RunOptions {
   };
   return { ...options, [SINK]: sink } as RunOptions;
 }
+
+/**
+ * Run options for a run nested in one that {@link captureEvents} reports: its events pass through
+ * `filter` (which may drop an event, or answer a changed copy) before the outer run's `onEvent`.
+ */
+export function filterEvents(
+  options: RunOptions,
+  filter: (event: LocalExecutionEvent) => LocalExecutionEvent | undefined,
+): RunOptions {
+  const outer = (options as Record<string, unknown>)[SINK] as Sink | undefined;
+  if (!outer) return options;
+  const sink: Sink = (event) => {
+    const kept = filter(event);
+    if (kept) outer(kept);
+  };
+  return { ...options, [SINK]: sink } as RunOptions;
+}

@@ -49,16 +49,21 @@ export class ExecutionLimits {
     return this.events;
   }
 
-  /** Counts `event`; throws the uncatchable error when it breaks a limit (only after events it may throw for). */
-  observe(event: LocalExecutionEvent): void {
+  /**
+   * Counts `event`; throws the uncatchable error when it breaks a limit (only after events it may
+   * throw for). `history: false` (an event of a Distributed Map's child execution, which has a
+   * history of its own): sizes are checked, the event is not counted in this execution's history.
+   */
+  observe(event: LocalExecutionEvent, options: { history?: boolean } = {}): void {
+    const counted = options.history ?? true;
     if (!THROWABLE.has(event.type)) {
-      this.events += this.historyEventsOf(event, undefined);
+      if (counted) this.events += this.historyEventsOf(event, undefined);
       return;
     }
     const state = (event as { state: { name: string; type: string; input: unknown; output?: unknown } })
       .state;
     const type = this.stateTypes.get(state.name) ?? state.type;
-    this.events += this.historyEventsOf(event, type);
+    if (counted) this.events += this.historyEventsOf(event, type);
     if (event.type === 'StateEntered') this.checkSize('input', state.name, state.input);
     else if (event.type === 'StateExited') {
       // Known divergence (docs/aws-parity.md, forEach section): an Inline Map's collected result

@@ -29,11 +29,15 @@ export function actionKindOfFunction(functionNameOrArn: string): string | undefi
   return match?.[1];
 }
 
+/** The bucket name a locally compiled machine names for the payload store (the local runner reads the data dir instead). */
+export const LOCAL_PAYLOAD_BUCKET = 'flowforge-local-payloads';
+
 /** The compile context of local mode: every action kind (default: the whole catalog) → its local ARN, and the wait and subflow functions'. */
 export function localCompileContext(kinds: readonly string[] = deployedActionKinds()): CompileContext {
   return {
     actionArns: Object.fromEntries(kinds.map((kind) => [kind, localActionArn(kind)])),
     waitArn: localActionArn(WAIT_FUNCTION_KIND),
     subflowArn: localActionArn(SUBFLOW_FUNCTION_KIND),
+    payloadBucket: LOCAL_PAYLOAD_BUCKET,
   };
 }

@@ -229,9 +229,7 @@ export class LocalRecordBuilder {
         changed = this.forEach.observe(id, iteration, entry as never, firstSeen) || changed;
         continue;
       }
-      if (status === 'running' && Array.isArray(value.items) && view.entry?.items !== value.items) {
-        this.forEach.started(id, value.items);
-      }
+      if (status === 'running') this.forEach.started(id, value);
       if (view.entry?.status !== status) changed = true;
       view.entry = {
         status,

@@ -1,3 +1,4 @@
+import type { PayloadStore } from '../../payloads/payload-store.ts';
 import { boundedName, SFN_NAME_PATTERN } from '../execution-names.ts';
 import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
 import {
@@ -43,6 +44,8 @@ export interface LocalStateMachinesOptions {
   invokeAction?: InvokeAction;
   /** Handler of `.waitForTaskToken` Tasks (waitForCallback, waitForEvent): see lib/waits/local-wait-handler.ts. */
   waitForTaskToken?: WaitForTaskToken;
+  /** Where Distributed Maps read their items and write their results (the actions' store). */
+  payloads?: PayloadStore;
   /** Multiplies waits and retry intervals of every run (default 1). */
   timeScale?: number;
   /** Also scale Task and machine timeouts (default false). */
@@ -292,6 +295,7 @@ export class LocalStateMachines implements StateMachines {
       validate: 'none',
       invokeAction: this.options.invokeAction,
       waitForTaskToken: this.options.waitForTaskToken,
+      ...(this.options.payloads ? { payloads: this.options.payloads } : {}),
       timeScale: this.options.timeScale,
       scaleTimeouts: this.options.scaleTimeouts,
       replay,

@@ -1,4 +1,5 @@
 import type { AslDefinition } from '../../compiler/types.ts';
+import { distributedMapTask, isDistributedMap } from './distributed-map.ts';
 
 /** The largest Task timeout a Node timer can hold (2^31 - 1 ms, in whole seconds). */
 export const MAX_LOCAL_TIMEOUT_SECONDS = 2_147_483;
@@ -17,6 +18,11 @@ export interface PreparedMachine {
   states: ReadonlyMap<string, Readonly<State>>;
   /** Names of the `Wait` states rewritten into local Tasks that sleep a scaled duration. */
   dynamicWaits: ReadonlyMap<string, DynamicWait>;
+  /**
+   * Distributed Maps, rewritten into local Tasks of the same name (see `distributed-map.ts`), with
+   * their ItemProcessor prepared like every other state.
+   */
+  distributedMaps: ReadonlyMap<string, Readonly<State>>;
 }
 
 export interface PrepareOptions {
@@ -37,12 +43,15 @@ export interface PrepareOptions {
  *   `TimestampPath`) becomes a Task of the same name, same InputPath/OutputPath and transitions,
  *   that the runner's local handler answers by sleeping the scaled duration (the event log then
  *   shows that state with type `Task`);
- * - with `scaleTimeouts`, Task and machine `TimeoutSeconds` are multiplied too.
+ * - with `scaleTimeouts`, Task and machine `TimeoutSeconds` are multiplied too;
+ * - a Distributed Map becomes a local Task of the same name (see `distributed-map.ts`): the
+ *   interpreter has no ItemReader or ResultWriter.
  * The input document is not modified.
  */
 export function prepareLocalMachine(asl: AslDefinition, options: PrepareOptions): PreparedMachine {
   const states = new Map<string, State>();
   const dynamicWaits = new Map<string, DynamicWait>();
+  const distributedMaps = new Map<string, State>();
   const { timeScale, scaleTimeouts } = options;
   const scaled = timeScale !== 1;
 
@@ -82,6 +91,11 @@ export function prepareLocalMachine(asl: AslDefinition, options: PrepareOptions)
             const processor = state[key] as { States: StateMap } | undefined;
             if (processor) state[key] = { ...processor, States: rewriteStates(processor.States) };
           }
+          if (isDistributedMap(state)) {
+            distributedMaps.set(name, state);
+            output[name] = distributedMapTask(state, MAX_LOCAL_TIMEOUT_SECONDS);
+            continue;
+          }
           break;
       }
       if (scaled && Array.isArray(state.Retry)) {
@@ -96,7 +110,7 @@ export function prepareLocalMachine(asl: AslDefinition, options: PrepareOptions)
   if (scaleTimeouts && typeof asl.TimeoutSeconds === 'number') {
     definition.TimeoutSeconds = asl.TimeoutSeconds * timeScale;
   }
-  return { definition, states, dynamicWaits };
+  return { definition, states, dynamicWaits, distributedMaps };
 }
 
 function scaleRetrier(retrier: State, timeScale: number): State {

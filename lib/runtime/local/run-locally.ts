@@ -24,8 +24,9 @@ import {
   MAX_STATE_BYTES,
   type UncatchableStatesError,
 } from './aws-limits.ts';
-import { captureEvents } from './capture-events.ts';
+import { captureEvents, filterEvents } from './capture-events.ts';
 import { checkMachineStructure } from './check-machine-structure.ts';
+import { isDistributedChildEvent, runDistributedMap } from './distributed-map.ts';
 import { ExecutionLimits } from './execution-limits.ts';
 import './inline-map-concurrency.ts';
 import { actionKindOfFunction } from './local-action-arns.ts';
@@ -75,6 +76,11 @@ export interface RunLocallyOptions {
   invokeAction?: InvokeAction;
   /** Handler of `.waitForTaskToken` Tasks (default: none — such a Task fails, naming what is missing). */
   waitForTaskToken?: WaitForTaskToken;
+  /**
+   * Where a Distributed Map reads its items and writes its results (the store the actions use;
+   * default `payloadStoreFromEnv()`).
+   */
+  payloads?: PayloadStore;
   /**
    * Multiplies every Wait duration and every Retry interval (e.g. 0.001 turns seconds into ms).
    * Default 1. Action durations are not scaled; Task timeouts only with `scaleTimeouts`.
@@ -275,9 +281,25 @@ export function runLocally(
 
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const waitOverrides: Record<string, number> = {};
+  let runOptions: RunOptions;
+  let payloads: PayloadStore | undefined;
   for (const [name, state] of prepared.states) {
     const replayed = replay[name]?.status === 'succeeded';
-    if (prepared.dynamicWaits.has(name)) {
+    const distributed = prepared.distributedMaps.get(name);
+    if (distributed) {
+      handlers[name] = (input) => {
+        payloads ??= options.payloads ?? payloadStoreFromEnv();
+        return runDistributedMap({
+          name,
+          map: distributed,
+          input,
+          payloads,
+          runOptions,
+          wrapRunOptions: filterEvents,
+          signal: controller.signal,
+        });
+      };
+    } else if (prepared.dynamicWaits.has(name)) {
       handlers[name] = (input) =>
         waitLocally(prepared, name, input, replayed ? 0 : timeScale, controller.signal);
     } else if (state.Type === 'Task' && state.Resource === LAMBDA_INVOKE_WAIT) {
@@ -302,7 +324,7 @@ export function runLocally(
   const machine = new StateMachine(prepared.definition as unknown as StateMachineDefinition, {
     validationOptions: { noValidate: true },
   });
-  const runOptions: RunOptions = {
+  runOptions = {
     overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waitOverrides },
     // `$$.Task.Token` must resolve; the local wait handler keys its wait by execution and node instead.
     context: {
@@ -319,28 +341,27 @@ export function runLocally(
       // A failing observer must not stop the run or the record.
     }
   };
-  const execution = machine.run(
-    machineInput as never,
-    captureEvents(runOptions, (event) => {
-      try {
-        limits.observe(event);
-      } catch (error) {
-        // The state that broke a limit fails with it (as its history shows in AWS); the throw then
-        // reaches the interpreter, which fails the execution past any Retry or Catch.
-        const state = (event as { state: { name: string; type: string; input: unknown } }).state;
-        const failure = error as UncatchableStatesError;
-        record({
-          type: 'StateFailed',
-          timestamp: Date.now(),
-          state: { name: state.name, type: state.type, input: state.input },
-          Error: failure.name,
-          Cause: failure.message,
-        } as LocalExecutionEvent);
-        throw error;
-      }
-      record(event);
-    }),
-  );
+  runOptions = captureEvents(runOptions, (event) => {
+    try {
+      // A Distributed Map's children have histories of their own (the compiler bounds one item's).
+      limits.observe(event, { history: !isDistributedChildEvent(event) });
+    } catch (error) {
+      // The state that broke a limit fails with it (as its history shows in AWS); the throw then
+      // reaches the interpreter, which fails the execution past any Retry or Catch.
+      const state = (event as { state: { name: string; type: string; input: unknown } }).state;
+      const failure = error as UncatchableStatesError;
+      record({
+        type: 'StateFailed',
+        timestamp: Date.now(),
+        state: { name: state.name, type: state.type, input: state.input },
+        Error: failure.name,
+        Cause: failure.message,
+      } as LocalExecutionEvent);
+      throw error;
+    }
+    record(event);
+  });
+  const execution = machine.run(machineInput as never, runOptions);
 
   // Events come through `captureEvents` (nested branches included); the interpreter's own log
   // is drained only so that it does not keep every event in memory.

@@ -20,6 +20,8 @@ export const TEST_CONTEXT: CompileContext = {
   ),
   waitArn: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-waits',
   subflowArn: 'arn:aws:lambda:us-east-1:123456789012:function:flowforge-action-subflow',
+  // A top-level forEach compiles to a Distributed Map reading and writing this bucket.
+  payloadBucket: 'flowforge-test-payloads',
 };
 
 /** Parses a definition written by hand (defaults applied). */

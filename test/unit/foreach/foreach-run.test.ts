@@ -315,12 +315,111 @@ describe('forEach run locally (DESIGN.md §2.1)', () => {
     expect(narrow.record.nodes.each?.items).toEqual({ total: 10, succeeded: 10, failed: 0 });
   });
 
-  it('refuses a list longer than the history budget, naming the numbers', async () => {
+  it('an inline (nested) forEach refuses a list longer than the history budget, naming the numbers', async () => {
     const items = Array.from({ length: 9000 }, (_, i) => i);
-    const { record } = await run(flow({ config: { items: '{{ input.items }}', nodes: [double] } }), {
-      items,
+    const { record } = await run(
+      flow({
+        config: {
+          items: '{{ input.outer }}',
+          nodes: [
+            {
+              id: 'inner',
+              type: 'operation',
+              operation: 'forEach',
+              config: { items: '{{ input.items }}', nodes: [double] },
+            },
+          ],
+        },
+        onError: 'continue',
+        // The outer item fails (its inner forEach refused the list): the outer node fails past tolerance.
+      }),
+      { outer: [1], items },
+    );
+    expect(record.nodes.inner?.error?.error).toBe('ForEachTooManyItems');
+    expect(record.nodes.inner?.error?.cause).toMatch(
+      /items has 9000 elements; this body fits at most \d+ in one Standard execution/,
+    );
+    expect(record.nodes.each?.error?.cause).toMatch(/1 of 1 items failed .*index 0: ForEachTooManyItems/);
+  });
+
+  it('a top-level forEach is a Distributed Map: the list and the results stay out of the state', async () => {
+    const raw = flow({
+      config: {
+        items: '{{ input.items }}',
+        nodes: [
+          { id: 'pick', type: 'operation', operation: 'set', config: { values: { n: '{{ item.n }}' } } },
+        ],
+      },
     });
-    expect(record.nodes.each?.error?.error).toBe('ForEachTooManyItems');
-    expect(record.nodes.each?.error?.cause).toMatch(/items has 9000 elements; this body fits at most \d+/);
+    const validation = validateDefinition(raw);
+    const { asl, report } = compile(validation.definition as never, localCompileContext());
+    const map = asl.States.each as Record<string, unknown>;
+    expect(map.ItemProcessor).toMatchObject({
+      ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+    });
+    expect(map.ItemReader).toMatchObject({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+    });
+    expect(map.ResultWriter).toMatchObject({ Resource: 'arn:aws:states:::s3:putObject' });
+    expect(report.warnings.join('\n')).toMatch(
+      /forEach "each": a Distributed Map \(one child execution per item, up to \d+ history events each/,
+    );
+    // 5,000 items of a 3-node body: far over one Standard history inline, fine as child executions.
+    // The list comes from a node (offloaded to the payload store), not from the execution input.
+    const three = {
+      name: 'fe',
+      nodes: [
+        trigger,
+        {
+          id: 'make',
+          type: 'action',
+          action: 'transform',
+          config: { expression: '$map([0..4999], function($n) { { "n": $n } })' },
+          dependencies: ['start'],
+        },
+        {
+          id: 'each',
+          type: 'operation',
+          operation: 'forEach',
+          dependencies: ['make'],
+          config: {
+            items: '{{ nodes.make.output }}',
+            concurrency: 40,
+            nodes: [
+              { id: 'a', type: 'operation', operation: 'set', config: { values: { n: '{{ item.n }}' } } },
+              {
+                id: 'b',
+                type: 'operation',
+                operation: 'set',
+                config: { values: { a: '{{ nodes.a.output }}' } },
+                dependencies: ['a'],
+              },
+              {
+                id: 'c',
+                type: 'operation',
+                operation: 'set',
+                config: { values: { i: '{{ index }}' } },
+                dependencies: ['b'],
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const { record, events } = await run(three, {});
+    expect(record.status, JSON.stringify(record.error)).toBe('SUCCEEDED');
+    expect(record.nodes.each?.items).toEqual({ total: 5000, succeeded: 5000, failed: 0 });
+    expect(record.nodes.c?.iterations).toMatchObject({ total: 5000, succeeded: 5000 });
+    // The list never sits in a state of the run: every state input and output stays small.
+    const largest = Math.max(
+      ...events.map((event) => {
+        const state = (event as { state?: { input?: unknown; output?: unknown } }).state;
+        return state
+          ? JSON.stringify(state.input ?? null).length + JSON.stringify(state.output ?? null).length
+          : 0;
+      }),
+    );
+    expect(largest).toBeLessThan(8192);
   });
 });
