@@ -100,11 +100,10 @@ async function measure(label: string, asl: AslDefinition, runs: number, nodes: n
   const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
   // The strict runtime's share of a run: the same events through a fresh ExecutionLimits (state
   // sizes and history count), as the runner checks them, timed in this run.
-  const types = new Map<string, string>();
   const limitTimes: number[] = [];
   for (let i = 0; i < Math.max(runs, 5); i++) {
     const started = performance.now();
-    const limits = new ExecutionLimits(types, true);
+    const limits = ExecutionLimits.forMachine(asl, true);
     for (const event of events) limits.observe(event);
     limitTimes.push(performance.now() - started);
   }

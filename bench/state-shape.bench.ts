@@ -126,7 +126,7 @@ async function perState(def: WorkflowDefinition, runs: number) {
   const limitTimes: number[] = [];
   for (let i = 0; i < Math.max(runs, 5); i++) {
     const started = performance.now();
-    const limits = new ExecutionLimits(new Map(), true);
+    const limits = ExecutionLimits.forMachine(asl, true);
     for (const event of events) limits.observe(event);
     limitTimes.push(performance.now() - started);
   }

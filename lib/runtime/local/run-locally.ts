@@ -262,10 +262,7 @@ export function runLocally(
       expressCapped = true;
     }
   }
-  const limits = new ExecutionLimits(
-    new Map([...prepared.states].map(([name, state]) => [name, String(state.Type)])),
-    !express,
-  );
+  const limits = new ExecutionLimits(prepared.states, !express);
   const invokeAction = options.invokeAction ?? invokeRegisteredAction;
   const replay = options.replay ?? {};
   const controller = new AbortController();

@@ -114,6 +114,59 @@ describe('Step Functions quota: 256 KiB per state input and output (States.DataL
   });
 });
 
+describe('256 KiB per state: the cheap bounds never hide an oversized state', () => {
+  /** `count` Tasks in a chain, each putting its 30 KiB result at `$.nodes.<slot(i)>`. */
+  const chain = (count: number, slot: (i: number) => string): AslDefinition => {
+    const states: Record<string, Record<string, unknown>> = {};
+    for (let i = 0; i < count; i++) {
+      states[`t${i}`] = {
+        ...actionTask(`t${i}`, i + 1 < count ? { next: `t${i + 1}` } : {}),
+        ResultPath: `$.nodes.${slot(i)}`,
+      };
+    }
+    return machine('t0', states);
+  };
+  const thirtyKiB = async () => 'r'.repeat(30 * KIB);
+
+  it('lets a run that reuses one slot succeed although the bounds add up past 256 KiB', async () => {
+    const record = await run(
+      chain(20, () => 'same'),
+      machineInput(),
+      { invokeAction: thirtyKiB },
+    );
+    expect(record.status).toBe('SUCCEEDED');
+  });
+
+  it('fails the run whose state grows past 256 KiB, at the state that crosses it', async () => {
+    const record = await run(
+      chain(20, (i) => `n${i}`),
+      machineInput(),
+      { invokeAction: thirtyKiB },
+    );
+    expect(record.status).toBe('FAILED');
+    expect(record.error?.error).toBe('States.DataLimitExceeded');
+    // 8 results of ~30 KiB fit (≈ 246 KiB), the 9th does not.
+    expect(record.error?.cause).toMatch(/'t8' returned a result/);
+  });
+
+  it("measures a caught state's output by its catcher's ResultPath (a 300 KiB error at $.error)", async () => {
+    const asl = machine('t', {
+      t: actionTask('t', {
+        extra: { Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'after' }] },
+      }),
+      after: { Type: 'Succeed' },
+    });
+    const record = await run(asl, machineInput(), {
+      invokeAction: async () => {
+        throw new Error('e'.repeat(300 * KIB));
+      },
+    });
+    expect(record.status).toBe('FAILED');
+    expect(record.error?.error).toBe('States.DataLimitExceeded');
+    expect(record.error?.cause).toMatch(/'t' returned a result/);
+  });
+});
+
 describe('Step Functions quota: StartExecution input at most 256 KiB (ValidationException)', () => {
   const big = machineInput({ blob: 'z'.repeat(260 * KIB) });
 
