@@ -151,6 +151,7 @@ export class StatelessStack extends Stack {
     this.stateMachineRole = new StateMachineRole(this, 'StateMachineRole', {
       actionFunctions: [...actionFunctions.values(), this.waitFunction, this.subflowFunction],
       roleName: `${prefix}-state-machines`,
+      distributedMap: { stateMachinePrefix: prefix, payloadBucketName: stateful.payloadBucketName },
     }).role;
     const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
       logGroupName: `/aws/vendedlogs/states/${prefix}`,

@@ -74,9 +74,15 @@ export function createExecutionStatusHandler(
     } catch {
       input = undefined;
     }
-    const machine = machineInputSchema.safeParse(input);
     // A version ARN ends in `:<version>`; the machine's name is the part before it.
     const machineName = (stateMachineArn ?? '').replace(/:\d+$/, '').split(':').at(-1) ?? '';
+    // A Distributed Map's child execution (a forEach item) runs `<machine>/<map run label>`: its
+    // input looks like a run's (the item's ItemSelector), but it is part of its parent's run.
+    if (machineName.includes('/')) {
+      log.info('status change of a forEach item (Distributed Map child execution)', { executionArn });
+      return;
+    }
+    const machine = machineInputSchema.safeParse(input);
     const tenant = machine.success
       ? (machine.data.execution.tenant ??
         tenantOfMachine(prefix(), machineName, machine.data.execution.flowId))

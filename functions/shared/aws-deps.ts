@@ -30,7 +30,8 @@ export { awsLogger, awsStores, ConfigurationError } from './aws-stores.ts';
  * - `FLOWFORGE_API_BASE_URL`: public URL of the HTTP API (webhook URLs)
  * - `FLOWFORGE_TRIGGER_QUEUE_URL`: the shared trigger queue (informational)
  * - `FLOWFORGE_WEBHOOK_SECRET_PREFIX`: SSM path of generated webhook secrets (default `/flowforge/webhooks`)
- * - `FLOWFORGE_PAYLOAD_BUCKET`: the payload bucket (large node outputs shown by `GET /executions/{id}`)
+ * - `FLOWFORGE_PAYLOAD_BUCKET`: the payload bucket (large node outputs shown by `GET /executions/{id}`;
+ *   named in the compile context, so a top-level forEach compiles to a Distributed Map over it)
  * - `FLOWFORGE_TENANT_SECRETS_STAGE` (default `FLOWFORGE_STAGE`): tenant secrets are the SecureStrings
  *   `/flowforge/<stage>/tenants/<tenant>/secrets/<name>`
  * Missing required variables fail the first invocation with a configuration error (a 500 that
@@ -93,6 +94,10 @@ export function awsDeps(): Deps {
       actionArns: actionArns(),
       ...(waitArn ? { waitArn } : {}),
       ...(subflowArn ? { subflowArn } : {}),
+      // A top-level forEach then compiles to a Distributed Map over this bucket (the machines' role may use it).
+      ...(process.env.FLOWFORGE_PAYLOAD_BUCKET
+        ? { payloadBucket: process.env.FLOWFORGE_PAYLOAD_BUCKET }
+        : {}),
     },
     triggers: createTriggerRegistrar({ triggerState: storeSet.triggers, schedules, secrets: webhookSecrets }),
     resolveWebhookSecrets: (secretRef) => webhookSecrets.resolve(secretRef),

@@ -1,7 +1,7 @@
-import { CfnElement, Stack } from 'aws-cdk-lib';
+import { Aws, CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledgeWildcard } from './arns.ts';
+import { acknowledgeWildcard, deploymentArn, nagArn } from './arns.ts';
 import type { FlowForgeFunction } from './flowforge-function.ts';
 
 export interface StateMachineRoleProps {
@@ -12,6 +12,12 @@ export interface StateMachineRoleProps {
    * role by ARN, so a replaced stateless stack must recreate the same ARN, never a generated one.
    */
   roleName: string;
+  /**
+   * What a forEach's Distributed Map needs (docs/aws-parity.md, forEach): start, describe and stop
+   * its child executions (the machines `<prefix>-*` run their own children) and read the list from
+   * and write the results to the payload bucket.
+   */
+  distributedMap?: { stateMachinePrefix: string; payloadBucketName: string };
 }
 
 /** The actions Step Functions needs to deliver execution logs (vended logs have no resource-level rights). */
@@ -71,6 +77,7 @@ export class StateMachineRole extends Construct {
       '*',
       'X-Ray trace upload and CloudWatch Logs vended-log delivery (Create/Get/Update/Delete/ListLogDeliveries, DescribeLogGroups, resource policies) have no resource-level permissions; Step Functions documents exactly these actions on "*".',
     );
+    if (props.distributedMap) this.allowDistributedMaps(props.distributedMap);
     for (const fn of props.actionFunctions) {
       const cfnFunction = fn.function.node.defaultChild;
       if (!(cfnFunction instanceof CfnElement)) continue;
@@ -80,5 +87,50 @@ export class StateMachineRole extends Construct {
         `Versions and aliases of the ${fn.functionName} action function (function:name:* qualifies that one function only).`,
       );
     }
+  }
+
+  /** Distributed Map rights (Step Functions' documented set for ItemReader, ResultWriter and child executions). */
+  private allowDistributedMaps(options: { stateMachinePrefix: string; payloadBucketName: string }): void {
+    const machines = `stateMachine:${options.stateMachinePrefix}-*`;
+    const executions = `execution:${options.stateMachinePrefix}-*:*`;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DistributedMapChildren',
+        actions: ['states:StartExecution'],
+        resources: [deploymentArn('states', machines)],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DistributedMapChildExecutions',
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [deploymentArn('states', executions)],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DistributedMapPayloads',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${options.payloadBucketName}/*`],
+      }),
+    );
+    acknowledgeWildcard(
+      this.role,
+      nagArn('states', machines),
+      'A forEach Distributed Map starts child executions of its own machine; machines are created at run time with this deployment prefix.',
+    );
+    acknowledgeWildcard(
+      this.role,
+      nagArn('states', executions),
+      'Child executions of the Distributed Maps (their names are generated per item by Step Functions).',
+    );
+    const printed = options.payloadBucketName
+      .replace(Aws.ACCOUNT_ID, '<AWS::AccountId>')
+      .replace(Aws.REGION, '<AWS::Region>');
+    acknowledgeWildcard(
+      this.role,
+      `arn:<AWS::Partition>:s3:::${printed}/*`,
+      'Objects of the one payload bucket: a forEach list (ItemReader) and its results (ResultWriter), keys made at run time.',
+    );
   }
 }

@@ -360,6 +360,8 @@ class MachineBuilder {
       { graph: this.graph, warnings: this.warnings },
     );
     const compiled = builder.buildBody();
+    // Conservative: any mention of `input` in the body (templates, conditions, expressions, nested bodies).
+    const readsInput = JSON.stringify(body).includes('input');
     const express =
       this.definition.machineType === 'express' || this.definition.stateMachineType === 'EXPRESS';
     const bucket = this.context.payloadBucket;
@@ -392,7 +394,9 @@ class MachineBuilder {
       config,
       processor: compiled.processor,
       itemSelector: {
-        'input.$': '$.input',
+        // The run's input only when the body may read it: every item's child execution (Distributed
+        // Map) carries this selector's output, and its ResultWriter entry repeats it.
+        ...(readsInput ? { 'input.$': '$.input' } : { input: {} }),
         'execution.$': '$.execution',
         'item.$': '$$.Map.Item.Value',
         'index.$': '$$.Map.Item.Index',

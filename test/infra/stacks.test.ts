@@ -561,6 +561,33 @@ describe('FlowForge dev stacks', () => {
     expect(functionsByName(synth).get('flowforge-dev-action-http')?.[1].Properties?.Timeout).toBe(900);
   });
 
+  it('lets the state machines run a forEach Distributed Map: their own child executions and the payload objects, nothing more', () => {
+    const roles = resourcesOf(synth.statelessTemplate, 'AWS::IAM::Role');
+    const roleId = Object.entries(roles).find(
+      ([, r]) => r.Properties?.RoleName === 'flowforge-dev-state-machines',
+    )?.[0] as string;
+    const statements = roleStatements(synth, roleId);
+    const bySid = (sid: string) => statements.find((s) => s.Sid === sid) ?? {};
+    expect(actionsOf(bySid('DistributedMapChildren'))).toEqual(['states:StartExecution']);
+    expect(JSON.stringify(bySid('DistributedMapChildren').Resource)).toContain(
+      'stateMachine:flowforge-dev-*',
+    );
+    expect(actionsOf(bySid('DistributedMapChildExecutions')).sort()).toEqual([
+      'states:DescribeExecution',
+      'states:StopExecution',
+    ]);
+    expect(JSON.stringify(bySid('DistributedMapChildExecutions').Resource)).toContain(
+      'execution:flowforge-dev-*:*',
+    );
+    expect(actionsOf(bySid('DistributedMapPayloads')).sort()).toEqual([
+      's3:AbortMultipartUpload',
+      's3:GetObject',
+      's3:ListMultipartUploadParts',
+      's3:PutObject',
+    ]);
+    expect(JSON.stringify(bySid('DistributedMapPayloads').Resource)).toMatch(/flowforge-dev-payloads-.*\/\*/);
+  });
+
   it('names the state machine and scheduler roles, so a replaced stateless stack recreates the same ARNs', () => {
     const names = Object.values(resourcesOf(synth.statelessTemplate, 'AWS::IAM::Role')).map(
       (r) => r.Properties?.RoleName,

@@ -125,6 +125,35 @@ describe('execution status changes from EventBridge (AWS)', () => {
     });
   });
 
+  it('ignores the child executions of a forEach Distributed Map (machine `<name>/<map run label>`)', async () => {
+    const { deps, stateMachines, arn, executionId, finished, flowId } = await setUp('status-child');
+    stateMachines.records.set(arn, finished);
+    const machine = stateMachineNameFor('flowforge', 't1', flowId);
+    const handler = createExecutionStatusHandler(
+      () => deps,
+      silentLog,
+      () => 'flowforge',
+    );
+    await handler({
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      detail: {
+        executionArn: `arn:aws:states:eu-west-1:123456789012:execution:${machine}/each:0b5e9a52-1c1f-4a6e-9d0a-5a3d2b1c0f9e`,
+        stateMachineArn: `arn:aws:states:eu-west-1:123456789012:stateMachine:${machine}/each`,
+        name: '0b5e9a52-1c1f-4a6e-9d0a-5a3d2b1c0f9e',
+        status: 'SUCCEEDED',
+        // An item's input carries the parent's execution (the Map's ItemSelector).
+        input: JSON.stringify({
+          input: {},
+          execution: { id: executionId, flowId, tenant: 't1' },
+          item: 1,
+          index: 0,
+        }),
+      },
+    });
+    expect((await deps.stores.executions.get('t1', executionId)).status).toBe('RUNNING');
+  });
+
   it('works from the event itself when EventBridge omits detail.input, and retries while the history lags', async () => {
     const { deps, stateMachines, arn, executionId, finished, machineInput } = await setUp('lag-test');
     // DescribeExecution still says RUNNING for the first two reads after the event.

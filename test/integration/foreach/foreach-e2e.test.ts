@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,54 @@ const KEY = 'ffk_foreach_e2e_test_key_0123456789ab';
 type Record = {
   status: string;
   error?: { error: string; cause?: string };
-  nodes: { [id: string]: { status: string; output?: unknown; items?: unknown; iterations?: unknown } };
+  nodes: {
+    [id: string]: {
+      status: string;
+      output?: unknown;
+      error?: { error: string; cause?: string };
+      items?: unknown;
+      iterations?: unknown;
+    };
+  };
+};
+
+/**
+ * A forEach over `input.list` whose body pads each item to ~1 KB (a transform); `failAt` makes that
+ * one item fail (a JSONata `$error`), `toleratedFailures` lets it.
+ */
+const manyItems = (options: { toleratedFailures?: number; failAt?: number } = {}) => {
+  const padded = "{ 'i': item, 'pad': $pad('', 1000, 'x') }";
+  const expression =
+    options.failAt === undefined
+      ? padded
+      : `item = ${options.failAt} ? $error('item ${options.failAt} is refused') : ${padded}`;
+  return {
+    name: 'many-items',
+    nodes: [
+      { id: 'start', type: 'trigger', trigger: 'manual' },
+      {
+        id: 'each',
+        type: 'operation',
+        operation: 'forEach',
+        dependencies: ['start'],
+        config: {
+          items: '{{ input.list }}',
+          concurrency: 40,
+          ...(options.toleratedFailures === undefined
+            ? {}
+            : { toleratedFailures: options.toleratedFailures }),
+          nodes: [{ id: 'pad', type: 'action', action: 'transform', config: { expression } }],
+        },
+      },
+      {
+        id: 'count',
+        type: 'action',
+        action: 'transform',
+        config: { expression: '$count(nodes.each.output)' },
+        dependencies: ['each'],
+      },
+    ],
+  };
 };
 
 /**
@@ -34,6 +81,19 @@ describe('forEach end to end', () => {
       calls.push(`${request.method} ${request.url}`);
       const id = /\/orders\/([^/]+)\/confirm/.exec(request.url ?? '')?.[1];
       response.setHeader('content-type', 'application/json');
+      if (request.url === '/big') {
+        response.end(JSON.stringify(['a', 'b'].map((letter) => letter.repeat(200 * 1024))));
+        return;
+      }
+      if (request.url === '/catalogue') {
+        // 10,000 small objects: more than one Step Functions state holds (256 KiB).
+        const lines = Array.from({ length: 10_000 }, (_, n) => ({
+          id: n,
+          sku: `SKU-${String(n).padStart(6, '0')}`,
+        }));
+        response.end(JSON.stringify(lines));
+        return;
+      }
       if (id === 'B2') {
         response.statusCode = 500;
         response.end('{"message":"down"}');
@@ -109,6 +169,150 @@ describe('forEach end to end', () => {
     expect(mail).toMatch(/^To: ops@example.com\r?$/m);
     expect(mail).toMatch(/^Subject: Orders confirmed\r?$/m);
   });
+
+  /** `flowforge run FILE --json` of a definition written to the data dir: the record it prints (exit 0 or 1). */
+  const runCli = async (name: string, definition: unknown, runInput: unknown): Promise<Record> => {
+    const file = join(dataDir, `${name}.json`);
+    await writeFile(file, JSON.stringify(definition));
+    const { stdout } = await exec(
+      process.execPath,
+      ['bin/flowforge.js', 'run', file, '--input', JSON.stringify(runInput), '--json'],
+      {
+        env: {
+          ...process.env,
+          FLOWFORGE_DATA_DIR: dataDir,
+          FLOWFORGE_LOCAL: '1',
+          FLOWFORGE_HTTP_ALLOW: '127.0.0.1',
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    ).catch((error: { code?: number; stdout: string; stderr: string }) => {
+      // Exit 1 is a run that did not succeed: its record is still printed.
+      if (error.code === 1 && error.stdout.startsWith('{')) return { stdout: error.stdout };
+      throw new Error(`flowforge run failed: ${error.stderr}\n${error.stdout.slice(0, 2000)}`);
+    });
+    return JSON.parse(stdout) as Record;
+  };
+
+  it('flowforge run: 2,000 items of ~1 KB each with one tolerated failure, in item order', async () => {
+    const list = Array.from({ length: 2000 }, (_, i) => i);
+    const record = await runCli('many-items', manyItems({ toleratedFailures: 1, failAt: 777 }), { list });
+    expect(record.status, JSON.stringify(record.error)).toBe('SUCCEEDED');
+    expect(record.nodes.each).toMatchObject({
+      status: 'succeeded',
+      items: { total: 2000, succeeded: 1999, failed: 1 },
+    });
+    const output = record.nodes.each?.output as Array<
+      { i: number; pad: string } & { error?: { error: string; cause?: string } }
+    >;
+    expect(output).toHaveLength(2000);
+    expect(output[777]?.error).toMatchObject({ cause: expect.stringContaining('item 777 is refused') });
+    expect(output.filter((_, i) => i !== 777).map((o) => o.i)).toEqual(list.filter((i) => i !== 777));
+    expect(output[1999]?.pad.length).toBe(1000);
+    // More than one Step Functions state could hold: the array reached the next node whole.
+    expect(JSON.stringify(output).length).toBeGreaterThan(7 * 256 * 1024);
+    expect(record.nodes.count?.output).toBe(2000);
+    expect(record.nodes.pad?.iterations).toMatchObject({ total: 2000, succeeded: 1999, failed: 1 });
+  }, 120_000);
+
+  it('flowforge run: 10,000 small objects (a list over 256 KiB) from an upstream node, each item once, in order', async () => {
+    const record = await runCli(
+      'ten-thousand',
+      {
+        name: 'ten-thousand',
+        nodes: [
+          { id: 'start', type: 'trigger', trigger: 'manual' },
+          {
+            id: 'make',
+            type: 'action',
+            action: 'http',
+            config: { method: 'GET', url: '{{ input.baseUrl }}/catalogue' },
+            dependencies: ['start'],
+          },
+          {
+            id: 'each',
+            type: 'operation',
+            operation: 'forEach',
+            dependencies: ['make'],
+            config: {
+              items: '{{ nodes.make.output.body }}',
+              concurrency: 40,
+              nodes: [
+                {
+                  id: 'line',
+                  type: 'operation',
+                  operation: 'set',
+                  config: { values: { id: '{{ item.id }}', at: '{{ index }}', sku: '{{ item.sku }}' } },
+                },
+              ],
+            },
+          },
+          {
+            id: 'total',
+            type: 'action',
+            action: 'transform',
+            config: { expression: '$sum(nodes.each.output.id)' },
+            dependencies: ['each'],
+          },
+        ],
+      },
+      { baseUrl },
+    );
+    expect(record.status, JSON.stringify(record.error)).toBe('SUCCEEDED');
+    expect(record.nodes.each?.items).toEqual({ total: 10000, succeeded: 10000, failed: 0 });
+    const output = record.nodes.each?.output as Array<{ id: number; at: number; sku: string }>;
+    expect(output).toHaveLength(10000);
+    expect(JSON.stringify(output).length).toBeGreaterThan(256 * 1024);
+    expect(
+      output.every(
+        (line, i) => line.id === i && line.at === i && line.sku === `SKU-${String(i).padStart(6, '0')}`,
+      ),
+    ).toBe(true);
+    expect(record.nodes.total?.output).toBe((9999 * 10000) / 2);
+  }, 120_000);
+
+  it('flowforge run: an item whose child execution outgrows a state fails the Distributed Map (no tolerance for that)', async () => {
+    const record = await runCli(
+      'too-big-item',
+      {
+        name: 'too-big-item',
+        nodes: [
+          { id: 'start', type: 'trigger', trigger: 'manual' },
+          {
+            id: 'fetchBig',
+            type: 'action',
+            action: 'http',
+            config: { method: 'GET', url: '{{ input.baseUrl }}/big' },
+            dependencies: ['start'],
+          },
+          {
+            id: 'each',
+            type: 'operation',
+            operation: 'forEach',
+            dependencies: ['fetchBig'],
+            config: {
+              items: '{{ nodes.fetchBig.output.body }}',
+              toleratedFailurePercent: 100,
+              // The item (200 KiB) and its copy: the child's state is over 256 KiB.
+              nodes: [
+                {
+                  id: 'copy',
+                  type: 'operation',
+                  operation: 'set',
+                  config: { values: { again: '{{ item }}' } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+      { baseUrl },
+    );
+    expect(record.status).toBe('FAILED');
+    expect(record.nodes.each?.status).toBe('failed');
+    expect(record.nodes.each?.error?.error).toBe('States.ExceedToleratedFailureThreshold');
+    expect(record.nodes.each?.error?.cause).toContain('States.DataLimitExceeded');
+  }, 60_000);
 
   describe('through npm start (real HTTP)', () => {
     let server: LocalProcess;
@@ -193,37 +397,7 @@ describe('forEach end to end', () => {
     });
 
     it('runs 2,000 items whose outputs are ~1 KB each, in item order', async () => {
-      const created = await call('POST', '/flows', {
-        name: 'many-items',
-        nodes: [
-          { id: 'start', type: 'trigger', trigger: 'manual' },
-          {
-            id: 'each',
-            type: 'operation',
-            operation: 'forEach',
-            dependencies: ['start'],
-            config: {
-              items: '{{ input.list }}',
-              concurrency: 40,
-              nodes: [
-                {
-                  id: 'pad',
-                  type: 'action',
-                  action: 'transform',
-                  config: { expression: "{ 'i': item, 'pad': $pad('', 1000, 'x') }" },
-                },
-              ],
-            },
-          },
-          {
-            id: 'count',
-            type: 'action',
-            action: 'transform',
-            config: { expression: '$count(nodes.each.output)' },
-            dependencies: ['each'],
-          },
-        ],
-      });
+      const created = await call('POST', '/flows', manyItems());
       expect(created.status).toBe(201);
       const list = Array.from({ length: 2000 }, (_, i) => i);
       const record = await runToEnd(created.body.flowId, { list });
