@@ -100,7 +100,14 @@ const hostileLoop = async (flowId: string | undefined) => {
     }
   }
 };
-const loops = [hostileLoop(regex.flowId), hostileLoop(pad.flowId), hostileLoop(chain.flowId)];
+// BENCH_HOSTILE picks the hostile runs (default all: regex,pad,chain), to see which one costs what.
+const hostileFlows = { regex, pad, chain };
+const picked = (process.env.BENCH_HOSTILE ?? 'regex,pad,chain').split(',').map((name) => name.trim());
+const loops = picked.map((name) => {
+  const flow = hostileFlows[name as keyof typeof hostileFlows];
+  if (!flow) throw new Error(`BENCH_HOSTILE: unknown hostile run "${name}" (regex, pad, chain)`);
+  return hostileLoop(flow.flowId);
+});
 const underAttack = await load();
 hostile = false;
 await Promise.all(loops);
@@ -111,7 +118,7 @@ const line = (name: string, base: AutocannonResult, attacked: AutocannonResult) 
     `${name.padEnd(18)} p50 ${ms(base.latency.p50)} -> ${ms(attacked.latency.p50)}   p99 ${ms(base.latency.p99)} -> ${ms(attacked.latency.p99)}   p99 ratio ${(attacked.latency.p99 / Math.max(1, base.latency.p99)).toFixed(2)} (target <= 2)   requests ${base.requests.total} -> ${attacked.requests.total}`,
   );
 console.log(
-  `${seconds} s per phase, 50 connections (25 + 25), ${hostileRuns} hostile runs during the second phase`,
+  `${seconds} s per phase, 50 connections (25 + 25), ${hostileRuns} hostile runs (${picked.join(', ')}) during the second phase`,
 );
 line('GET /health', baseline.health, underAttack.health);
 line('GET /flows/{id}', baseline.gets, underAttack.gets);

@@ -227,6 +227,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         isSubflowPayload(payload) ? subflows.wait(payload, context) : waitHandler(payload, context),
       journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
       timeScale,
+      // The interpreter runs in a worker thread: a big run never blocks the API's event loop.
+      thread: true,
       onFinished: (executionArn: string, record: ExecutionRecord) =>
         track(depsReady.then((ready) => storeFinished(ready, executionArn, record, log))),
       onError: (error) => log.warn('state machine journal', { error: String(error) }),

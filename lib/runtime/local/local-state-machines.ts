@@ -20,13 +20,12 @@ import {
   type PersistedMachine,
 } from './execution-journal.ts';
 import {
-  type InvokeAction,
-  LAMBDA_INVOKE_WAIT,
-  type LocalRun,
-  runLocally,
-  validateLocalMachine,
-  type WaitForTaskToken,
-} from './run-locally.ts';
+  InterpreterThread,
+  type MachineRun,
+  type MachineRunRequest,
+  runInline,
+} from './interpreter-thread.ts';
+import { type InvokeAction, validateLocalMachine, type WaitForTaskToken } from './run-locally.ts';
 
 const ARN_PREFIX = 'arn:aws:states:local:000000000000';
 const REDRIVABLE: ReadonlySet<string> = new Set(['FAILED', 'ABORTED', 'TIMED_OUT', 'INTERRUPTED']);
@@ -62,16 +61,23 @@ export interface LocalStateMachinesOptions {
   validateOnDeploy?: boolean;
   /** Least time between two journal writes of one running execution (default 200 ms). */
   persistIntervalMs?: number;
+  /**
+   * Run the interpreter of every execution in a worker thread ({@link InterpreterThread}) instead of
+   * on this event loop; actions and waits still run here. Default false; the local server sets it.
+   */
+  thread?: boolean;
 }
 
 interface Slot {
   entry: PersistedExecution;
-  run?: LocalRun;
+  run?: MachineRun;
   /** Settles when the current run has ended and its final record is journaled. */
   done?: Promise<void>;
   /** Node results of the run being redriven (their timing is kept in the new record). */
   replayed?: Record<string, NodeRecord>;
   interruptOnEnd?: boolean;
+  /** Settles once the current run's final record is journaled (before `onFinished`). */
+  journaled?: Promise<void>;
   /** The record to journal when the run ends because the process stops while a node waits (it resumes on the next start). */
   suspendedRecord?: ExecutionRecord;
   writer: ThrottledWriter;
@@ -117,9 +123,15 @@ export class LocalStateMachines implements StateMachines {
   private readonly machines = new Map<string, PersistedMachine>();
   private readonly executions = new Map<string, Slot>();
   private closed = false;
+  private readonly thread?: InterpreterThread;
 
   constructor(private readonly options: LocalStateMachinesOptions = {}) {
     this.journal = options.journal ?? new InMemoryExecutionJournal();
+    if (options.thread) {
+      this.thread = new InterpreterThread();
+      // Its modules load meanwhile (about a second), so the first run need not wait for them.
+      this.thread.warm();
+    }
     this.ready = this.load();
   }
 
@@ -211,7 +223,7 @@ export class LocalStateMachines implements StateMachines {
 
   async describe(executionArn: string): Promise<ExecutionRecord> {
     await this.ready;
-    return structuredClone(this.currentRecord(await this.slot(executionArn)));
+    return structuredClone(await this.settledRecord(await this.slot(executionArn)));
   }
 
   async stop(executionArn: string, reason: { error: string; cause: string }): Promise<void> {
@@ -276,48 +288,50 @@ export class LocalStateMachines implements StateMachines {
     this.closed = true;
     const pending: Array<Promise<void> | undefined> = [];
     for (const slot of this.executions.values()) {
-      if (slot.run) {
-        const live = this.currentRecord(slot);
+      const run = slot.run;
+      if (run) {
+        const live = await this.currentRecord(slot);
         if (hasWaitingNode(live)) slot.suspendedRecord = live;
         else slot.interruptOnEnd = true;
-        slot.run.abort(INTERRUPTED_ERROR);
+        run.abort(INTERRUPTED_ERROR);
       }
       pending.push(slot.done);
     }
     await Promise.all(pending);
     await Promise.all([...this.executions.values()].map((slot) => slot.writer.flush()));
+    await this.thread?.close();
   }
 
   private launch(slot: Slot, machine: PersistedMachine, replay?: Record<string, NodeRecord>): void {
-    const compensated = new Set<string>();
-    const waits = waitStateNames(machine.asl);
-    const run = runLocally(machine.asl, slot.entry.input, {
-      validate: 'none',
-      invokeAction: this.options.invokeAction,
-      waitForTaskToken: this.options.waitForTaskToken,
-      ...(this.options.payloads ? { payloads: this.options.payloads } : {}),
-      timeScale: this.options.timeScale,
-      scaleTimeouts: this.options.scaleTimeouts,
-      replay,
-      machineType: machine.type,
-      keepEvents: false,
-      onEvent: (event, progress) => {
-        if (event.type === 'StateExited' && event.state.name.endsWith(':compensate')) {
-          compensated.add(event.state.name.slice(0, -':compensate'.length));
-        }
-        // A node that begins to wait is journaled at once: a process killed now resumes it on restart.
-        if (event.type === 'StateEntered' && waits.has(event.state.name)) {
-          slot.writer.flush().catch((error: unknown) => this.options.onError?.(error));
-        } else if (progress.nodesChanged) slot.writer.schedule();
+    const request: MachineRunRequest = {
+      asl: machine.asl,
+      input: slot.entry.input,
+      options: {
+        validate: 'none',
+        ...(this.options.timeScale === undefined ? {} : { timeScale: this.options.timeScale }),
+        ...(this.options.scaleTimeouts === undefined ? {} : { scaleTimeouts: this.options.scaleTimeouts }),
+        ...(replay ? { replay } : {}),
+        machineType: machine.type,
       },
-    });
+      ...(this.options.invokeAction ? { invokeAction: this.options.invokeAction } : {}),
+      ...(this.options.waitForTaskToken ? { waitForTaskToken: this.options.waitForTaskToken } : {}),
+      ...(this.options.payloads ? { payloads: this.options.payloads } : {}),
+      // A node that begins to wait is journaled at once: a process killed now resumes it on restart.
+      onWaitEntered: () => slot.writer.flush().catch((error: unknown) => this.options.onError?.(error)),
+      onNodesChanged: () => slot.writer.schedule(),
+    };
+    const run = this.thread ? this.thread.run(request) : runInline(request);
     slot.run = run;
-    slot.done = run.promise.then(async (finalRecord) => {
+    let journaled!: () => void;
+    slot.journaled = new Promise((resolve) => {
+      journaled = resolve;
+    });
+    slot.done = run.promise.then(async ({ record: finalRecord, compensated }) => {
       if (slot.suspendedRecord) {
         slot.entry.record = slot.suspendedRecord;
         slot.suspendedRecord = undefined;
         slot.run = undefined;
-        await slot.writer.flush();
+        await slot.writer.flush().finally(journaled);
         return;
       }
       let record = this.withReplayedTiming(slot, finalRecord);
@@ -325,7 +339,7 @@ export class LocalStateMachines implements StateMachines {
       slot.entry.record = record;
       slot.entry.compensated = [...compensated];
       slot.run = undefined;
-      await slot.writer.flush();
+      await slot.writer.flush().finally(journaled);
       if (this.options.onFinished && !slot.interruptOnEnd) {
         try {
           await this.options.onFinished(slot.entry.executionArn, structuredClone(record));
@@ -334,6 +348,8 @@ export class LocalStateMachines implements StateMachines {
         }
       }
     });
+    // A describe waiting for the final record never waits past the end of this run's handling.
+    slot.done.finally(journaled).catch(() => undefined);
   }
 
   private newSlot(entry: PersistedExecution): Slot {
@@ -342,7 +358,7 @@ export class LocalStateMachines implements StateMachines {
       writer: new ThrottledWriter(
         async () => {
           slot.entry.updatedAt = new Date().toISOString();
-          await this.journal.saveExecution({ ...slot.entry, record: this.currentRecord(slot) });
+          await this.journal.saveExecution({ ...slot.entry, record: await this.currentRecord(slot) });
         },
         this.options.persistIntervalMs ?? 200,
         (error) => this.options.onError?.(error),
@@ -351,9 +367,13 @@ export class LocalStateMachines implements StateMachines {
     return slot;
   }
 
-  private currentRecord(slot: Slot): ExecutionRecord {
-    if (!slot.run) return slot.entry.record;
-    const live = this.withReplayedTiming(slot, slot.run.snapshot());
+  private async currentRecord(slot: Slot): Promise<ExecutionRecord> {
+    const run = slot.run;
+    if (!run) return slot.entry.record;
+    const snapshot = await run.snapshot();
+    // The run may have ended (or been redriven) meanwhile: the record is then the slot's own.
+    if (slot.run !== run) return this.currentRecord(slot);
+    const live = this.withReplayedTiming(slot, snapshot);
     if (!slot.replayed) return live;
     // While a redrive replays, the nodes it has not reached yet still show their earlier result.
     const earlier = Object.entries(slot.replayed).filter(
@@ -362,6 +382,14 @@ export class LocalStateMachines implements StateMachines {
     return earlier.length === 0
       ? live
       : { ...live, nodes: { ...Object.fromEntries(earlier), ...live.nodes } };
+  }
+
+  /** The current record, but a run that has just ended reads as ended only once its final record is journaled. */
+  private async settledRecord(slot: Slot): Promise<ExecutionRecord> {
+    const record = await this.currentRecord(slot);
+    if (record.status === 'RUNNING' || !slot.journaled) return record;
+    await slot.journaled;
+    return this.currentRecord(slot);
   }
 
   /** A redriven run keeps the original start of the execution and the timing of the replayed nodes. */
@@ -439,24 +467,6 @@ function localMachineName(tenantId: string, flowId: string): string {
 /** True when a node of the record waits for a callback or an event. */
 function hasWaitingNode(record: ExecutionRecord): boolean {
   return Object.values(record.nodes).some((node) => node.status === 'waiting');
-}
-
-/** The names of the `.waitForTaskToken` Task states of a machine, Parallel branches and Map bodies included. */
-function waitStateNames(asl: { States: Record<string, Record<string, unknown>> }): Set<string> {
-  const names = new Set<string>();
-  const walk = (states: Record<string, Record<string, unknown>>) => {
-    for (const [name, state] of Object.entries(states)) {
-      if (state.Resource === LAMBDA_INVOKE_WAIT) names.add(name);
-      for (const branch of (state.Branches as Array<{ States: typeof states }> | undefined) ?? [])
-        walk(branch.States);
-      for (const key of ['Iterator', 'ItemProcessor'] as const) {
-        const body = state[key] as { States: typeof states } | undefined;
-        if (body) walk(body.States);
-      }
-    }
-  };
-  walk(asl.States);
-  return names;
 }
 
 /** The record of a run that stopped with its process: `INTERRUPTED`, its running nodes failed. */

@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { isMainThread } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TaskPayload } from '../../../lib/actions/action.ts';
 import type { ExecutionRecord } from '../../../lib/runtime/execution-record.ts';
 import {
@@ -34,8 +35,14 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+// The first run of an instance in thread mode waits for the thread's modules to load (about a second).
+const slowStart = { timeout: 10_000, interval: 5 };
+
+// Every case runs twice: the interpreter on this event loop, and in its worker thread (`thread`).
+let threaded = false;
+
 async function open(options: LocalStateMachinesOptions = {}): Promise<LocalStateMachines> {
-  const instance = await LocalStateMachines.open({ timeScale: 0.001, ...options });
+  const instance = await LocalStateMachines.open({ timeScale: 0.001, thread: threaded, ...options });
   instances.push(instance);
   return instance;
 }
@@ -45,19 +52,20 @@ async function deployed(instance: LocalStateMachines, asl = threeSteps) {
 }
 
 async function finished(instance: LocalStateMachines, executionArn: string): Promise<ExecutionRecord> {
-  return vi.waitFor(
-    async () => {
-      const record = await instance.describe(executionArn);
-      if (record.status === 'RUNNING') throw new Error('still running');
-      return record;
-    },
-    { timeout: 5000, interval: 5 },
-  );
+  return vi.waitFor(async () => {
+    const record = await instance.describe(executionArn);
+    if (record.status === 'RUNNING') throw new Error('still running');
+    return record;
+  }, slowStart);
 }
 
 const echo = async (payload: TaskPayload) => ({ ran: payload.nodeId });
 
-describe('LocalStateMachines', () => {
+describe.each([false, true])('LocalStateMachines (interpreter in a worker thread: %s)', (thread) => {
+  beforeEach(() => {
+    threaded = thread;
+  });
+
   it('deploys versions under ARN-like ids and refuses ASL that does not validate', async () => {
     const instance = await open();
     const machineIds = await deployed(instance);
@@ -124,7 +132,7 @@ describe('LocalStateMachines', () => {
       const record = await instance.describe(started.executionArn);
       expect(record.nodes.a?.status).toBe('succeeded');
       return record;
-    });
+    }, slowStart);
     expect(running.status).toBe('RUNNING');
     expect(running.nodes.b).toBeUndefined();
 
@@ -153,8 +161,9 @@ describe('LocalStateMachines', () => {
       name: 'long',
       input: machineInput(),
     });
-    await vi.waitFor(async () =>
-      expect((await instance.describe(executionArn)).nodes.pause?.status).toBe('running'),
+    await vi.waitFor(
+      async () => expect((await instance.describe(executionArn)).nodes.pause?.status).toBe('running'),
+      slowStart,
     );
     await instance.stop(executionArn, { error: 'UserStop', cause: 'no longer needed' });
     const record = await instance.describe(executionArn);
@@ -299,11 +308,12 @@ describe('LocalStateMachines', () => {
 
   it('keeps executions in a shared in-memory journal, and close() leaves running ones INTERRUPTED', async () => {
     const journal = new InMemoryExecutionJournal();
-    const first = new LocalStateMachines({ journal, timeScale: 1, invokeAction: echo });
+    const first = new LocalStateMachines({ journal, timeScale: 1, invokeAction: echo, thread });
     const machineIds = await deployed(first);
     const { executionArn } = await first.start({ machine: machineIds, name: 'm', input: machineInput() });
-    await vi.waitFor(async () =>
-      expect((await first.describe(executionArn)).nodes.pause?.status).toBe('running'),
+    await vi.waitFor(
+      async () => expect((await first.describe(executionArn)).nodes.pause?.status).toBe('running'),
+      slowStart,
     );
     await first.close();
     expect((await first.describe(executionArn)).status).toBe('INTERRUPTED');
@@ -326,5 +336,66 @@ describe('LocalStateMachines', () => {
     await expect(instance.start({ machine: machineIds, name: 'x', input: machineInput() })).rejects.toThrow(
       /not deployed/,
     );
+  });
+});
+
+describe('LocalStateMachines with the interpreter in a worker thread', () => {
+  beforeEach(() => {
+    threaded = true;
+  });
+
+  it('runs actions and waits on this thread, and a stop aborts the signal they were given', async () => {
+    const seen: Array<{ node: string; mainThread: boolean }> = [];
+    let aborted: string | undefined;
+    const instance = await open({
+      timeScale: 1,
+      invokeAction: async (payload, context) => {
+        seen.push({ node: payload.nodeId, mainThread: isMainThread });
+        if (payload.nodeId === 'a') return { ran: 'a' };
+        // b never answers by itself: only the stop ends it.
+        return new Promise((_, reject) =>
+          context.signal.addEventListener('abort', () => {
+            aborted = (context.signal.reason as Error).name;
+            reject(context.signal.reason);
+          }),
+        );
+      },
+    });
+    const machineIds = await deployed(
+      instance,
+      machine('a', { a: actionTask('a', { next: 'b' }), b: actionTask('b') }),
+    );
+    const { executionArn } = await instance.start({
+      machine: machineIds,
+      name: 'stopped',
+      input: machineInput(),
+    });
+    await vi.waitFor(() => expect(seen.map((call) => call.node)).toEqual(['a', 'b']), slowStart);
+    expect(seen.every((call) => call.mainThread)).toBe(true);
+    expect((await instance.describe(executionArn)).nodes.b?.status).toBe('running');
+    await instance.stop(executionArn, { error: 'UserStop', cause: 'enough' });
+    expect(await instance.describe(executionArn)).toMatchObject({
+      status: 'ABORTED',
+      error: { error: 'UserStop', cause: 'enough' },
+    });
+    await vi.waitFor(() => expect(aborted).toBe('AbortError'));
+  });
+
+  it("keeps an action's error name and message across the thread, for Retry and Catch", async () => {
+    const instance = await open({
+      invokeAction: async () => {
+        throw namedError('Http4xx', 'the target said 404');
+      },
+    });
+    const machineIds = await deployed(instance, machine('a', { a: actionTask('a') }));
+    const { executionArn } = await instance.start({
+      machine: machineIds,
+      name: 'fails',
+      input: machineInput(),
+    });
+    const record = await finished(instance, executionArn);
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toEqual({ error: 'Http4xx', cause: 'the target said 404' });
+    expect(record.nodes.a?.error).toEqual({ error: 'Http4xx', cause: 'the target said 404' });
   });
 });

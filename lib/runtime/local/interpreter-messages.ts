@@ -1,0 +1,54 @@
+import type { TaskPayload } from '../../actions/action.ts';
+import type { AslDefinition } from '../../compiler/types.ts';
+import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
+import type { MachineInput } from '../state-machines.ts';
+
+/** An error thrown on one side, as it crosses to the other (an `Error`'s fields, or a thrown non-error). */
+export interface RemoteError {
+  name: string;
+  message: string;
+  stack?: string;
+  nonError?: string;
+}
+
+/** The options of `runLocally` that cross to the interpreter thread (the functions stay in the main thread). */
+export interface ThreadRunOptions {
+  timeScale?: number;
+  scaleTimeouts?: boolean;
+  replay?: Record<string, NodeRecord>;
+  machineType?: 'STANDARD' | 'EXPRESS';
+  validate?: 'structure' | 'full' | 'none';
+}
+
+/** The payload store's methods, which the thread calls in the main thread. */
+export type PayloadMethod = 'putJson' | 'getJson' | 'putBytes' | 'getBytes';
+
+/** Main thread → interpreter thread. */
+export type FromMain =
+  | {
+      type: 'start';
+      runId: number;
+      asl: AslDefinition;
+      input: MachineInput;
+      options: ThreadRunOptions;
+      hasWaitHandler: boolean;
+      hasPayloads: boolean;
+    }
+  | { type: 'abort'; runId: number; reason?: NodeError }
+  | { type: 'snapshot'; runId: number; requestId: number }
+  | { type: 'answer'; callId: number; value?: unknown; error?: RemoteError };
+
+/** Interpreter thread → main thread. */
+export type ToMain =
+  | { type: 'ready' }
+  | ({ type: 'call'; runId: number; callId: number } & (
+      | { kind: 'invoke'; payload: TaskPayload; actionKind: string; stateName: string }
+      | { kind: 'wait'; payload: unknown }
+      | { kind: 'payloads'; method: PayloadMethod; args: unknown[] }
+    ))
+  | { type: 'cancel'; callId: number; reason: { name: string; message: string } }
+  | { type: 'changed'; runId: number }
+  | { type: 'wait-entered'; runId: number }
+  | { type: 'snapshot'; requestId: number; record: ExecutionRecord | undefined }
+  | { type: 'done'; runId: number; record: ExecutionRecord; compensated: string[] }
+  | { type: 'refused'; runId: number; error: RemoteError };

@@ -1,0 +1,170 @@
+/**
+ * The interpreter thread (see interpreter-thread.ts): runs {@link runLocally} for the main thread,
+ * many runs at once, and asks the main thread to run every action Task and every wait
+ * (`waitForTaskToken`), which live there with their stores. Only small messages cross: requests,
+ * answers, "nodes changed", "a wait began" and the record when it is asked for.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { TaskPayload } from '../../actions/action.ts';
+import type { PayloadStore } from '../../payloads/payload-store.ts';
+import type { ExecutionRecord } from '../execution-record.ts';
+import type { FromMain, PayloadMethod, RemoteError, ToMain } from './interpreter-messages.ts';
+import { type LocalRun, runLocally, type TaskTokenAnswer } from './run-locally.ts';
+import { observeRunProgress } from './run-progress.ts';
+
+const port = parentPort;
+if (!port) throw new Error('interpreter-worker.ts runs in a worker thread');
+
+interface Running {
+  run: LocalRun;
+  /** The main thread was told that nodes changed since it last read the record. */
+  changeSent: boolean;
+}
+
+const runs = new Map<number, Running>();
+/** Calls waiting for the main thread's answer, by call id. */
+const calls = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
+let nextCall = 1;
+
+const send = (message: ToMain): void => port.postMessage(message);
+
+/** An error of the main thread as it was thrown there (name, message and stack kept). */
+const revive = (error: RemoteError): unknown => {
+  if (error.nonError !== undefined) return error.nonError;
+  const revived = new Error(error.message);
+  revived.name = error.name;
+  revived.stack = error.stack;
+  return revived;
+};
+
+/** Runs `request` in the main thread; `signal` aborting there aborts it too (with its reason's name). */
+const callMain = (
+  runId: number,
+  request:
+    | { kind: 'invoke'; payload: TaskPayload; actionKind: string; stateName: string }
+    | { kind: 'wait'; payload: unknown }
+    | { kind: 'payloads'; method: PayloadMethod; args: unknown[] },
+  signal?: AbortSignal,
+): Promise<unknown> => {
+  const callId = nextCall++;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      const reason = signal?.reason as { name?: unknown; message?: unknown } | undefined;
+      send({
+        type: 'cancel',
+        callId,
+        reason: {
+          name: typeof reason?.name === 'string' ? reason.name : 'AbortError',
+          message: typeof reason?.message === 'string' ? reason.message : 'This operation was aborted',
+        },
+      });
+    };
+    calls.set(callId, {
+      resolve: (value) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      reject: (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    });
+    send({ type: 'call', runId, callId, ...request });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+};
+
+const start = (message: Extract<FromMain, { type: 'start' }>): void => {
+  const { runId } = message;
+  let running: Running | undefined;
+  const progress = observeRunProgress(message.asl, {
+    onWaitEntered: () => send({ type: 'wait-entered', runId }),
+    onNodesChanged: () => {
+      if (!running || running.changeSent) return;
+      running.changeSent = true;
+      send({ type: 'changed', runId });
+    },
+  });
+  let run: LocalRun;
+  try {
+    run = runLocally(message.asl, message.input, {
+      ...message.options,
+      keepEvents: false,
+      invokeAction: (payload, context) =>
+        callMain(
+          runId,
+          { kind: 'invoke', payload, actionKind: context.kind, stateName: context.stateName },
+          context.signal,
+        ),
+      ...(message.hasWaitHandler
+        ? {
+            waitForTaskToken: (payload, context) =>
+              callMain(runId, { kind: 'wait', payload }, context.signal) as Promise<TaskTokenAnswer>,
+          }
+        : {}),
+      ...(message.hasPayloads ? { payloads: payloadsOf(runId) } : {}),
+      onEvent: progress.onEvent,
+    });
+  } catch (error) {
+    send({ type: 'refused', runId, error: toRemote(error) });
+    return;
+  }
+  running = { run, changeSent: false };
+  runs.set(runId, running);
+  run.promise.then(
+    (record: ExecutionRecord) => {
+      runs.delete(runId);
+      send({ type: 'done', runId, record, compensated: [...progress.compensated] });
+    },
+    (error: unknown) => {
+      runs.delete(runId);
+      send({ type: 'refused', runId, error: toRemote(error) });
+    },
+  );
+};
+
+/** The main thread's payload store, as the run's Distributed Maps use it. */
+const payloadsOf = (runId: number): PayloadStore => {
+  const call =
+    (method: PayloadMethod) =>
+    (...args: unknown[]) =>
+      callMain(runId, { kind: 'payloads', method, args });
+  return {
+    putJson: call('putJson'),
+    getJson: call('getJson'),
+    putBytes: call('putBytes'),
+    getBytes: call('getBytes'),
+  } as PayloadStore;
+};
+
+const toRemote = (error: unknown): RemoteError =>
+  error instanceof Error
+    ? { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) }
+    : { name: 'Error', message: String(error), nonError: String(error) };
+
+port.on('message', (message: FromMain) => {
+  switch (message.type) {
+    case 'start':
+      start(message);
+      break;
+    case 'abort':
+      runs.get(message.runId)?.run.abort(message.reason);
+      break;
+    case 'snapshot': {
+      const running = runs.get(message.runId);
+      if (running) running.changeSent = false;
+      send({ type: 'snapshot', requestId: message.requestId, record: running?.run.snapshot() });
+      break;
+    }
+    case 'answer': {
+      const call = calls.get(message.callId);
+      if (!call) break;
+      calls.delete(message.callId);
+      if (message.error) call.reject(revive(message.error));
+      else call.resolve(message.value);
+      break;
+    }
+  }
+});
+send({ type: 'ready' });
