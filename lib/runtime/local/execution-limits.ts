@@ -114,11 +114,7 @@ export class ExecutionLimits {
       else this.remember(state.input, startBytes);
     } else if (event.type === 'StateCaught') this.noteCatch(event, state.input);
     else if (event.type === 'StateExited') {
-      // Known divergence (docs/aws-parity.md, forEach section): an Inline Map's collected result
-      // is not limited yet, so the forEach collect step can offload a large list; its size is
-      // kept, so the next states are measured against it.
-      if (type === 'Map') this.remember(state.output, jsonBytes(state.output));
-      else this.checkOutput(state.name, state.input, state.output);
+      this.checkOutput(state.name, state.input, state.output);
     }
     if (this.countHistory && this.events >= MAX_HISTORY_EVENTS) {
       throw historyLimitExceeded(state.name, this.events);

@@ -77,6 +77,24 @@ describe('Step Functions quota: 256 KiB per state input and output (States.DataL
     expect(record.error?.cause).toMatch(/'fan' returned a result/);
   });
 
+  it("fails an Inline Map whose collected result exceeds 256 KiB although every iteration's output fits", async () => {
+    const asl = machine('each', {
+      each: {
+        Type: 'Map',
+        ItemsPath: '$.input.items',
+        ItemProcessor: { StartAt: 'item', States: { item: padPass('pad', 30) } },
+        ResultPath: '$.collected',
+        End: true,
+      },
+    });
+    const items = (n: number) => machineInput({ items: Array.from({ length: n }, () => ({})) });
+    expect((await run(asl, items(8))).status).toBe('SUCCEEDED');
+    const record = await run(asl, items(9));
+    expect(record.status).toBe('FAILED');
+    expect(record.error?.error).toBe('States.DataLimitExceeded');
+    expect(record.error?.cause).toMatch(/'each' returned a result/);
+  });
+
   it('fails on a state input over 256 KiB: a Map iteration built twice as large by its ItemSelector', async () => {
     const asl = machine('pad', {
       pad: padPass('big', 150, 'each'),
