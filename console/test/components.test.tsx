@@ -125,6 +125,72 @@ describe('Timeline', () => {
     expect(onSelect).toHaveBeenCalledWith('b');
   });
 
+  it('draws a node retried three times as three bars, the failed ones naming their error', () => {
+    const { container } = render(
+      <Timeline
+        nodes={{
+          flaky: {
+            status: 'succeeded',
+            startedAt: '2026-01-01T00:00:00.000Z',
+            finishedAt: '2026-01-01T00:00:08.000Z',
+            attempts: [
+              {
+                startedAt: '2026-01-01T00:00:00.000Z',
+                finishedAt: '2026-01-01T00:00:01.000Z',
+                error: { error: 'Http5xx', cause: '503' },
+              },
+              {
+                startedAt: '2026-01-01T00:00:03.000Z',
+                finishedAt: '2026-01-01T00:00:04.000Z',
+                error: { error: 'HttpTimeout' },
+              },
+              { startedAt: '2026-01-01T00:00:07.000Z', finishedAt: '2026-01-01T00:00:08.000Z' },
+            ],
+          },
+        }}
+        startedAt="2026-01-01T00:00:00.000Z"
+        finishedAt="2026-01-01T00:00:08.000Z"
+      />,
+    );
+    const bars = [...container.querySelectorAll<HTMLElement>('[data-timeline-node="flaky"]')];
+    expect(bars.map((b) => `${b.dataset.attempt}:${b.dataset.status}`)).toEqual([
+      '1:failed',
+      '2:failed',
+      '3:succeeded',
+    ]);
+    expect(bars.map((b) => b.style.left)).toEqual(['0%', '37.5%', '87.5%']);
+    expect(bars.map((b) => b.getAttribute('aria-label'))).toEqual([
+      'flaky: failed (Http5xx), 1.00 s',
+      'flaky (attempt 2): failed (HttpTimeout), 1.00 s',
+      'flaky (attempt 3): succeeded, 1.00 s',
+    ]);
+  });
+
+  it('ends an attempt a stop cut off at the end of the run, not at now', () => {
+    const bars = barsOf(
+      {
+        cut: {
+          status: 'failed',
+          startedAt: '2026-01-01T00:00:00.000Z',
+          error: { error: 'Interrupted' },
+          attempts: [
+            {
+              startedAt: '2026-01-01T00:00:00.000Z',
+              finishedAt: '2026-01-01T00:00:01.000Z',
+              error: { error: 'Http5xx' },
+            },
+            { startedAt: '2026-01-01T00:00:02.000Z' },
+          ],
+        },
+      },
+      Date.parse('2026-01-01T00:00:05.000Z'),
+    );
+    expect(bars.map((b) => [b.attempt, b.status, b.end - b.start])).toEqual([
+      [1, 'failed', 1000],
+      [2, 'failed', 3000],
+    ]);
+  });
+
   it('ends the open bar of a running node at now', () => {
     const bars = barsOf(
       { r: { status: 'running', startedAt: '2026-01-01T00:00:00.000Z' } },

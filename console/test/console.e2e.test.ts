@@ -61,6 +61,24 @@ const approval = {
   ],
 };
 
+/** A node that fails every attempt (3, 1 s apart, scaled), then its error edge. */
+const flaky = {
+  name: 'flaky',
+  nodes: [
+    { id: 'start', type: 'trigger', trigger: 'manual' },
+    {
+      id: 'flaky',
+      type: 'action',
+      action: 'code',
+      config: { source: "throw new Error('still down')" },
+      dependencies: ['start'],
+      retry: { strategy: 'fixed', maxAttempts: 3, delaySeconds: 1, retryOn: ['CodeError'] },
+    },
+    { id: 'alert', type: 'action', action: 'log', config: { message: 'gave up' } },
+  ],
+  connections: [{ from: 'flaky', to: 'alert', on: 'error' }],
+};
+
 describe('the web console in headless Chromium', () => {
   let stopServer: () => Promise<void>;
   let server: LocalServer;
@@ -158,6 +176,30 @@ describe('the web console in headless Chromium', () => {
     await page.waitForFunction(() => document.body.textContent?.includes('hello Ada'));
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'run');
+  });
+
+  it('shows a retried node as one timeline bar per attempt, each failed one with its error', async () => {
+    const flowId = (await api<{ flowId: string }>(server, key, 'POST', '/flows', flaky)).flowId;
+    const started = await api<{ executionId: string }>(server, key, 'POST', `/flows/${flowId}/execute`, {});
+    let record: { status: string; nodes: Record<string, { attempts?: unknown[] }> } | undefined;
+    for (let i = 0; i < 400 && record?.status !== 'SUCCEEDED'; i++) {
+      record = await api(server, key, 'GET', `/executions/${started.executionId}`);
+      if (record?.status === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(record?.status).toBe('SUCCEEDED');
+    expect(record?.nodes.flaky?.attempts).toHaveLength(3);
+    await page.goto(`${server.url}/#/runs/${started.executionId}`);
+    await page.waitForSelector('[data-node-id="alert"][data-status="succeeded"]');
+    const bars = await page.$$eval('[data-timeline-node="flaky"]', (nodes) =>
+      nodes.map((n) => `${n.getAttribute('data-attempt')}:${n.getAttribute('data-status')}`),
+    );
+    expect(bars).toEqual(['1:failed', '2:failed', '3:failed']);
+    expect(await page.$eval('[data-timeline-node="flaky"][data-attempt="2"]', (n) => n.title)).toMatch(
+      /^flaky \(attempt 2\): failed \(CodeError\)/,
+    );
+    expect(await page.$$('[data-timeline-node="alert"]')).toHaveLength(1);
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'run-retried');
   });
 
   it('follows a running run live and stops it', async () => {

@@ -123,6 +123,15 @@ export const versionViewSchema = z.object({
 
 const nodeErrorSchema = z.object({ error: z.string(), cause: z.string().optional() });
 
+/** One run of a node's own state (lib/runtime/node-attempts.ts). */
+const nodeAttemptSchema = z
+  .object({
+    startedAt: z.string(),
+    finishedAt: z.string().optional().describe('absent while the attempt runs, or when a stop cut it off'),
+    error: nodeErrorSchema.optional().describe('the attempt failed with this error'),
+  })
+  .describe('one attempt of a node');
+
 /** An execution (DESIGN.md §3), `nodes` as in the CLI's execution record. */
 export const executionViewSchema = z.object({
   executionId: z.string(),
@@ -148,6 +157,13 @@ export const executionViewSchema = z.object({
       logs: z.array(z.string()).optional(),
       startedAt: z.string().optional(),
       finishedAt: z.string().optional(),
+      attempts: z
+        .array(nodeAttemptSchema)
+        .optional()
+        .describe(
+          'only for a node its retry policy ran more than once: every attempt in order, the last one ' +
+            'included (a native retry of a Lambda service error is part of its attempt)',
+        ),
     }),
   ),
 });

@@ -19,6 +19,15 @@ export interface NodeError {
   cause?: string;
 }
 
+/** One run of a node's own state (see lib/runtime/node-attempts.ts). */
+export interface NodeAttempt {
+  startedAt: string;
+  /** Absent while the attempt runs (or when a stop cut it off). */
+  finishedAt?: string;
+  /** The attempt failed with this error (retried, caught or final). */
+  error?: NodeError;
+}
+
 export interface NodeRecord {
   status: NodeStatus;
   output?: unknown;
@@ -33,6 +42,8 @@ export interface NodeRecord {
   failedIteration?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** A node its retry policy ran more than once: every attempt in order, the last one included. */
+  attempts?: NodeAttempt[];
 }
 
 export interface ExecutionRecord {

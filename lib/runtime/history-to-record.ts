@@ -7,6 +7,7 @@ import type {
   NodeStatus,
 } from './execution-record.ts';
 import { ForEachRecords, itemCounts } from './for-each-record.ts';
+import { NodeAttempts } from './node-attempts.ts';
 import {
   causeText,
   failurePathNodeIds,
@@ -53,6 +54,8 @@ interface NodeView {
   firstSeenAt?: Date;
   /** Its Task was scheduled as `.waitForTaskToken` and has not ended: a running node then reads `waiting`. */
   waiting?: boolean;
+  /** One per entry of its own state `<id>` (its retry loop's attempts). */
+  attempts?: NodeAttempts;
 }
 
 /**
@@ -67,6 +70,7 @@ interface NodeView {
  *   `<id>` exited; once the execution has ended, a node still running is `failed` (`Interrupted`);
  * - timing: first `*StateEntered` and last `*StateExited` (or failure) of `<id>` / `<id>:skip`;
  *   a node without own states gets the time it first appeared in a `nodes` map;
+ * - `attempts` of a node its retry loop entered more than once (lib/runtime/node-attempts.ts);
  * - `output`: `{ <nodeId>: output }` of every succeeded node with an output;
  * - failure events (TaskFailed, LambdaFunctionFailed, …) carry no state name: they are tied to
  *   their state through `previousEventId`.
@@ -140,11 +144,16 @@ export function historyToRecord(
       if (own) {
         own.startedAt ??= at;
         own.phase = 'running';
+        if (at && entered.name === nodeId) {
+          own.attempts ??= new NodeAttempts();
+          own.attempts.entered(at.getTime());
+        }
       }
       continue;
     }
     if (exited) {
       if (own) {
+        if (at && exited.name === nodeId) own.attempts?.exited(at.getTime());
         own.waiting = false;
         // A state that failed and was caught exits normally: the node failed (its error is the
         // failure event's), unless a later retry ran it again.
@@ -160,6 +169,7 @@ export function historyToRecord(
     }
     const failure = failureOf(event);
     if (failure && own) {
+      if (at && stateName === nodeId) own.attempts?.failed(at.getTime(), failure);
       own.waiting = false;
       own.phase = 'failed';
       own.finishedAt = at;
@@ -167,6 +177,8 @@ export function historyToRecord(
       continue;
     }
     if (own && (event.type === 'TaskScheduled' || event.type === 'LambdaFunctionScheduled')) {
+      // Scheduled again after a failure in the same entry: a native retry, the attempt goes on.
+      if (own.phase === 'failed' && stateName === nodeId) own.attempts?.retried();
       own.phase = 'running';
       own.waiting = event.taskScheduledEventDetails?.resource?.endsWith('.waitForTaskToken') === true;
     }
@@ -258,6 +270,8 @@ function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRec
   if (startedAt) record.startedAt = startedAt.toISOString();
   if (finishedAt && status !== 'running' && status !== 'waiting')
     record.finishedAt = finishedAt.toISOString();
+  const attempts = node.attempts?.record();
+  if (attempts) record.attempts = attempts;
   return record;
 }
 

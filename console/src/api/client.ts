@@ -129,9 +129,7 @@ export async function call<P extends keyof paths & string, M extends Method>(
 export type Flow = Answer<'/api/v1/flows/{flowId}', 'get'>;
 export type FlowSummary = Answer<'/api/v1/flows', 'get'>['items'][number];
 export type Execution = Answer<'/api/v1/executions/{executionId}', 'get'>;
-export type NodeRecord = Execution['nodes'][string] & {
-  attempts?: Array<{ startedAt?: string; finishedAt?: string; error?: { error: string } }>;
-};
+export type NodeRecord = Execution['nodes'][string];
 export type VersionDetail = Answer<'/api/v1/flows/{flowId}/versions/{version}', 'get'>;
 export type Trigger = Flow['triggers'][number];
 export type KeyView = Answer<'/api/v1/keys', 'get'>['items'][number];

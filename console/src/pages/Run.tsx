@@ -260,6 +260,20 @@ export function Run({ executionId }: { executionId: string }) {
               <p>
                 Status: <strong>{node?.status ?? 'not started'}</strong>
               </p>
+              {node?.attempts ? (
+                <ol className="ff-attempts" aria-label="attempts">
+                  {node.attempts.map((attempt, index) => (
+                    <li key={attempt.startedAt}>
+                      attempt {index + 1}:{' '}
+                      {attempt.error
+                        ? `failed (${attempt.error.error}${attempt.error.cause ? `: ${attempt.error.cause}` : ''})`
+                        : index === (node.attempts?.length ?? 0) - 1
+                          ? node.status
+                          : 'failed'}
+                    </li>
+                  ))}
+                </ol>
+              ) : null}
               <JsonValue label="Config" value={findNode(definition, selected)?.config} />
               <JsonValue label="Output" value={node?.output} />
               <JsonValue label="Error" value={node?.error} />

@@ -6,6 +6,7 @@ import type {
   NodeStatus,
 } from '../execution-record.ts';
 import { ForEachRecords, itemCounts } from '../for-each-record.ts';
+import { NodeAttempts } from '../node-attempts.ts';
 import {
   causeText,
   failurePathNodeIds,
@@ -42,6 +43,8 @@ interface NodeView {
   firstSeenAt?: number;
   /** Its `.waitForTaskToken` state is entered and has not ended: a running node then reads `waiting`. */
   waiting?: boolean;
+  /** One per entry of its own state `<id>` (its retry loop's attempts). */
+  attempts?: NodeAttempts;
 }
 
 /** How a local run ended, as the runner learnt it from the interpreter. */
@@ -74,6 +77,8 @@ export interface RunOutcome {
  * - Timing: `startedAt` is the first `StateEntered` of a state named `<id>` or `<id>:skip`,
  *   `finishedAt` the last `StateExited`/`StateFailed` of those (ISO 8601). A node that has no such
  *   state gets, for both, the time of the event in which it first appeared in a `nodes` map.
+ * - `attempts` of a node its retry loop entered more than once (lib/runtime/node-attempts.ts, the
+ *   same rules as the history builder's).
  * - Record `output` is `{ <nodeId>: output }` for every succeeded node that has an output.
  * - Nodes are listed in the order they were first seen.
  * - forEach bodies: see {@link ForEachRecords} (body nodes sum their iterations; a forEach node
@@ -108,6 +113,10 @@ export class LocalRecordBuilder {
         changed = this.scanNodes(input, event.timestamp) || changed;
         const view = this.ownView(event.state.name);
         if (view) {
+          if (isNodeState(event.state.name)) {
+            view.attempts ??= new NodeAttempts();
+            view.attempts.entered(event.timestamp);
+          }
           view.startedAt ??= event.timestamp;
           view.phase = 'running';
           view.caught = false;
@@ -119,6 +128,8 @@ export class LocalRecordBuilder {
       case 'StateRetried': {
         const view = this.ownView(event.state.name);
         if (view) view.phase = 'running';
+        // A native retry (Lambda service errors) runs the same attempt on.
+        if (view && isNodeState(event.state.name)) view.attempts?.retried();
         changed = view !== undefined;
         break;
       }
@@ -137,6 +148,7 @@ export class LocalRecordBuilder {
           view.waiting = false;
           view.finishedAt = event.timestamp;
           view.lastError = { error: event.Error, cause: causeText(event.Cause) };
+          if (isNodeState(event.state.name)) view.attempts?.failed(event.timestamp, view.lastError);
           changed = true;
         }
         break;
@@ -144,6 +156,7 @@ export class LocalRecordBuilder {
       case 'StateExited': {
         const view = this.ownView(event.state.name);
         if (view) {
+          if (isNodeState(event.state.name)) view.attempts?.exited(event.timestamp);
           view.phase = view.caught ? 'failed' : 'done';
           view.waiting = false;
           view.finishedAt = event.timestamp;
@@ -294,8 +307,13 @@ function nodeRecord(
   if (startedAt !== undefined) node.startedAt = iso(startedAt);
   if (finishedAt !== undefined && status !== 'running' && status !== 'waiting')
     node.finishedAt = iso(finishedAt);
+  const attempts = view.attempts?.record();
+  if (attempts) node.attempts = attempts;
   return node;
 }
+
+/** The state that runs a node is named exactly the node id (DESIGN.md §2); `<id>:skip` is not it. */
+const isNodeState = (stateName: string): boolean => nodeIdOfState(stateName) === stateName;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

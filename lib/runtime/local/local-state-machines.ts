@@ -392,7 +392,10 @@ export class LocalStateMachines implements StateMachines {
     return this.currentRecord(slot);
   }
 
-  /** A redriven run keeps the original start of the execution and the timing of the replayed nodes. */
+  /**
+   * A redriven run keeps the original start of the execution and the timing (and attempts) of the
+   * replayed nodes.
+   */
   private withReplayedTiming(slot: Slot, record: ExecutionRecord): ExecutionRecord {
     const replayed = slot.replayed;
     if (!replayed) return record;
@@ -401,7 +404,12 @@ export class LocalStateMachines implements StateMachines {
       const before = replayed[id];
       nodes[id] =
         before?.status === 'succeeded' && node.status === 'succeeded'
-          ? { ...node, startedAt: before.startedAt, finishedAt: before.finishedAt }
+          ? {
+              ...node,
+              startedAt: before.startedAt,
+              finishedAt: before.finishedAt,
+              ...(before.attempts ? { attempts: before.attempts } : {}),
+            }
           : node;
     }
     return { ...record, nodes, startedAt: slot.entry.record.startedAt ?? record.startedAt };

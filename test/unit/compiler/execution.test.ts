@@ -405,8 +405,11 @@ describe('retries', () => {
       },
     );
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.nodes.flaky).toEqual({ status: 'succeeded', output: { attempt: 3 } });
+    const { attempts, ...flaky } = result.nodes.flaky ?? {};
+    expect(flaky).toEqual({ status: 'succeeded', output: { attempt: 3 } });
+    expect(attempts?.map((a) => a.error?.error)).toEqual(['Http5xx', 'Http5xx', undefined]);
     expect(result.calls.filter((c) => c.nodeId === 'picky')).toHaveLength(1);
+    expect(result.nodes.picky?.attempts).toBeUndefined();
     expect(result.nodes.picky?.error?.error).toBe('Other');
   });
 

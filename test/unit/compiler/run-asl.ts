@@ -41,7 +41,15 @@ export interface RunAslResult {
    * Node records as the local record builder builds them from the event log (the state keeps a
    * record only while a later state reads it), without their timing.
    */
-  nodes: Record<string, { status: string; output?: unknown; error?: { error: string; cause: string } }>;
+  nodes: Record<
+    string,
+    {
+      status: string;
+      output?: unknown;
+      error?: { error: string; cause: string };
+      attempts?: Array<{ startedAt: string; finishedAt?: string; error?: { error: string; cause?: string } }>;
+    }
+  >;
   events: TimedEvent[];
   /** Every Task invocation, in order. */
   calls: TaskPayload[];

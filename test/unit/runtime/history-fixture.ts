@@ -1,4 +1,5 @@
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
+import type { LocalExecutionEvent } from '../../../lib/runtime/local/local-execution-event.ts';
 
 /** Builds a GetExecutionHistory event list: ids in order, one second apart from `start`. */
 export class HistoryBuilder {
@@ -104,4 +105,108 @@ export function failedRunWithParallel(): { builder: HistoryBuilder; ids: Record<
     executionFailedEventDetails: { error: 'FlowFailed', cause: 'node charge failed' },
   });
   return { builder: b, ids };
+}
+
+/**
+ * The GetExecutionHistory a Standard execution writes for the run the local runtime logged (same
+ * states, same times): `<Type>StateEntered`/`Exited` with the state's input/output; a Task's
+ * TaskScheduled + TaskStarted on entry and on each native retry (StateRetried), TaskFailed
+ * (tied to its state through previousEventId) or TaskSucceeded; the execution's end. Map and
+ * Parallel iterations are not modelled (the runs it is used for have none).
+ */
+export function historyOfLocalRun(events: readonly LocalExecutionEvent[]): HistoryEvent[] {
+  const history: HistoryEvent[] = [];
+  const lastTaskEvent = new Map<string, number>();
+  const failed = new Set<string>();
+  const add = (
+    type: HistoryEventType,
+    at: number,
+    details: Partial<HistoryEvent> = {},
+    previous?: number,
+  ) => {
+    const id = history.length + 1;
+    history.push({ id, previousEventId: previous ?? id - 1, type, timestamp: new Date(at), ...details });
+    return id;
+  };
+  const schedule = (name: string, at: number) => {
+    const scheduled = add('TaskScheduled', at, {
+      taskScheduledEventDetails: {
+        resourceType: 'lambda',
+        resource: 'invoke',
+        region: 'eu-west-1',
+        parameters: '{}',
+      },
+    });
+    lastTaskEvent.set(name, add('TaskStarted', at, {}, scheduled));
+    failed.delete(name);
+  };
+  for (const event of events) {
+    const at = event.timestamp;
+    switch (event.type) {
+      case 'ExecutionStarted':
+        add(
+          'ExecutionStarted',
+          at,
+          { executionStartedEventDetails: { input: JSON.stringify(event.input) } },
+          0,
+        );
+        break;
+      case 'StateEntered':
+        add(`${event.state.type}StateEntered` as HistoryEventType, at, {
+          stateEnteredEventDetails: { name: event.state.name, input: JSON.stringify(event.state.input) },
+        });
+        if (event.state.type === 'Task') schedule(event.state.name, at);
+        break;
+      case 'StateRetried':
+        if (event.state.type === 'Task') schedule(event.state.name, at);
+        break;
+      case 'StateFailed':
+        if (event.state.type === 'Task') {
+          add(
+            'TaskFailed',
+            at,
+            {
+              taskFailedEventDetails: {
+                resourceType: 'lambda',
+                resource: 'invoke',
+                error: event.Error,
+                cause: typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause),
+              },
+            },
+            lastTaskEvent.get(event.state.name),
+          );
+          failed.add(event.state.name);
+        }
+        break;
+      case 'StateExited':
+        if (event.state.type === 'Task' && !failed.has(event.state.name)) {
+          add(
+            'TaskSucceeded',
+            at,
+            { taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: '{}' } },
+            lastTaskEvent.get(event.state.name),
+          );
+        }
+        add(`${event.state.type}StateExited` as HistoryEventType, at, {
+          stateExitedEventDetails: { name: event.state.name, output: JSON.stringify(event.state.output) },
+        });
+        break;
+      case 'ExecutionSucceeded':
+        add('ExecutionSucceeded', at, {
+          executionSucceededEventDetails: { output: JSON.stringify(event.output) },
+        });
+        break;
+      case 'ExecutionFailed':
+        add('ExecutionFailed', at, {
+          executionFailedEventDetails: {
+            error: event.Error,
+            cause: typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause),
+          },
+        });
+        break;
+      default:
+        break;
+    }
+  }
+  return history;
 }
