@@ -1,16 +1,16 @@
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { configure, prefetch, session } from './api/client';
+import { lazyPage } from './lazy-page';
 import { Flows } from './pages/Flows';
 import { SignIn } from './pages/SignIn';
 import { go, useRoute } from './router';
 
 // The pages with graphs, editors and diffs load on first use: the first load stays small.
-const Flow = lazy(() => import('./pages/Flow').then((m) => ({ default: m.Flow })));
-const loadRun = () => import('./pages/Run');
-const Run = lazy(() => loadRun().then((m) => ({ default: m.Run })));
-const Runs = lazy(() => import('./pages/Runs').then((m) => ({ default: m.Runs })));
-const Keys = lazy(() => import('./pages/Keys').then((m) => ({ default: m.Keys })));
-const Secrets = lazy(() => import('./pages/Secrets').then((m) => ({ default: m.Secrets })));
+const Flow = lazyPage(() => import('./pages/Flow').then((m) => m.Flow));
+const Run = lazyPage(() => import('./pages/Run').then((m) => m.Run));
+const Runs = lazyPage(() => import('./pages/Runs').then((m) => m.Runs));
+const Keys = lazyPage(() => import('./pages/Keys').then((m) => m.Keys));
+const Secrets = lazyPage(() => import('./pages/Secrets').then((m) => m.Secrets));
 
 /** The console: sign-in, then flows, runs, keys and secrets; a 401 anywhere comes back to sign-in. */
 export function App() {
@@ -19,15 +19,17 @@ export function App() {
   const route = useRoute();
   // biome-ignore lint/correctness/useExhaustiveDependencies: once, with the route the console opened on
   useEffect(() => {
+    // Opened on a run: the page's code, then (once the API's address is known) its record, load
+    // side by side; the code is awaited so the page draws at once (no Suspense fallback, whose
+    // reveal React throttles by 300 ms).
+    const onRun = route[0] === 'runs' && route[1] !== undefined && session.key() !== null;
+    const code = onRun ? Run.preload().catch(() => undefined) : undefined;
     void configure(() => {
       setSignedIn(false);
       go('/sign-in');
-    }).then(() => {
-      // Opened on a run: its record and the page's code load side by side.
-      if (route[0] === 'runs' && route[1] && session.key()) {
-        prefetch('/api/v1/executions/{executionId}', { executionId: route[1] });
-        void loadRun();
-      }
+    }).then(async () => {
+      if (onRun && route[1]) prefetch('/api/v1/executions/{executionId}', { executionId: route[1] });
+      await code;
       setReady(true);
     });
   }, []);

@@ -1,14 +1,17 @@
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 
 /** The hash route as path segments (`#/flows/7c3b` → `['flows', '7c3b']`), `flows` by default. */
 const read = (): string[] =>
   (window.location.hash.replace(/^#\/?/, '') || 'flows').split('/').map(decodeURIComponent);
 
-/** The console's routes live in the URL hash (`#/flows/…`), so static hosting needs no rewrites. */
+/**
+ * The console's routes live in the URL hash (`#/flows/…`), so static hosting needs no rewrites.
+ * A route change is a transition: while the next page's code loads, the current page stays.
+ */
 export function useRoute(): string[] {
   const [route, setRoute] = useState(read);
   useEffect(() => {
-    const onChange = () => setRoute(read());
+    const onChange = () => startTransition(() => setRoute(read()));
     window.addEventListener('hashchange', onChange);
     return () => window.removeEventListener('hashchange', onChange);
   }, []);

@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import dagre from '@dagrejs/dagre';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FlowGraph } from '../src/components/FlowGraph';
@@ -65,6 +66,44 @@ describe('FlowGraph', () => {
       expect(container.querySelector('[data-node-id="note"][data-invalid="true"]')).not.toBeNull(),
     );
     expect(container.querySelector('[data-node-id="price"][data-invalid]')).toBeNull();
+  });
+
+  it('lays out once per definition: a live status change redraws the node without laying out again', async () => {
+    const layout = vi.spyOn(dagre, 'layout');
+    try {
+      const { container, rerender } = render(
+        <FlowGraph definition={definition} statuses={{ start: 'succeeded', fetch: 'running' }} />,
+      );
+      await waitFor(() => expect(container.querySelectorAll('[data-node-id]')).toHaveLength(7));
+      const calls = layout.mock.calls.length; // the main graph and the forEach body
+      expect(calls).toBeGreaterThan(0);
+      rerender(<FlowGraph definition={definition} statuses={{ start: 'succeeded', fetch: 'failed' }} />);
+      await waitFor(() =>
+        expect(container.querySelector('[data-node-id="fetch"]')?.getAttribute('data-status')).toBe('failed'),
+      );
+      expect(container.querySelector('[data-node-id="start"]')?.getAttribute('data-status')).toBe(
+        'succeeded',
+      );
+      expect(layout.mock.calls.length).toBe(calls);
+      rerender(<FlowGraph definition={structuredClone(definition)} statuses={{ fetch: 'failed' }} />);
+      await waitFor(() => expect(layout.mock.calls.length).toBe(2 * calls));
+    } finally {
+      layout.mockRestore();
+    }
+  });
+
+  it('gives every node its size and handles, so React Flow draws edges without measuring first', () => {
+    const laid = layoutDefinition(definition);
+    for (const node of laid.nodes) {
+      expect(node.measured).toEqual({ width: node.width, height: node.height });
+      expect(Number.isInteger(node.width) && Number.isInteger(node.height)).toBe(true);
+      const width = node.width ?? 0;
+      const height = node.height ?? 0;
+      expect(node.handles).toEqual([
+        { type: 'target', position: 'top', x: width / 2 - 4, y: -4, width: 8, height: 8 },
+        { type: 'source', position: 'bottom', x: width / 2 - 4, y: height - 4, width: 8, height: 8 },
+      ]);
+    }
   });
 
   it('lays out with dagre: edges styled by kind, body nodes relative to their group, ranks top to bottom', () => {

@@ -1,6 +1,6 @@
-import { Background, Controls, Handle, type NodeProps, Position, ReactFlow } from '@xyflow/react';
+import { Background, Controls, Handle, type Node, type NodeProps, Position, ReactFlow } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { type Definition, kindOf } from '../definition';
 import { layoutDefinition, type NodeData } from './layout';
 
@@ -15,7 +15,7 @@ export interface FlowGraphProps {
   height?: number;
 }
 
-function FlowNode({ data, id }: NodeProps & { data: NodeData }) {
+const FlowNode = memo(function FlowNode({ data, id }: NodeProps & { data: NodeData }) {
   const { node, status, errors } = data;
   const subflowId = node.operation === 'subflow' ? (node.config?.flowId as string | undefined) : undefined;
   return (
@@ -46,9 +46,9 @@ function FlowNode({ data, id }: NodeProps & { data: NodeData }) {
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>
   );
-}
+});
 
-function GroupNode({ data, id }: NodeProps & { data: NodeData }) {
+const GroupNode = memo(function GroupNode({ data, id }: NodeProps & { data: NodeData }) {
   const { status, errors } = data;
   return (
     <div
@@ -66,7 +66,7 @@ function GroupNode({ data, id }: NodeProps & { data: NodeData }) {
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>
   );
-}
+});
 
 const nodeTypes = { 'flow-node': FlowNode, 'group-node': GroupNode };
 
@@ -76,20 +76,45 @@ const nodeTypes = { 'flow-node': FlowNode, 'group-node': GroupNode };
  * to their child flow. Every node is an element with `data-node-id` (and `data-status` in a run).
  */
 export function FlowGraph({ definition, statuses, errors, onSelect, height = 460 }: FlowGraphProps) {
-  const laid = useMemo(
-    () =>
-      layoutDefinition(definition, (id) => ({
-        ...(statuses?.[id] ? { status: statuses[id] } : {}),
-        ...(errors?.[id] ? { errors: errors[id] } : {}),
-      })),
-    [definition, statuses, errors],
-  );
+  // dagre runs once per definition; a status change (a live run's events) only redraws its node.
+  const laid = useMemo(() => layoutDefinition(definition), [definition]);
+  const drawn = useRef(new Map<string, Node<NodeData>>());
+  const nodes = useMemo(() => {
+    const previous = drawn.current;
+    const next = new Map<string, Node<NodeData>>();
+    const decorated = laid.nodes.map((node) => {
+      const status = statuses?.[node.id];
+      const nodeErrors = errors?.[node.id];
+      const before = previous.get(node.id);
+      const same =
+        before !== undefined &&
+        before.position === node.position &&
+        before.data.node === node.data.node &&
+        before.data.status === status &&
+        before.data.errors === nodeErrors;
+      const result: Node<NodeData> = same
+        ? before
+        : {
+            ...node,
+            data: {
+              ...node.data,
+              ...(status ? { status } : {}),
+              ...(nodeErrors ? { errors: nodeErrors } : {}),
+            },
+          };
+      next.set(node.id, result);
+      return result;
+    });
+    drawn.current = next;
+    return decorated;
+  }, [laid, statuses, errors]);
+  // A new set of nodes is fitted into view again.
+  const flowKey = useMemo(() => laid.nodes.map((node) => node.id).join(' '), [laid]);
   return (
     <figure className="ff-graph" style={{ height }} aria-label="workflow graph">
       <ReactFlow
-        // A new set of nodes is fitted into view again.
-        key={laid.nodes.map((node) => node.id).join(' ')}
-        nodes={laid.nodes}
+        key={flowKey}
+        nodes={nodes}
         edges={laid.edges}
         nodeTypes={nodeTypes}
         nodesDraggable={false}

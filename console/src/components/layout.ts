@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import type { Edge, Node } from '@xyflow/react';
+import { type Edge, type Node, type NodeHandle, Position } from '@xyflow/react';
 import { bodyOf, type Definition, type DefinitionNode, edgesOf } from '../definition';
 
 /** What a drawn node carries. */
@@ -14,6 +14,37 @@ const NODE_WIDTH = 190;
 const NODE_HEIGHT = 60;
 const GROUP_HEADER = 34;
 const GROUP_PADDING = 16;
+
+/** React Flow's handle (`.react-flow__handle`: 6 px and a 1 px border, centred on the node's edge). */
+const HANDLE = 8;
+
+/**
+ * A node's size and handles, as React Flow would measure them (its box is its inline width and
+ * height, whole pixels; the target handle centred on the top edge, the source on the bottom).
+ * Given up front, React Flow draws nodes and edges and fits the view in its first render, without
+ * observing and measuring every node first (a store update that redraws all 200 nodes again).
+ */
+function measuredBox(width: number, height: number): Pick<Node, 'width' | 'height' | 'measured' | 'handles'> {
+  const handles: NodeHandle[] = [
+    {
+      type: 'target',
+      position: Position.Top,
+      x: width / 2 - HANDLE / 2,
+      y: -HANDLE / 2,
+      width: HANDLE,
+      height: HANDLE,
+    },
+    {
+      type: 'source',
+      position: Position.Bottom,
+      x: width / 2 - HANDLE / 2,
+      y: height - HANDLE / 2,
+      width: HANDLE,
+      height: HANDLE,
+    },
+  ];
+  return { width, height, measured: { width, height }, handles };
+}
 
 interface Laid {
   nodes: Node<NodeData>[];
@@ -32,13 +63,11 @@ const edgeStyle = (on: string): Partial<Edge> =>
 /**
  * Lays a definition out top to bottom with dagre (a layered, Sugiyama-style layout). A forEach
  * body is laid out first, on its own, and drawn as a group node of that size whose children are
- * the body's nodes, so bodies nest to any depth.
+ * the body's nodes, so bodies nest to any depth. Nodes carry their size and handles (see
+ * `measuredBox`). The layout depends on the definition only: statuses and errors are laid on top
+ * (FlowGraph), never laid out again.
  */
-export function layoutDefinition(
-  definition: Definition,
-  decorate: (id: string) => Pick<NodeData, 'status' | 'errors'> = () => ({}),
-  parentId?: string,
-): Laid {
+export function layoutDefinition(definition: Definition, parentId?: string): Laid {
   const graph = new dagre.graphlib.Graph();
   graph.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 56, marginx: 8, marginy: 8 });
   graph.setDefaultEdgeLabel(() => ({}));
@@ -46,11 +75,11 @@ export function layoutDefinition(
   for (const node of definition.nodes) {
     const body = bodyOf(node);
     if (body) {
-      const laid = layoutDefinition(body, decorate, node.id);
+      const laid = layoutDefinition(body, node.id);
       inner.set(node.id, laid);
       graph.setNode(node.id, {
-        width: Math.max(NODE_WIDTH, laid.width + 2 * GROUP_PADDING),
-        height: laid.height + GROUP_HEADER + GROUP_PADDING,
+        width: Math.ceil(Math.max(NODE_WIDTH, laid.width + 2 * GROUP_PADDING)),
+        height: Math.ceil(laid.height + GROUP_HEADER + GROUP_PADDING),
       });
     } else graph.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   }
@@ -68,9 +97,9 @@ export function layoutDefinition(
       id: node.id,
       type: group ? 'group-node' : 'flow-node',
       position: { x: box.x - box.width / 2, y: box.y - box.height / 2 },
-      data: { node, ...decorate(node.id), ...(group ? { group: true } : {}) },
+      data: { node, ...(group ? { group: true } : {}) },
       ...(parentId ? { parentId, extent: 'parent' as const } : {}),
-      style: { width: box.width, height: box.height },
+      ...measuredBox(box.width, box.height),
       draggable: false,
     });
     if (group) {
