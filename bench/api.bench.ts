@@ -7,15 +7,27 @@
  *    and of startedAt → finishedAt as the runtime records it.
  * Both run twice: with the per-key token bucket in DynamoDB (the default, one conditional write
  * per request to dynalite, takes of one key in a row) and with `FLOWFORGE_RATE_LIMITER=memory`.
+ * 3. Server CPU per execution: the server in a process of its own (bench/api-server-child.ts), 300
+ *    executes of the same flow (10 at a time, no polling) until every one SUCCEEDED; the server's
+ *    CPU time (all threads, idle rate subtracted) per execution, and per `GET /executions/{id}`
+ *    (goal: ≤ 5 ms per execution).
+ * 4. The bare interpreter: the same compiled ASL run by aws-local-stepfunctions alone, one run
+ *    after another, with Task handlers that answer at once: runs/s, and execute+poll's executions/s
+ *    of phase 2 as a fraction of it (goal: ≥ 1/25).
  * Env: BENCH_SECONDS (default 8) per phase, BENCH_CONNECTIONS (default 50).
  */
 import '../lib/runtime/polyfills.ts';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { compile } from '../lib/compiler/compile.ts';
 import { silentLog } from '../lib/local/local-log.ts';
 import { startLocalServer } from '../lib/local/server.ts';
+import { localCompileContext } from '../lib/runtime/local/local-action-arns.ts';
+import { definitionSchema } from '../lib/workflow/definition-schema.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -37,6 +49,25 @@ const percentile = (sorted: number[], p: number): number =>
     : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
+/** The flow every phase runs: five log nodes in a row. */
+const definition = {
+  name: 'bench-five-logs',
+  nodes: Array.from({ length: 5 }, (_, i) => ({
+    id: `log${i + 1}`,
+    type: 'action',
+    action: 'log',
+    config: { message: `step ${i + 1} of {{ execution.id }}` },
+    ...(i === 0 ? {} : { dependencies: [`log${i}`] }),
+  })),
+};
+
+const createFlow = async (api: string, headers: Record<string, string>): Promise<string> => {
+  const created = await fetch(`${api}/flows`, { method: 'POST', headers, body: JSON.stringify(definition) });
+  if (created.status !== 201)
+    throw new Error(`creating the flow answered ${created.status}: ${await created.text()}`);
+  return ((await created.json()) as { flowId: string }).flowId;
+};
+
 const startServer = async (rateLimiter: 'dynamodb' | 'memory') => {
   const dataDir = await mkdtemp(join(tmpdir(), 'flowforge-bench-'));
   const server = await startLocalServer({
@@ -50,20 +81,7 @@ const startServer = async (rateLimiter: 'dynamodb' | 'memory') => {
   });
   const headers = { authorization: `Bearer ${server.adminKey ?? ''}`, 'content-type': 'application/json' };
   const api = `${server.url}/api/v1`;
-  const definition = {
-    name: 'bench-five-logs',
-    nodes: Array.from({ length: 5 }, (_, i) => ({
-      id: `log${i + 1}`,
-      type: 'action',
-      action: 'log',
-      config: { message: `step ${i + 1} of {{ execution.id }}` },
-      ...(i === 0 ? {} : { dependencies: [`log${i}`] }),
-    })),
-  };
-  const created = await fetch(`${api}/flows`, { method: 'POST', headers, body: JSON.stringify(definition) });
-  if (created.status !== 201)
-    throw new Error(`creating the flow answered ${created.status}: ${await created.text()}`);
-  const { flowId } = (await created.json()) as { flowId: string };
+  const flowId = await createFlow(api, headers);
   // Warm-up: the first requests load modules lazily.
   for (let i = 0; i < 20; i++) await (await fetch(`${api}/flows/${flowId}`, { headers })).text();
   return {
@@ -147,12 +165,130 @@ const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>, lab
   console.log(
     `  startedAt → finishedAt (runtime record)               p50 ${ms(percentile(runtimeLatencies, 50))}  p99 ${ms(percentile(runtimeLatencies, 99))}`,
   );
+  return clientLatencies.length / elapsed;
 };
 
+/** Phase 3: the server's CPU per execution and per execution read, in a process of its own. */
+const benchServerCpu = async (rateLimiter: 'dynamodb' | 'memory') => {
+  const child: ChildProcess = fork(new URL('./api-server-child.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_RATE_LIMITER: rateLimiter },
+  });
+  const next = <T>() =>
+    new Promise<T>((resolve) => child.once('message', (message) => resolve(message as T)));
+  const cpuMs = async () => {
+    const answer = next<{ cpuMs: number }>();
+    child.send('cpu');
+    return (await answer).cpuMs;
+  };
+  const sleep = (msToWait: number) => new Promise((resolve) => setTimeout(resolve, msToWait));
+  try {
+    const { url, key } = await next<{ url: string; key: string }>();
+    const api = `${url}/api/v1`;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const flowId = await createFlow(api, headers);
+    const execute = async () => {
+      const response = await fetch(`${api}/flows/${flowId}/execute`, {
+        method: 'POST',
+        headers,
+        body: '{"input":{}}',
+      });
+      if (response.status !== 202)
+        throw new Error(`execute answered ${response.status}: ${await response.text()}`);
+      return ((await response.json()) as { executionId: string }).executionId;
+    };
+    const running = async () => {
+      const response = await fetch(`${api}/flows/${flowId}/executions?status=RUNNING&limit=1`, { headers });
+      return ((await response.json()) as { items: unknown[] }).items.length > 0;
+    };
+    const runBatch = async (count: number, concurrency: number) => {
+      const ids: string[] = [];
+      let left = count;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (left-- > 0) ids.push(await execute());
+        }),
+      );
+      while (await running()) await sleep(100);
+      return ids;
+    };
+    await runBatch(30, 10); // warm-up: lazily loaded modules, the machine, the JIT
+    const idleFrom = await cpuMs();
+    await sleep(2000);
+    const idlePerMs = ((await cpuMs()) - idleFrom) / 2000;
+    const count = 300;
+    const from = await cpuMs();
+    const startedAt = performance.now();
+    const ids = await runBatch(count, 10);
+    const wall = performance.now() - startedAt;
+    const perExecution = ((await cpuMs()) - from - idlePerMs * wall) / count;
+    const readFrom = await cpuMs();
+    const readStart = performance.now();
+    const reads = 300;
+    for (let i = 0; i < reads; i++)
+      await (await fetch(`${api}/executions/${ids[i % ids.length]}`, { headers })).text();
+    const perRead = ((await cpuMs()) - readFrom - idlePerMs * (performance.now() - readStart)) / reads;
+    console.log(
+      `\nserver CPU (its own process, all threads), ${count} executes of the 5-node flow 10 at a time, rate-limit buckets in ${rateLimiter === 'memory' ? 'memory' : 'DynamoDB'}`,
+    );
+    console.log(
+      `  per execution (execute → SUCCEEDED)  ${perExecution.toFixed(1)} ms  (goal ≤ 5 ms: ${perExecution <= 5 ? 'met' : 'missed'})`,
+    );
+    console.log(`  per GET /executions/{id} (finished)  ${perRead.toFixed(1)} ms`);
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send('stop');
+    await exited;
+  }
+};
+
+/** Phase 4: the same compiled ASL in aws-local-stepfunctions alone, runs one after another. */
+const benchBareInterpreter = async (): Promise<number> => {
+  const { asl } = compile(definitionSchema.parse(definition), localCompileContext());
+  const handlers: Record<string, (input: { Payload: { config: { message: string } } }) => Promise<unknown>> =
+    {};
+  for (const [name, state] of Object.entries(asl.States)) {
+    if ((state as { Type: string }).Type === 'Task')
+      handlers[name] = async (input) => ({
+        StatusCode: 200,
+        Payload: { message: input.Payload.config.message },
+      });
+  }
+  const machine = new StateMachine(asl as never, { validationOptions: { noValidate: true } });
+  const input = {
+    input: {},
+    execution: { id: 'bench', startedAt: new Date().toISOString(), flowId: 'bench', version: 1 },
+  };
+  const runOnce = async () => {
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+    });
+    await execution.result;
+  };
+  for (let i = 0; i < 200; i++) await runOnce();
+  let runs = 0;
+  const cpuFrom = process.cpuUsage();
+  const startedAt = performance.now();
+  while (performance.now() - startedAt < (seconds * 1000) / 2) {
+    await runOnce();
+    runs++;
+  }
+  const elapsed = (performance.now() - startedAt) / 1000;
+  const cpu = process.cpuUsage(cpuFrom);
+  console.log(
+    '\nthe same ASL in the bare interpreter (aws-local-stepfunctions, Task handlers answer at once), one run after another',
+  );
+  console.log(
+    `  runs/s  ${(runs / elapsed).toFixed(0)}  (CPU ${((cpu.user + cpu.system) / 1000 / runs).toFixed(2)} ms per run)`,
+  );
+  return runs / elapsed;
+};
+
+const rates: Record<string, number> = {};
 const deployed = await startServer('dynamodb');
 try {
   await benchGet('rate-limit buckets in DynamoDB (default, as deployed)', deployed);
-  await benchExecute(deployed, 'rate-limit buckets in DynamoDB');
+  rates.dynamodb = await benchExecute(deployed, 'rate-limit buckets in DynamoDB');
 } finally {
   await deployed.stop();
 }
@@ -160,7 +296,16 @@ const inMemory = await startServer('memory');
 try {
   console.log('');
   await benchGet('rate-limit buckets in memory (FLOWFORGE_RATE_LIMITER=memory)', inMemory);
-  await benchExecute(inMemory, 'rate-limit buckets in memory');
+  rates.memory = await benchExecute(inMemory, 'rate-limit buckets in memory');
 } finally {
   await inMemory.stop();
+}
+await benchServerCpu('dynamodb');
+await benchServerCpu('memory');
+const bare = await benchBareInterpreter();
+for (const [label, rate] of Object.entries(rates)) {
+  const fraction = (rate ?? 0) / bare;
+  console.log(
+    `  execute+poll (buckets in ${label === 'memory' ? 'memory' : 'DynamoDB'}) / bare interpreter  1/${(1 / fraction).toFixed(0)}  (goal ≥ 1/25: ${fraction >= 1 / 25 ? 'met' : 'missed'})`,
+  );
 }

@@ -484,8 +484,12 @@ async function syncInterrupted(
 
 /** One stored RUNNING execution of before the restart: written back, started, or INTERRUPTED. */
 async function settle(deps: Deps, item: Record<string, unknown>, tenant: string, executionId: string) {
-  let executionArn = typeof item.executionArn === 'string' ? item.executionArn : undefined;
-  if (executionArn === undefined) {
+  const describe = (arn: unknown) =>
+    typeof arn === 'string' ? deps.stateMachines.describe(arn).catch(() => undefined) : undefined;
+  let record = await describe(item.executionArn);
+  if (!record) {
+    // The state machine never had it (the crash fell between the store's write and the start; the
+    // record's ARN, when it was planned, does not tell): start it now, its idempotency key makes that the one start.
     const execution = await deps.stores.executions.get(tenant, executionId).catch(() => undefined);
     const restarted =
       execution?.idempotencyKey === undefined
@@ -498,25 +502,16 @@ async function settle(deps: Deps, item: Record<string, unknown>, tenant: string,
             trigger: execution.trigger as Parameters<typeof startExecution>[1]['trigger'],
             idempotencyKey: execution.idempotencyKey,
           }).catch(() => undefined);
-    if (!restarted) {
+    // Started now, it runs and writes its own end back; had it reached the state machine before the
+    // crash (only an ARN update after the start was lost), the journal marked it INTERRUPTED at load.
+    if (restarted)
+      record = await describe(
+        (await deps.stores.executions.get(tenant, executionId).catch(() => undefined))?.executionArn,
+      );
+    if (!record) {
       await markInterrupted(deps, tenant, executionId, 'the server stopped before the execution started');
       return;
     }
-    // A fresh start runs now and writes its own end back.
-    if (!restarted.alreadyStarted) return;
-    // It had reached the state machine before the crash (only the store's ARN update was lost):
-    // the journal marked it INTERRUPTED at load, which the store learns below.
-    executionArn = (await deps.stores.executions.get(tenant, executionId).catch(() => undefined))
-      ?.executionArn;
-    if (executionArn === undefined) {
-      await markInterrupted(deps, tenant, executionId, 'the server stopped before the execution started');
-      return;
-    }
-  }
-  const record = await deps.stateMachines.describe(executionArn).catch(() => undefined);
-  if (!record) {
-    await markInterrupted(deps, tenant, executionId, 'the server stopped; the execution was not journaled');
-    return;
   }
   if (record.status === 'RUNNING') return;
   await deps.stores.executions

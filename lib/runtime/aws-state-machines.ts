@@ -289,6 +289,15 @@ export class AwsStateMachines implements StateMachines {
   }
 
   /**
+   * Standard: `arn:…:execution:<machine>:<name>` (also for a start on a version ARN — the version is
+   * in the execution's `stateMachineVersionArn`, not its ARN). Express: undefined, its ARN
+   * (`arn:…:express:<machine>:<name>:<random id>`) is known only once started.
+   */
+  executionArnOf(machine: DeployedMachine, name: string, type: 'STANDARD' | 'EXPRESS'): string | undefined {
+    return type === 'STANDARD' ? executionArnOf(machine.stateMachineArn, name) : undefined;
+  }
+
+  /**
    * Starts on the version ARN with the given name. A second start with that name answers the
    * first execution with `alreadyStarted: true` when its input is the same, and
    * ExecutionConflictError when it differs. (For a still-running Standard execution with the same

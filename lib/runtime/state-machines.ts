@@ -43,6 +43,12 @@ export interface StartResult {
 export interface StateMachines {
   deploy(request: DeployRequest): Promise<DeployedMachine>;
   start(request: StartRequest): Promise<StartResult>;
+  /**
+   * The ARN `start` will answer for `name` on `machine`, when it is a function of the two (so the
+   * record can carry it from its first write); undefined when only the start can tell (Express
+   * executions in AWS carry a random part). Adapters without it: the ARN is known after the start.
+   */
+  executionArnOf?(machine: DeployedMachine, name: string, type: 'STANDARD' | 'EXPRESS'): string | undefined;
   /** Status and per-node results of one execution, in the shape of the execution record. */
   describe(executionArn: string): Promise<ExecutionRecord>;
   stop(executionArn: string, reason: { error: string; cause: string }): Promise<void>;

@@ -32,22 +32,18 @@ export async function executeFlow(
   request: { flowId: string; input?: unknown; version?: number; idempotencyKey?: string },
 ): Promise<ExecutionAccepted & { alreadyStarted: boolean }> {
   const freshKey = request.idempotencyKey === undefined;
-  const result = await startExecution(
-    deps,
-    {
-      tenantId: caller.tenantId,
-      flowId: request.flowId,
-      ...(request.version === undefined ? {} : { version: request.version }),
-      input: request.input ?? {},
-      trigger: { id: null, type: 'api' },
-      // A client's key is scoped to the flow: the same key on another flow is another start.
-      idempotencyKey: freshKey ? randomUUID() : `api:${request.flowId}:${request.idempotencyKey}`,
-      ...(freshKey
-        ? {}
-        : { requestHash: canonicalHash({ input: request.input ?? {}, version: request.version ?? null }) }),
-    },
-    { freshKey },
-  );
+  const result = await startExecution(deps, {
+    tenantId: caller.tenantId,
+    flowId: request.flowId,
+    ...(request.version === undefined ? {} : { version: request.version }),
+    input: request.input ?? {},
+    trigger: { id: null, type: 'api' },
+    // A client's key is scoped to the flow: the same key on another flow is another start.
+    idempotencyKey: freshKey ? randomUUID() : `api:${request.flowId}:${request.idempotencyKey}`,
+    ...(freshKey
+      ? {}
+      : { requestHash: canonicalHash({ input: request.input ?? {}, version: request.version ?? null }) }),
+  });
   if (!result.alreadyStarted) {
     await recordAudit(deps, caller, 'execution.start', `execution/${result.executionId}`, {
       flowId: request.flowId,

@@ -21,17 +21,18 @@ export type StartDeps = Pick<Deps, 'stores' | 'stateMachines' | 'log' | 'clock'>
  *   version throws the store's `NotFoundError`.
  * - Checks `input` against the flow's `inputSchema`, if it has one (`RequestValidationError`, each
  *   issue at a JSON pointer under `/input`).
- * - Same `idempotencyKey` → same execution: the key is looked up in the ExecutionStore first, the
- *   execution id is the state machine execution name derived from the key (so a concurrent second
- *   start loses the conditional create), and the state machine refuses a second start of that name.
- *   `options.freshKey` says the key was generated for this very start, which saves the lookup.
- * - Records the execution (RUNNING) and starts it via the StateMachines port, deploying the version
- *   first if it has no machine yet. A start that fails marks the record FAILED and rethrows.
+ * - Same `idempotencyKey` → same execution: the execution id is the state machine execution name
+ *   derived from the key, so a second start meets the first one's record in the conditional create,
+ *   and the state machine refuses a second start of that name. A RUNNING record found so is started
+ *   again by name (its first writer may have died before the start), which starts nothing new.
+ * - Records the execution (RUNNING, with its ARN when the port can plan it) and starts it via the
+ *   StateMachines port, deploying the version first if it has no machine yet: one store write for a
+ *   start (two where the ARN is known only after the start). A start that fails marks the record
+ *   FAILED and rethrows.
  */
 export async function startExecution(
   deps: StartDeps,
   request: StartExecutionRequest,
-  options: { freshKey?: boolean } = {},
 ): Promise<StartExecutionResult> {
   const { executions, flows } = deps.stores;
   const { tenantId, flowId } = request;
@@ -49,43 +50,41 @@ export async function startExecution(
     }
   }
 
-  // A key generated for this start (no client key) cannot have been used: skip the lookup.
-  const known = options.freshKey
-    ? undefined
-    : await executions.findByIdempotencyKey(tenantId, request.idempotencyKey);
-  if (known) assertSameRequest(known, request);
-  if (known && !needsStart(known)) return alreadyStarted(known);
-
+  // The execution id is the key's (the state machine execution name of the key): the conditional
+  // create on it is the idempotency, and the ARN follows from it where the state machine allows.
   const executionId = executionNameFor(request.trigger.type, request.idempotencyKey);
+  const machine = await machineOf(deps, flow);
+  const plannedArn = deps.stateMachines.executionArnOf?.(machine, executionId, flow.report.stateMachineType);
   let record: ExecutionItem;
-  if (known) {
-    // Recorded but never handed to the state machine (the process died in between): start it now.
-    record = known;
-  } else {
-    try {
-      const created = await executions.create(tenantId, {
-        executionId,
-        flowId,
-        version: flow.version,
-        trigger: request.trigger,
-        input,
-        idempotencyKey: request.idempotencyKey,
-        ...(request.requestHash === undefined ? {} : { requestHash: request.requestHash }),
-        ...(request.parent === undefined ? {} : { parent: request.parent }),
-        status: 'RUNNING',
-      });
-      if (!created.created) assertSameRequest(created.execution, request);
-      if (!created.created && !needsStart(created.execution)) return alreadyStarted(created.execution);
-      record = created.execution;
-    } catch (error) {
-      if (!(error instanceof AlreadyExistsError)) throw error;
-      const existing = await executions.get(tenantId, executionId);
-      assertSameRequest(existing, request);
-      return alreadyStarted(existing);
-    }
+  let created: boolean;
+  try {
+    const result = await executions.create(tenantId, {
+      executionId,
+      flowId,
+      version: flow.version,
+      trigger: request.trigger,
+      input,
+      idempotencyKey: request.idempotencyKey,
+      ...(request.requestHash === undefined ? {} : { requestHash: request.requestHash }),
+      ...(request.parent === undefined ? {} : { parent: request.parent }),
+      ...(plannedArn === undefined ? {} : { executionArn: plannedArn }),
+      status: 'RUNNING',
+    });
+    record = result.execution;
+    created = result.created;
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+    const existing = await executions.get(tenantId, executionId);
+    assertSameRequest(existing, request);
+    return alreadyStarted(existing);
+  }
+  if (!created) {
+    assertSameRequest(record, request);
+    // A RUNNING record may have been written by a start that died before the state machine had it
+    // (its ARN, when planned, does not tell): start it (again) — the execution name makes that one run.
+    if (!mayNeedStart(record, plannedArn)) return alreadyStarted(record);
   }
 
-  const machine = await machineOf(deps, flow);
   const execution: ExecutionInfo = {
     id: record.executionId,
     startedAt: record.startedAt,
@@ -95,27 +94,36 @@ export async function startExecution(
     tenant: request.tenantId,
     ...(record.parent === undefined ? {} : { depth: record.parent.depth }),
   };
+  const logStarted = () =>
+    deps.log.info('run started', {
+      executionId: record.executionId,
+      flow: flow.name,
+      flowId,
+      version: record.version,
+      trigger:
+        record.trigger.id === null ? record.trigger.type : `${record.trigger.type}:${record.trigger.id}`,
+    });
   // Before the start: the run's first lines (a log node's message) may come before start answers.
-  deps.log.info('run started', {
-    executionId: record.executionId,
-    flow: flow.name,
-    flowId,
-    version: record.version,
-    trigger: record.trigger.id === null ? record.trigger.type : `${record.trigger.type}:${record.trigger.id}`,
-  });
+  // A start of a record found written logs only once the state machine says it was new.
+  if (created) logStarted();
   try {
     const started = await deps.stateMachines.start({
       machine,
       name: record.executionId,
       input: { input: record.input, execution },
     });
-    const updated = await executions.update(tenantId, record.executionId, {
-      executionArn: started.executionArn,
-    });
+    if (!created && !started.alreadyStarted) logStarted();
+    // Only where the ARN could not be planned (Express in AWS, older records): one more write.
+    const updated =
+      record.executionArn === started.executionArn
+        ? record
+        : await executions.update(tenantId, record.executionId, { executionArn: started.executionArn });
     return {
       executionId: updated.executionId,
       status: updated.status,
-      alreadyStarted: started.alreadyStarted,
+      // A start that found the record written before did not start this execution, as far as its
+      // caller can tell (Step Functions answers a repeated Standard start while running as if new).
+      alreadyStarted: started.alreadyStarted || !created,
     };
   } catch (error) {
     await executions
@@ -166,9 +174,13 @@ function checkExecutionInputSize(input: unknown): void {
   throw new RequestTooLargeError(message, [{ path: '/input', message }]);
 }
 
-/** A record that was written but never handed to the state machine (the writer died or is mid-start). */
-const needsStart = (execution: ExecutionItem): boolean =>
-  execution.executionArn === undefined && execution.status === 'RUNNING';
+/**
+ * A record that may have been written but never handed to the state machine (the writer died or is
+ * mid-start): RUNNING, and either without an ARN or with the planned one (written before the start).
+ */
+const mayNeedStart = (execution: ExecutionItem, plannedArn: string | undefined): boolean =>
+  execution.status === 'RUNNING' &&
+  (execution.executionArn === undefined || execution.executionArn === plannedArn);
 
 const alreadyStarted = (execution: ExecutionItem): StartExecutionResult => ({
   executionId: execution.executionId,

@@ -39,10 +39,13 @@ const PATCH_DOCUMENT_FIELDS = ['output', 'error', 'nodes'] as const;
  * Executions, one item each, listed per flow (gsi1) and per tenant (gsi2), newest first.
  * Documents (input, output, error, nodes) are stored as JSON text, gzip when large.
  *
- * Idempotency without transactions: a marker item per (tenant, key) is claimed first with a
- * conditional put (or taken over once expired) and names the execution id; then the execution
- * item is put conditionally on that id. Whoever's execution put succeeds gets `created: true` —
- * exactly one caller per execution, even if the marker's writer died before the second write.
+ * Idempotency without transactions. When the caller derives the execution id from the key (the
+ * start path does: the id is the state machine execution name of the key), the execution item's
+ * conditional put is the whole of it: one write, and the same key always meets the same item.
+ * Without an id, a marker item per (tenant, key) is claimed first with a conditional put (or taken
+ * over once expired) and names a generated id; then the execution item is put conditionally on
+ * that id. Either way whoever's execution put succeeds gets `created: true` — exactly one caller
+ * per execution, even if the marker's writer died before the second write.
  */
 export class ExecutionStore implements ExecutionStorePort {
   constructor(
@@ -58,7 +61,8 @@ export class ExecutionStore implements ExecutionStorePort {
       throw new StoreError('tenant, flowId and executionId must match [a-zA-Z0-9_-]{1,128}');
     }
     const now = this.clock();
-    if (input.idempotencyKey !== undefined) {
+    // An id given with the key is the key's own: the conditional put below is the idempotency.
+    if (input.idempotencyKey !== undefined && input.executionId === undefined) {
       const claimed = await this.claimIdempotencyKey(
         tenant,
         input.idempotencyKey,
@@ -115,7 +119,8 @@ export class ExecutionStore implements ExecutionStorePort {
     if (!(await putIfAbsent(this.client, this.tableName, item, 'creating an execution'))) {
       if (input.idempotencyKey !== undefined) {
         const existing = await this.read(tenant, executionId);
-        if (existing) return { execution: existing, created: false };
+        if (existing && existing.idempotencyKey === input.idempotencyKey)
+          return { execution: existing, created: false };
       }
       throw new AlreadyExistsError(`execution ${executionId} already exists`);
     }

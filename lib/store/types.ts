@@ -159,7 +159,10 @@ export interface ExecutionItem {
   output?: unknown;
   error?: NodeError;
   nodes: Record<string, NodeRecord>;
-  /** The Step Functions (or local) execution ARN, once started. */
+  /**
+   * The Step Functions (or local) execution ARN: written with the record when the state machine
+   * names executions predictably (the execution may then not have started yet), else once started.
+   */
   executionArn?: string;
   idempotencyKey?: string;
   /** Hash of the request that started it with `idempotencyKey` (the same key with another body is refused). */
@@ -176,10 +179,17 @@ export interface NewExecution {
   input: unknown;
   /** Defaults to 'RUNNING'. */
   status?: ExecutionStatus;
-  /** Generated (UUID) when omitted. */
+  /**
+   * Generated (UUID) when omitted. Given together with `idempotencyKey`, it must be derived from
+   * the key (one key, one id): the conditional create on it is then the idempotency, no marker.
+   */
   executionId?: string;
+  /** Known before the start when the state machine names its executions predictably (see `StateMachines.executionArnOf`). */
   executionArn?: string;
-  /** The same key (per tenant) within `idempotencyTtlSeconds` (default 24 h) returns the same execution. */
+  /**
+   * The same key (per tenant) returns the same execution: for ever with a derived `executionId`,
+   * else within `idempotencyTtlSeconds` (default 24 h).
+   */
   idempotencyKey?: string;
   /** Hash of the client request behind `idempotencyKey` (see `ExecutionItem.requestHash`). */
   requestHash?: string;
@@ -209,7 +219,8 @@ export interface ExecutionStorePort {
   /**
    * Creates an execution (conditional on its id). With an `idempotencyKey` that was already used
    * by this tenant, nothing is written and the earlier execution comes back with `created: false`
-   * (the caller compares flowId/input if it cares). A given, taken `executionId` → `AlreadyExistsError`.
+   * (the caller compares flowId/input if it cares). A given `executionId` taken by another key (or
+   * by a start without one) → `AlreadyExistsError`.
    */
   create(tenant: string, input: NewExecution): Promise<{ execution: ExecutionItem; created: boolean }>;
   /** Applies a patch; `onlyIfStatus` makes it conditional (else `VersionConflictError`). Unknown → `NotFoundError`. */
@@ -220,7 +231,7 @@ export interface ExecutionStorePort {
     options?: { onlyIfStatus?: ExecutionStatus[] },
   ): Promise<ExecutionItem>;
   get(tenant: string, executionId: string): Promise<ExecutionItem>;
-  /** The execution an idempotency key started, if the key is known and not expired. */
+  /** The execution an idempotency key started without a derived id, if the key is known and not expired. */
   findByIdempotencyKey(tenant: string, key: string): Promise<ExecutionItem | undefined>;
   /** Executions of one flow, newest first; a cursor is bound to the filter it was made with. */
   listByFlow(

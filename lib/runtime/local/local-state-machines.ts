@@ -189,7 +189,7 @@ export class LocalStateMachines implements StateMachines {
     const machine = this.machines.get(request.machine.versionArn);
     if (!machine)
       throw new RuntimeError(`State machine version ${request.machine.versionArn} is not deployed`);
-    const executionArn = `${machine.stateMachineArn.replace(':stateMachine:', ':execution:')}:${request.name}`;
+    const executionArn = this.executionArnOf(machine, request.name);
     const existing = await this.find(executionArn);
     if (existing) {
       return {
@@ -219,6 +219,11 @@ export class LocalStateMachines implements StateMachines {
     }
     this.launch(slot, machine);
     return { executionArn, startedAt, alreadyStarted: false };
+  }
+
+  /** `…:execution:<tenant>-<flow>:<name>`, for Standard and Express machines alike. */
+  executionArnOf(machine: Pick<DeployedMachine, 'stateMachineArn'>, name: string): string {
+    return `${machine.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
   async describe(executionArn: string): Promise<ExecutionRecord> {

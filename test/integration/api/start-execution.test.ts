@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompileResult } from '../../../lib/compiler/types.ts';
+import { executionNameFor } from '../../../lib/runtime/execution-names.ts';
+import type { DeployedMachine } from '../../../lib/runtime/state-machines.ts';
 import { RequestValidationError } from '../../../lib/service/errors.ts';
 import { startExecution } from '../../../lib/service/start-execution.ts';
 import { NotFoundError } from '../../../lib/store/errors.ts';
 import { definitionSchema, type WorkflowDefinitionInput } from '../../../lib/workflow/definition-schema.ts';
 import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
-import { fakeDeps } from './service-fakes.ts';
+import { FakeStateMachines, fakeDeps } from './service-fakes.ts';
 
 const compiled: CompileResult = {
   asl: { StartAt: 'a', States: { a: { Type: 'Pass', End: true } } },
@@ -125,11 +127,66 @@ describe('startExecution', () => {
     await expect(startExecution(setup.deps, request({ version: 9 }))).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('writes the record once when the state machine names its executions predictably', async () => {
+    const planned = new PlannedArnMachines();
+    const deps = { ...setup.deps, stateMachines: planned };
+    const updates: unknown[] = [];
+    const executions = deps.stores.executions;
+    deps.stores = {
+      ...deps.stores,
+      executions: Object.assign(Object.create(executions), {
+        update: (...args: Parameters<typeof executions.update>) => {
+          updates.push(args);
+          return executions.update(...args);
+        },
+      }),
+    };
+    const result = await startExecution(deps, request());
+    expect(result).toMatchObject({ status: 'RUNNING', alreadyStarted: false });
+    expect(updates).toEqual([]);
+    const stored = await executions.get('t1', result.executionId);
+    expect(stored.executionArn).toBe(planned.arns.at(-1));
+  });
+
+  it('starts, once, a record whose writer died between the store write and the start', async () => {
+    const planned = new PlannedArnMachines();
+    const deps = { ...setup.deps, stateMachines: planned };
+    const key = 'died-before-start';
+    const executionId = executionNameFor('api', key);
+    const machine = { stateMachineArn: `arn:fake:t1:${flowId}`, versionArn: `arn:fake:t1:${flowId}:2` };
+    // What a start leaves behind when its process dies right after the create.
+    await deps.stores.executions.create('t1', {
+      executionId,
+      flowId,
+      version: 2,
+      trigger: { id: null, type: 'api' },
+      input: { orderId: 'o-1' },
+      idempotencyKey: key,
+      executionArn: planned.executionArnOf(machine, executionId),
+    });
+    const first = await startExecution(deps, request({ idempotencyKey: key }));
+    const second = await startExecution(deps, request({ idempotencyKey: key }));
+    expect(first.executionId).toBe(executionId);
+    expect(second.executionId).toBe(executionId);
+    expect(planned.started.map((started) => started.name)).toEqual([executionId]);
+    expect(second.alreadyStarted).toBe(true);
+  });
+
   it('marks the record FAILED when the state machine refuses the start', async () => {
     setup.stateMachines.failNextStart = new Error('boom');
     const key = 'fails';
     await expect(startExecution(setup.deps, request({ idempotencyKey: key }))).rejects.toThrow('boom');
-    const stored = await setup.deps.stores.executions.findByIdempotencyKey('t1', key);
-    expect(stored?.status).toBe('FAILED');
+    const stored = await setup.deps.stores.executions.get('t1', executionNameFor('api', key));
+    expect(stored.status).toBe('FAILED');
   });
 });
+
+/** Fake machines whose execution ARN is a function of machine and name, as Step Functions' Standard ones. */
+class PlannedArnMachines extends FakeStateMachines {
+  readonly arns: string[] = [];
+  executionArnOf(machine: DeployedMachine, name: string): string {
+    const arn = `${machine.versionArn}:exec:${name}`;
+    this.arns.push(arn);
+    return arn;
+  }
+}

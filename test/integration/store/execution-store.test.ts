@@ -109,6 +109,20 @@ describe('ExecutionStore', () => {
     expect(new Set(racers.map((r) => r.execution.executionId)).size).toBe(1);
   });
 
+  it("takes an id given with the key as the key's own: the same item for the same key, ever", async () => {
+    const keyed = start('flow-2', { executionId: 'api-keyed-1', idempotencyKey: 'keyed-1' });
+    const first = await executions.create('acme', keyed);
+    now += 7200 * 1000; // past the marker TTL: the id, not a marker, is what makes it the same
+    const again = await executions.create('acme', keyed);
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ execution: first.execution, created: false });
+    // No marker was written: the key is found through its id only.
+    expect(await executions.findByIdempotencyKey('acme', 'keyed-1')).toBeUndefined();
+    await expect(
+      executions.create('acme', start('flow-2', { executionId: 'api-keyed-1', idempotencyKey: 'other' })),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
+  });
+
   it('reuses an idempotency key after it expired', async () => {
     const first = await executions.create('acme', start('flow-2', { idempotencyKey: 'short-lived' }));
     now += 3601 * 1000;

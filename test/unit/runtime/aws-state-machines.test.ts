@@ -195,6 +195,13 @@ describe('AwsStateMachines.start', () => {
     });
   });
 
+  it('plans the ARN of a Standard start (the one StartExecution answers), not of an Express one', () => {
+    expect(adapter().executionArnOf(machine, name, 'STANDARD')).toBe(
+      'arn:aws:states:eu-west-1:123456789012:execution:flowforge-acme-flow-1:api-e1',
+    );
+    expect(adapter().executionArnOf(machine, name, 'EXPRESS')).toBeUndefined();
+  });
+
   it('answers alreadyStarted when the name exists with the same input', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     sfn.on(DescribeExecutionCommand).resolves({
