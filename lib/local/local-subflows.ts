@@ -30,6 +30,8 @@ export function createLocalSubflows(deps: () => Promise<SubflowDeps>, tokens: Lo
     try {
       const started = await startSubflow(await deps(), { ...task, taskToken: token });
       if (started.answer) return started.answer;
+      // The child is started and the token expected: the node now waits (and resumes after a restart).
+      context.onWaiting?.();
       return await untilAborted(waiter.answered, context.signal);
     } finally {
       waiter.dispose();

@@ -4,7 +4,10 @@ import { WaitsError } from './task-tokens.ts';
 import { beginWait, expireWait, parseWaitTask, tenantOf, type WaitBeginDeps, waitKeyOf } from './waits.ts';
 
 /** What the local runner asks of a `.waitForTaskToken` Task: the answer that ends it. */
-export type LocalWaitHandler = (payload: unknown, context: { signal: AbortSignal }) => Promise<WaitAnswer>;
+export type LocalWaitHandler = (
+  payload: unknown,
+  context: { signal: AbortSignal; onWaiting?: () => void },
+) => Promise<WaitAnswer>;
 
 /** setTimeout holds at most 2^31 - 1 ms; longer waits sleep in steps. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -25,6 +28,7 @@ export function createLocalWaitHandler(deps: WaitBeginDeps & { tokens: LocalTask
     try {
       const begun = await beginWait(deps, task);
       if (begun.answer) return begun.answer;
+      context.onWaiting?.();
       return await untilAnswered(waiter.answered, begun.deadline, context.signal, () =>
         expireWait(deps, begun.tenant, begun.executionId, begun.nodeId),
       );

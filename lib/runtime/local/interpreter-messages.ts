@@ -36,7 +36,9 @@ export type FromMain =
     }
   | { type: 'abort'; runId: number; reason?: NodeError }
   | { type: 'snapshot'; runId: number; requestId: number }
-  | { type: 'answer'; callId: number; value?: unknown; error?: RemoteError };
+  | { type: 'answer'; callId: number; value?: unknown; error?: RemoteError }
+  /** The wait of call `callId` is registered (its node now reads `waiting`). */
+  | { type: 'waiting'; callId: number };
 
 /** Interpreter thread → main thread. */
 export type ToMain =

@@ -33,7 +33,7 @@ export interface MachineRun {
 
 /** Runs `request` on this thread's event loop (what `LocalStateMachines` does by default). */
 export function runInline(request: MachineRunRequest): MachineRun {
-  const progress = observeRunProgress(request.asl, request);
+  const progress = observeRunProgress(request);
   const run = runLocally(request.asl, request.input, {
     ...request.options,
     keepEvents: false,
@@ -41,6 +41,7 @@ export function runInline(request: MachineRunRequest): MachineRun {
     ...(request.waitForTaskToken ? { waitForTaskToken: request.waitForTaskToken } : {}),
     ...(request.payloads ? { payloads: request.payloads } : {}),
     onEvent: progress.onEvent,
+    onWaiting: progress.onWaiting,
   });
   return {
     promise: run.promise.then((record) => ({ record, compensated: [...progress.compensated] })),
@@ -247,7 +248,12 @@ export class InterpreterThread {
       }
       const wait = run.request.waitForTaskToken;
       if (!wait) throw new Error('no waitForTaskToken handler');
-      return wait(message.payload, { signal: controller.signal });
+      // The handler says when the wait is registered: the interpreter thread marks the node `waiting`.
+      const callId = message.callId;
+      return wait(message.payload, {
+        signal: controller.signal,
+        onWaiting: () => this.post({ type: 'waiting', callId }),
+      });
     })();
     work.then(
       (value) => this.answer(message.callId, { value }),

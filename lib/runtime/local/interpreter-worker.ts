@@ -37,6 +37,9 @@ const revive = (error: RemoteError): unknown => {
   return revived;
 };
 
+/** The `onWaiting` of wait calls in flight, told by the main thread (`waiting`) once the wait is registered. */
+const waitingCalls = new Map<number, () => void>();
+
 /** Runs `request` in the main thread; `signal` aborting there aborts it too (with its reason's name). */
 const callMain = (
   runId: number,
@@ -45,8 +48,10 @@ const callMain = (
     | { kind: 'wait'; payload: unknown }
     | { kind: 'payloads'; method: PayloadMethod; args: unknown[] },
   signal?: AbortSignal,
+  onWaiting?: () => void,
 ): Promise<unknown> => {
   const callId = nextCall++;
+  if (onWaiting) waitingCalls.set(callId, onWaiting);
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       const reason = signal?.reason as { name?: unknown; message?: unknown } | undefined;
@@ -62,10 +67,12 @@ const callMain = (
     calls.set(callId, {
       resolve: (value) => {
         signal?.removeEventListener('abort', onAbort);
+        waitingCalls.delete(callId);
         resolve(value);
       },
       reject: (error) => {
         signal?.removeEventListener('abort', onAbort);
+        waitingCalls.delete(callId);
         reject(error);
       },
     });
@@ -78,7 +85,7 @@ const callMain = (
 const start = (message: Extract<FromMain, { type: 'start' }>): void => {
   const { runId } = message;
   let running: Running | undefined;
-  const progress = observeRunProgress(message.asl, {
+  const progress = observeRunProgress({
     onWaitEntered: () => send({ type: 'wait-entered', runId }),
     onNodesChanged: () => {
       if (!running || running.changeSent) return;
@@ -100,11 +107,17 @@ const start = (message: Extract<FromMain, { type: 'start' }>): void => {
       ...(message.hasWaitHandler
         ? {
             waitForTaskToken: (payload, context) =>
-              callMain(runId, { kind: 'wait', payload }, context.signal) as Promise<TaskTokenAnswer>,
+              callMain(
+                runId,
+                { kind: 'wait', payload },
+                context.signal,
+                context.onWaiting,
+              ) as Promise<TaskTokenAnswer>,
           }
         : {}),
       ...(message.hasPayloads ? { payloads: payloadsOf(runId) } : {}),
       onEvent: progress.onEvent,
+      onWaiting: progress.onWaiting,
     });
   } catch (error) {
     send({ type: 'refused', runId, error: toRemote(error) });
@@ -157,6 +170,9 @@ port.on('message', (message: FromMain) => {
       send({ type: 'snapshot', requestId: message.requestId, record: running?.run.snapshot() });
       break;
     }
+    case 'waiting':
+      waitingCalls.get(message.callId)?.();
+      break;
     case 'answer': {
       const call = calls.get(message.callId);
       if (!call) break;

@@ -120,7 +120,8 @@ export class LocalRecordBuilder {
           view.startedAt ??= event.timestamp;
           view.phase = 'running';
           view.caught = false;
-          view.waiting = this.waitStates.has(event.state.name);
+          // A wait state's node reads `waiting` once its wait is registered (see markWaiting).
+          view.waiting = false;
           changed = true;
         }
         break;
@@ -203,6 +204,18 @@ export class LocalRecordBuilder {
     if (this.startedAt !== undefined) record.startedAt = iso(this.startedAt);
     if (outcome) record.finishedAt = iso(outcome.finishedAt ?? this.lastEventAt ?? Date.now());
     return record;
+  }
+
+  /**
+   * The wait of `.waitForTaskToken` state `stateName` is registered: its running node now reads
+   * `waiting` (an event or callback sent from then on finds it). True when the record changed.
+   */
+  markWaiting(stateName: string): boolean {
+    if (!this.waitStates.has(stateName)) return false;
+    const view = this.ownView(stateName);
+    if (view?.phase !== 'running' || view.waiting) return false;
+    view.waiting = true;
+    return true;
   }
 
   private ownView(stateName: string): NodeView | undefined {

@@ -80,6 +80,8 @@ interface Slot {
   journaled?: Promise<void>;
   /** The record to journal when the run ends because the process stops while a node waits (it resumes on the next start). */
   suspendedRecord?: ExecutionRecord;
+  /** A resumed run's waiting nodes (of before the restart): they read `waiting` until their wait ends. */
+  resumedWaits?: Record<string, NodeRecord>;
   writer: ThrottledWriter;
 }
 
@@ -332,6 +334,7 @@ export class LocalStateMachines implements StateMachines {
       journaled = resolve;
     });
     slot.done = run.promise.then(async ({ record: finalRecord, compensated }) => {
+      slot.resumedWaits = undefined;
       if (slot.suspendedRecord) {
         slot.entry.record = slot.suspendedRecord;
         slot.suspendedRecord = undefined;
@@ -378,7 +381,16 @@ export class LocalStateMachines implements StateMachines {
     const snapshot = await run.snapshot();
     // The run may have ended (or been redriven) meanwhile: the record is then the slot's own.
     if (slot.run !== run) return this.currentRecord(slot);
-    const live = this.withReplayedTiming(slot, snapshot);
+    let live = this.withReplayedTiming(slot, snapshot);
+    if (slot.resumedWaits) {
+      // Until a resumed node's wait is registered again (or ends) it still waits, as before the
+      // restart: the journal must not lose that, or a kill in between would interrupt the run.
+      const still = Object.entries(slot.resumedWaits).filter(([id]) => {
+        const now = live.nodes[id]?.status;
+        return now === undefined || now === 'running';
+      });
+      if (still.length > 0) live = { ...live, nodes: { ...live.nodes, ...Object.fromEntries(still) } };
+    }
     if (!slot.replayed) return live;
     // While a redrive replays, the nodes it has not reached yet still show their earlier result.
     const earlier = Object.entries(slot.replayed).filter(
@@ -462,6 +474,9 @@ export class LocalStateMachines implements StateMachines {
     for (const { slot, machine } of resumable) {
       slot.replayed = Object.fromEntries(
         Object.entries(slot.entry.record.nodes).filter(([, node]) => node.status === 'succeeded'),
+      );
+      slot.resumedWaits = Object.fromEntries(
+        Object.entries(slot.entry.record.nodes).filter(([, node]) => node.status === 'waiting'),
       );
       this.launch(slot, machine, slot.replayed);
     }

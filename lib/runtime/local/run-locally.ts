@@ -51,7 +51,11 @@ export type TaskTokenAnswer = { output: unknown } | { error: string; cause?: str
  */
 export type WaitForTaskToken = (
   payload: unknown,
-  context: { signal: AbortSignal },
+  context: {
+    signal: AbortSignal;
+    /** Call once the wait is registered, i.e. answerable: only then does the node read `waiting`. */
+    onWaiting?: () => void;
+  },
 ) => Promise<TaskTokenAnswer>;
 
 /** What the runner tells an action handler besides the payload. */
@@ -95,6 +99,8 @@ export interface RunLocallyOptions {
   keepEvents?: boolean;
   /** Called for every event of the log, in arrival order; `nodesChanged` says a node's status changed. */
   onEvent?: (event: LocalExecutionEvent, progress: { nodesChanged: boolean }) => void;
+  /** Called when a `.waitForTaskToken` state's wait is registered (its node now reads `waiting`). */
+  onWaiting?: (stateName: string) => void;
   /** Aborting it aborts the run (as `abort()` does). */
   signal?: AbortSignal;
   /**
@@ -301,7 +307,14 @@ export function runLocally(
         waitLocally(prepared, name, input, replayed ? 0 : timeScale, controller.signal);
     } else if (state.Type === 'Task' && state.Resource === LAMBDA_INVOKE_WAIT) {
       handlers[name] = (input) =>
-        runWaitTask(name, state, input, options, replayed ? replay[name] : undefined, controller);
+        runWaitTask(name, state, input, options, replayed ? replay[name] : undefined, controller, () => {
+          if (!builder.markWaiting(name)) return;
+          try {
+            options.onWaiting?.(name);
+          } catch {
+            // A failing observer must not stop the run or the record.
+          }
+        });
     } else if (state.Type === 'Task') {
       handlers[name] = (input) =>
         runTask({
@@ -483,6 +496,7 @@ async function runWaitTask(
   options: RunLocallyOptions,
   replay: NodeRecord | undefined,
   controller: AbortController,
+  onWaiting: () => void,
 ): Promise<unknown> {
   if (replay) return { output: replay.output ?? null };
   const request = isObject(input) ? input : {};
@@ -502,7 +516,7 @@ async function runWaitTask(
   const signal = timeout ? AbortSignal.any([controller.signal, timeout]) : controller.signal;
   let answer: TaskTokenAnswer;
   try {
-    answer = await options.waitForTaskToken(request.Payload, { signal });
+    answer = await options.waitForTaskToken(request.Payload, { signal, onWaiting });
   } catch (error) {
     if (timeout?.aborted && !controller.signal.aborted) {
       throw new TaskFailure('States.Timeout', `Task "${name}" waited longer than its TimeoutSeconds`);
