@@ -8,13 +8,7 @@ import type {
   WaitForTaskToken,
 } from '../runtime/local/run-locally.ts';
 import { runLocally } from '../runtime/local/run-locally.ts';
-import {
-  childAnswer,
-  MAX_SUBFLOW_DEPTH,
-  parseSubflowTask,
-  SubflowDepthExceededError,
-  SubflowFailedError,
-} from '../runtime/subflow-task.ts';
+import { childAnswer, childDepth, parseSubflowTask, SubflowFailedError } from '../runtime/subflow-task.ts';
 import type { WorkflowDefinition } from '../workflow/definition-schema.ts';
 import { subflowRefs } from '../workflow/subflow-refs.ts';
 
@@ -95,12 +89,7 @@ export function createCliSubflows(
   const detached = new Set<Promise<unknown>>();
   const runChild = (payload: unknown, signal: AbortSignal) => {
     const task = parseSubflowTask(payload);
-    const depth = (task.execution.depth ?? 0) + 1;
-    if (depth > MAX_SUBFLOW_DEPTH) {
-      throw new SubflowDepthExceededError(
-        `node "${task.nodeId}" would start flow ${task.config.flowId} at subflow depth ${depth}; chains of subflows may be at most ${MAX_SUBFLOW_DEPTH} deep`,
-      );
-    }
+    const depth = childDepth(task);
     const child = children.get(task.config.flowId);
     if (!child)
       throw new SubflowFailedError(

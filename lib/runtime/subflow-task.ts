@@ -95,6 +95,17 @@ export function subflowWaitKey(task: Pick<SubflowTask, 'nodeId' | 'iteration' | 
   return `${task.nodeId.slice(0, 64)}-${digest}`;
 }
 
+/** The depth the child of a subflow Task runs at; deeper than {@link MAX_SUBFLOW_DEPTH}: {@link SubflowDepthExceededError}. */
+export function childDepth(task: Pick<SubflowTask, 'nodeId' | 'config' | 'execution'>): number {
+  const depth = (task.execution.depth ?? 0) + 1;
+  if (depth > MAX_SUBFLOW_DEPTH) {
+    throw new SubflowDepthExceededError(
+      `node "${task.nodeId}" would start flow ${task.config.flowId} at subflow depth ${depth}; chains of subflows may be at most ${MAX_SUBFLOW_DEPTH} deep`,
+    );
+  }
+  return depth;
+}
+
 /** True for the payload of a subflow node's Task (`operation: "subflow"`). */
 export const isSubflowPayload = (payload: unknown): boolean =>
   typeof payload === 'object' &&

@@ -1,5 +1,6 @@
+import { parseSubflowTask } from '../runtime/subflow-task.ts';
 import { TaskTokenGoneError } from '../waits/task-tokens.ts';
-import { parseSubflowTask, type SubflowDeps, startSubflow } from './subflows.ts';
+import { type SubflowDeps, startSubflow } from './subflows.ts';
 
 /**
  * What the subflow Lambda does with a subflow node's Task payload. A node that does not wait gets

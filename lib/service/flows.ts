@@ -26,33 +26,31 @@ import {
   versionView,
 } from './views.ts';
 
-/** Validates and compiles a definition as sent; refuses with the JSON pointer of each problem. */
-const prepare = (deps: Deps, raw: unknown): { definition: WorkflowDefinition; compiled: CompileResult } => {
+/**
+ * Validates a definition as sent (refusing with the JSON pointer of each problem), checks its
+ * subflow children in the caller's tenant and pins them to a version, refusing a flow that would
+ * reach itself (lib/service/subflow-refs.ts), then compiles what will be stored.
+ */
+const prepare = async (
+  deps: Deps,
+  caller: Caller,
+  flowId: string | undefined,
+  raw: unknown,
+): Promise<{ definition: WorkflowDefinition; compiled: CompileResult }> => {
   const result = validateDefinition(raw);
   if (!result.valid || result.definition === undefined) {
     throw new RequestValidationError('the workflow definition is invalid', result.errors);
   }
+  // Pinning only fills in versions: the pinned definition is as valid as the one sent.
+  const definition = await pinSubflows(deps.stores.flows, caller.tenantId, flowId, result.definition);
   try {
-    return { definition: result.definition, compiled: deps.compile(result.definition, deps.compileContext) };
+    return { definition, compiled: deps.compile(definition, deps.compileContext) };
   } catch (error) {
     if (error instanceof CompileError) {
       throw new UnprocessableError(`the workflow cannot be compiled: ${error.message}`, [], { cause: error });
     }
     throw error;
   }
-};
-
-/**
- * {@link prepare} for a save: subflow children checked in the caller's tenant and pinned to a
- * version, a flow that would reach itself refused (lib/service/subflow-refs.ts), then compiled.
- */
-const prepareWithSubflows = async (deps: Deps, caller: Caller, flowId: string | undefined, raw: unknown) => {
-  const result = validateDefinition(raw);
-  if (!result.valid || result.definition === undefined) {
-    throw new RequestValidationError('the workflow definition is invalid', result.errors);
-  }
-  const pinned = await pinSubflows(deps.stores.flows, caller.tenantId, flowId, result.definition);
-  return prepare(deps, pinned);
 };
 
 const deploy = (
@@ -107,7 +105,7 @@ const registerTriggers = async (deps: Deps, saved: FlowVersion): Promise<Trigger
  */
 export async function createFlow(deps: Deps, caller: Caller, raw: unknown): Promise<FlowView> {
   // A new flow's id is unknown to every other flow: nothing can lead back to it.
-  const { definition, compiled } = await prepareWithSubflows(deps, caller, undefined, raw);
+  const { definition, compiled } = await prepare(deps, caller, undefined, raw);
   const flowId = randomUUID();
   const machine = await deploy(deps, caller, flowId, 1, compiled);
   const saved = await deps.stores.flows.createFlow(caller.tenantId, {
@@ -167,7 +165,7 @@ export async function updateFlow(
     throw new PreconditionRequiredError('updating a flow needs If-Match with the version it is based on');
   }
   const head = await deps.stores.flows.getFlow(caller.tenantId, flowId);
-  const { definition, compiled } = await prepareWithSubflows(deps, caller, flowId, raw);
+  const { definition, compiled } = await prepare(deps, caller, flowId, raw);
   const expected = wanted === 'any' ? head.latestVersion : wanted;
   if (Number.isNaN(expected) || head.latestVersion !== expected) {
     throw new PreconditionFailedError(

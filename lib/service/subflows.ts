@@ -1,8 +1,7 @@
 import { executionNameFor } from '../runtime/execution-names.ts';
 import {
   childAnswer,
-  MAX_SUBFLOW_DEPTH,
-  parseSubflowTask,
+  childDepth,
   SubflowDepthExceededError,
   SubflowFailedError,
   type SubflowTask,
@@ -16,16 +15,6 @@ import type { Deps } from './deps.ts';
 import { ServiceError } from './errors.ts';
 import { startExecution } from './start-execution.ts';
 import { isTerminal } from './views.ts';
-
-export {
-  childAnswer,
-  MAX_SUBFLOW_DEPTH,
-  parseSubflowTask,
-  SubflowDepthExceededError,
-  SubflowFailedError,
-  type SubflowTask,
-  subflowWaitKey,
-};
 
 /**
  * Subflows (DESIGN.md §2.1): a parent's `subflow` node starts a child execution through the one
@@ -71,12 +60,7 @@ export async function startSubflow(
   token = task.taskToken,
 ): Promise<SubflowStarted> {
   const tenant = tenantOf(task);
-  const depth = (task.execution.depth ?? 0) + 1;
-  if (depth > MAX_SUBFLOW_DEPTH) {
-    throw new SubflowDepthExceededError(
-      `node "${task.nodeId}" would start flow ${task.config.flowId} at subflow depth ${depth}; chains of subflows may be at most ${MAX_SUBFLOW_DEPTH} deep`,
-    );
-  }
+  const depth = childDepth(task);
   const waitKey = subflowWaitKey(task);
   const parentId = task.execution.id;
   const wait = task.config.wait && token !== undefined;
