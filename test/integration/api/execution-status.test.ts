@@ -1,24 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecutionStatusHandler, tenantOfMachine } from '../../../functions/api/execution-status.ts';
-import type { CompileResult } from '../../../lib/compiler/types.ts';
 import { stateMachineNameFor } from '../../../lib/runtime/execution-names.ts';
 import { startExecution } from '../../../lib/service/start-execution.ts';
 import { definitionSchema } from '../../../lib/workflow/definition-schema.ts';
 import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
-import { fakeDeps, silentLog } from './service-fakes.ts';
+import { fakeDeps, passMachine, silentLog } from './service-fakes.ts';
 
-const compiled: CompileResult = {
-  asl: { StartAt: 'a', States: { a: { Type: 'Pass', End: true } } },
-  report: {
-    stateMachineType: 'STANDARD',
-    definitionBytes: 1,
-    states: 1,
-    estimatedTransitions: 1,
-    addedEdges: [],
-    warnings: [],
-  },
-};
+const compiled = passMachine;
 
 describe('execution status changes from EventBridge (AWS)', () => {
   let dynalite: TestDynalite;

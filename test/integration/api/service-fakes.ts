@@ -1,3 +1,4 @@
+import type { CompileResult } from '../../../lib/compiler/types.ts';
 import type { ExecutionRecord } from '../../../lib/runtime/execution-record.ts';
 import {
   type DeployedMachine,
@@ -93,3 +94,16 @@ export function fakeDeps(dynalite: TestDynalite, compile: Deps['compile']) {
   };
   return { deps, stateMachines, triggers };
 }
+
+/** The compile result of a one-Pass machine: for tests whose flows never run their ASL. */
+export const passMachine: CompileResult = {
+  asl: { StartAt: 'a', States: { a: { Type: 'Pass', End: true } } },
+  report: {
+    stateMachineType: 'STANDARD',
+    definitionBytes: 1,
+    states: 1,
+    estimatedTransitions: 1,
+    addedEdges: [],
+    warnings: [],
+  },
+};

@@ -1,22 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../lib/cli/main.ts';
 import { ApiKeyStore } from '../../../lib/store/api-key-store.ts';
+import { captureIo } from '../../support/capture-io.ts';
 import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
-
-function captureIo() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => {
-        out.stdout += t;
-      },
-      stderr: (t: string) => {
-        out.stderr += t;
-      },
-    },
-  };
-}
 
 describe('flowforge keys create', () => {
   let db: TestDynalite;

@@ -3,21 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../lib/cli/main.ts';
-
-function captureIo() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => {
-        out.stdout += t;
-      },
-      stderr: (t: string) => {
-        out.stderr += t;
-      },
-    },
-  };
-}
+import { captureIo } from '../../support/capture-io.ts';
 
 const ada = JSON.stringify({ customer: { name: 'Ada', orders: 12, spend: 1800 } });
 

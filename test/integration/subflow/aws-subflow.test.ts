@@ -2,7 +2,6 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createExecutionStatusHandler } from '../../../functions/api/execution-status.ts';
-import type { CompileResult } from '../../../lib/compiler/types.ts';
 import { stateMachineNameFor } from '../../../lib/runtime/execution-names.ts';
 import { handleSubflowTask } from '../../../lib/service/aws-subflow-task.ts';
 import { stopExecution } from '../../../lib/service/executions.ts';
@@ -10,7 +9,7 @@ import { startExecution } from '../../../lib/service/start-execution.ts';
 import { AwsTaskTokens } from '../../../lib/waits/aws-task-tokens.ts';
 import { definitionSchema } from '../../../lib/workflow/definition-schema.ts';
 import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
-import { fakeDeps, silentLog } from '../api/service-fakes.ts';
+import { fakeDeps, passMachine, silentLog } from '../api/service-fakes.ts';
 
 /**
  * The AWS path of a subflow: the subflow Lambda starts the child through the start path and
@@ -18,17 +17,7 @@ import { fakeDeps, silentLog } from '../api/service-fakes.ts';
  * SendTaskSuccess / SendTaskFailure with the parent's token. Real stores on dynalite; Step
  * Functions' task-token calls asserted with aws-sdk-client-mock.
  */
-const compiled: CompileResult = {
-  asl: { StartAt: 'a', States: { a: { Type: 'Pass', End: true } } },
-  report: {
-    stateMachineType: 'STANDARD',
-    definitionBytes: 1,
-    states: 1,
-    estimatedTransitions: 1,
-    addedEdges: [],
-    warnings: [],
-  },
-};
+const compiled = passMachine;
 
 describe('subflow in AWS: subflow Lambda and status write-back', () => {
   let dynalite: TestDynalite;
