@@ -7,12 +7,8 @@
  * the hostile runs (target: p99 ratio <= 2), measured in the same run.
  */
 import '../lib/runtime/polyfills.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { silentLog } from '../lib/local/local-log.ts';
-import { startLocalServer } from '../lib/local/server.ts';
+import { startBenchServer } from './local-server.ts';
 
 interface AutocannonResult {
   latency: { p50: number; p99: number };
@@ -27,17 +23,8 @@ process.removeAllListeners('warning');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const chainLength = Number(process.env.BENCH_CHAIN ?? 5000);
 
-const dataDir = await mkdtemp(join(tmpdir(), 'flowforge-bench-isolation-'));
-const server = await startLocalServer({
-  port: 0,
-  dataDir,
-  sqsPort: 0,
-  log: silentLog,
-  rateLimiter: 'memory',
-  rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
-});
-const api = `${server.url}/api/v1`;
-const headers = { authorization: `Bearer ${server.adminKey ?? ''}`, 'content-type': 'application/json' };
+const bench = await startBenchServer('isolation');
+const { api, headers } = bench;
 const post = async (path: string, body: unknown) => {
   const response = await fetch(`${api}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   const json = (await response.json()) as { flowId?: string; executionId?: string; detail?: string };
@@ -127,5 +114,4 @@ console.log(
   `execute of a hostile flow answered 202 in: max ${ms(sortedAccept.at(-1) ?? Number.NaN)}, median ${ms(sortedAccept[Math.floor(sortedAccept.length / 2)] ?? Number.NaN)}`,
 );
 
-await server.stop();
-await rm(dataDir, { recursive: true, force: true });
+await bench.stop();

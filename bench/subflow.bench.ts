@@ -6,37 +6,15 @@
  * Then BENCH_SUBFLOW_FANOUT (default 50) parents started at once: runs per second.
  */
 import '../lib/runtime/polyfills.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { silentLog } from '../lib/local/local-log.ts';
-import { startLocalServer } from '../lib/local/server.ts';
+import { startBenchServer } from './local-server.ts';
 import { median } from './stats.ts';
 
 process.removeAllListeners('warning');
 const samples = Number(process.env.BENCH_SUBFLOW_SAMPLES ?? 30);
 const fanout = Number(process.env.BENCH_SUBFLOW_FANOUT ?? 50);
 
-const dataDir = await mkdtemp(join(tmpdir(), 'flowforge-bench-subflow-'));
-const server = await startLocalServer({
-  port: 0,
-  dataDir,
-  sqsPort: 0,
-  log: silentLog,
-  rateLimiter: 'memory',
-  rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
-});
-const api = `${server.url}/api/v1`;
-const headers = { authorization: `Bearer ${server.adminKey ?? ''}`, 'content-type': 'application/json' };
-const call = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
+const bench = await startBenchServer('subflow');
+const { call } = bench;
 const flow = async (definition: unknown): Promise<string> => {
   const saved = await call('POST', '/flows', definition);
   if (saved.status !== 201) throw new Error(`save answered ${saved.status}: ${JSON.stringify(saved.body)}`);
@@ -106,6 +84,5 @@ try {
     `subflow: ${fanout} parents at once (${fanout * 2} executions) in ${seconds.toFixed(2)} s: ${(fanout / seconds).toFixed(1)} parents/s`,
   );
 } finally {
-  await server.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await bench.stop();
 }

@@ -9,11 +9,7 @@
  * 3. Events: the same throughput with `POST /events`, each event matching one waiting run.
  */
 import '../lib/runtime/polyfills.ts';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { silentLog } from '../lib/local/local-log.ts';
-import { startLocalServer } from '../lib/local/server.ts';
+import { startBenchServer } from './local-server.ts';
 
 process.removeAllListeners('warning');
 const total = Number(process.env.BENCH_WAITS ?? 200);
@@ -26,26 +22,8 @@ const percentile = (values: number[], p: number): number => {
 };
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-const dataDir = await mkdtemp(join(tmpdir(), 'flowforge-bench-waits-'));
-const server = await startLocalServer({
-  port: 0,
-  dataDir,
-  sqsPort: 0,
-  log: silentLog,
-  rateLimiter: 'memory',
-  rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
-});
-const api = `${server.url}/api/v1`;
-const headers = { authorization: `Bearer ${server.adminKey ?? ''}`, 'content-type': 'application/json' };
-const call = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${api}${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
+const bench = await startBenchServer('waits');
+const { call } = bench;
 const flow = async (definition: unknown): Promise<string> =>
   (await call('POST', '/flows', definition)).body.flowId;
 const execute = async (flowId: string, input: unknown): Promise<string> =>
@@ -164,5 +142,4 @@ console.log(
   `events: ${total} sent at ${(total / eventSeconds).toFixed(0)} events/s, ${matched} waiting runs completed (ratio to callbacks/s ${(total / eventSeconds / (total / answeredSeconds)).toFixed(2)})`,
 );
 
-await server.stop();
-await rm(dataDir, { recursive: true, force: true });
+await bench.stop();
