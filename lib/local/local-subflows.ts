@@ -1,8 +1,9 @@
 import type { InvokeAction, TaskTokenAnswer, WaitForTaskToken } from '../runtime/local/run-locally.ts';
 import { parseSubflowTask, subflowWaitKey } from '../runtime/subflow-task.ts';
 import { type SubflowDeps, startSubflow } from '../service/subflows.ts';
-import type { LocalTaskTokens } from '../waits/local-task-tokens.ts';
+import { type LocalTaskTokens, localTaskToken } from '../waits/local-task-tokens.ts';
 import { WaitsError } from '../waits/task-tokens.ts';
+import { tenantOf } from '../waits/waits.ts';
 
 /** True for the payload of a subflow node's Task (`operation: "subflow"`). */
 export const isSubflowPayload = (payload: unknown): boolean =>
@@ -25,7 +26,7 @@ export function createLocalSubflows(deps: () => Promise<SubflowDeps>, tokens: Lo
   };
   const wait: WaitForTaskToken = async (payload, context): Promise<TaskTokenAnswer> => {
     const task = parseSubflowTask({ ...(payload as Record<string, unknown>), taskToken: 'local' });
-    const token = `local:${task.execution.tenant ?? 'default'}:${task.execution.id}:${subflowWaitKey(task)}`;
+    const token = localTaskToken(tenantOf(task), task.execution.id, subflowWaitKey(task));
     const waiter = tokens.expect(token);
     try {
       const started = await startSubflow(await deps(), { ...task, taskToken: token });

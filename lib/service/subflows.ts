@@ -11,6 +11,7 @@ import { NotFoundError } from '../store/errors.ts';
 import type { ExecutionItem } from '../store/types.ts';
 import type { WaitAnswer, WaitItem } from '../store/wait-store.ts';
 import { TaskTokenGoneError } from '../waits/task-tokens.ts';
+import { tenantOf } from '../waits/waits.ts';
 import type { Deps } from './deps.ts';
 import { ServiceError } from './errors.ts';
 import { startExecution } from './start-execution.ts';
@@ -35,8 +36,6 @@ import { isTerminal } from './views.ts';
 
 /** How long a parent's note of its child is kept (a Standard execution runs at most a year). */
 const YEAR_MS = 366 * 86_400_000;
-
-const tenantOf = (task: SubflowTask): string => task.execution.tenant ?? 'default';
 
 /** What a started subflow is: its child, and the answer when the child has already ended. */
 export interface SubflowStarted {

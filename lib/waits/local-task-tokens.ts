@@ -2,6 +2,13 @@ import type { WaitAnswer } from '../store/wait-store.ts';
 import type { TaskTokens } from './task-tokens.ts';
 
 /**
+ * The token of a local waiting Task: `local:<tenant>:<executionId>:<wait key>`, the same after a
+ * restart, so a resumed run finds its wait (a wait node's, or a subflow node's).
+ */
+export const localTaskToken = (tenant: string, executionId: string, waitKey: string): string =>
+  `local:${tenant}:${executionId}:${waitKey}`;
+
+/**
  * The local adapter of {@link TaskTokens}: the local runner's Task handler `expect`s its token and
  * waits; `answer` wakes it. An answer for a token nobody waits on is dropped without error: the
  * waiting node's item in the wait store already holds it, and a handler that begins (or resumes,

@@ -1,5 +1,5 @@
 import type { WaitAnswer } from '../store/wait-store.ts';
-import type { LocalTaskTokens } from './local-task-tokens.ts';
+import { type LocalTaskTokens, localTaskToken } from './local-task-tokens.ts';
 import { WaitsError } from './task-tokens.ts';
 import { beginWait, expireWait, parseWaitTask, tenantOf, type WaitBeginDeps, waitKeyOf } from './waits.ts';
 
@@ -22,7 +22,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 export function createLocalWaitHandler(deps: WaitBeginDeps & { tokens: LocalTaskTokens }): LocalWaitHandler {
   return async (payload, context) => {
     const draft = parseWaitTask({ ...(payload as Record<string, unknown>), taskToken: 'local' });
-    const token = `local:${tenantOf(draft)}:${draft.execution.id}:${waitKeyOf(draft)}`;
+    const token = localTaskToken(tenantOf(draft), draft.execution.id, waitKeyOf(draft));
     const task = { ...draft, taskToken: token };
     const waiter = deps.tokens.expect(token);
     try {

@@ -96,8 +96,9 @@ export function parseWaitTask(payload: unknown): WaitTask {
   return parsed.data as WaitTask;
 }
 
-/** The tenant of a wait (the service's start path puts it into `execution`; one-machine runs use `default`). */
-export const tenantOf = (task: WaitTask): string => task.execution.tenant ?? 'default';
+/** The tenant of a wait or subflow Task (the service's start path puts it into `execution`; one-machine runs use `default`). */
+export const tenantOf = (task: { execution: { tenant?: string } }): string =>
+  task.execution.tenant ?? 'default';
 
 /** A wait's key within its execution: the node id, or inside a forEach body the node id and a digest of the iteration. */
 export const waitKeyOf = (task: WaitTask): string =>
