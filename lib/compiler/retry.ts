@@ -5,18 +5,20 @@ import type { AslState } from './state-graph.ts';
 import { attemptPath, FAILED_PATH, nodePath, stateName } from './state-names.ts';
 
 /**
- * Errors of the Lambda service itself (the function did not run, or its answer was lost):
- * AWS's recommended list (step-functions/latest/dg/bp-lambda-serviceexception) plus throttling.
- * Every Task retries them natively: 3 retries, 1 s, backoff 2, full jitter. They do not count as
- * node attempts. `Lambda.Unknown` (out of memory, function timeout) is not among them: the
- * action may have run, so only the node's own policy retries it.
+ * Errors of the Lambda service itself (the function did not run, or its answer was lost): exactly
+ * the list of AWS's best practice "Handle Lambda service exceptions"
+ * (step-functions/latest/dg/bp-lambda-serviceexception.html). Every Task retries them natively
+ * with the Retrier defaults (3 retries, 1 s, backoff 2; no JitterStrategy: the page's retrier has
+ * none, and every Task carries these bytes). They do not count as node attempts.
+ * `Lambda.Unknown` (out of memory, function timeout) is not among them: the action may have run,
+ * so only the node's own policy retries it. Throttling (`Lambda.TooManyRequestsException`) is not
+ * in AWS's list either: the node's policy retries it (see DEFAULT_RETRY_ON).
  */
 export const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
 ] as const;
 
 /**
@@ -24,8 +26,9 @@ export const LAMBDA_TRANSIENT_ERRORS = [
  * without changing anything — the Task's own timeout, the transient errors each action declares
  * itself (lib/actions: the http action's 5xx, 429, timeout and network errors, the ai action's
  * throttling), the Lambda errors above once their native retries are spent, `Lambda.Unknown` (a
- * crashed or timed-out action function) and `Sandbox.Timedout` (how Lambda may report a function
- * that ran out of time: docs.aws.amazon.com/lambda/latest/dg/services-stepfunctions.html).
+ * crashed or timed-out action function), `Sandbox.Timedout` (how Lambda may report a function
+ * that ran out of time: docs.aws.amazon.com/lambda/latest/dg/services-stepfunctions.html) and
+ * Lambda's throttling, `Lambda.TooManyRequestsException`.
  */
 export const DEFAULT_RETRY_ON = [
   'States.Timeout',
@@ -34,11 +37,12 @@ export const DEFAULT_RETRY_ON = [
   'Lambda.Unknown',
   'Sandbox.Timedout',
   ...LAMBDA_TRANSIENT_ERRORS,
+  'Lambda.TooManyRequestsException',
 ] as const;
 
 /** The native retrier every Task gets (defaults IntervalSeconds 1, MaxAttempts 3, BackoffRate 2). */
 export function lambdaRetrier(): AslState {
-  return { ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS], JitterStrategy: 'FULL' };
+  return { ErrorEquals: [...LAMBDA_TRANSIENT_ERRORS] };
 }
 
 /**

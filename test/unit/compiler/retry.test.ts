@@ -3,6 +3,7 @@ import * as httpErrors from '../../../lib/actions/http/errors.ts';
 import {
   DEFAULT_RETRY_ON,
   LAMBDA_TRANSIENT_ERRORS,
+  lambdaRetrier,
   retryDelays,
   retryLoopStates,
 } from '../../../lib/compiler/retry.ts';
@@ -67,5 +68,21 @@ describe('default retryOn', () => {
     expect(DEFAULT_RETRY_ON).not.toContain('NetworkError');
     for (const name of ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout', ...LAMBDA_TRANSIENT_ERRORS])
       expect(DEFAULT_RETRY_ON).toContain(name);
+  });
+});
+
+describe('the native Lambda retrier', () => {
+  it("retries exactly AWS's documented Lambda service exceptions, with the Retrier defaults and no jitter", () => {
+    // docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+    expect(lambdaRetrier()).toEqual({
+      ErrorEquals: [
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+      ],
+    });
+    // Throttling is left to the node's own retry policy, which retries it by default.
+    expect(DEFAULT_RETRY_ON).toContain('Lambda.TooManyRequestsException');
   });
 });
