@@ -8,6 +8,7 @@ import '../lib/runtime/polyfills.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { silentLog } from '../lib/local/local-log.ts';
 import { startLocalServer } from '../lib/local/server.ts';
 
@@ -22,10 +23,24 @@ const server = await startLocalServer({
   rateLimit: { capacity: 1_000_000, refillPerSecond: 1_000_000 },
 });
 send({ url: server.url, key: server.adminKey });
+// The event loop's delay and utilization since the last 'loop' message: how long the loop that
+// answers HTTP was blocked, apart from how long the clients waited.
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+let utilization = performance.eventLoopUtilization();
 process.on('message', async (message) => {
   if (message === 'cpu') {
     const usage = process.cpuUsage();
     send({ cpuMs: (usage.user + usage.system) / 1000 });
+  } else if (message === 'loop') {
+    const used = performance.eventLoopUtilization(utilization);
+    send({
+      delayP99Ms: delay.percentile(99) / 1e6,
+      delayMaxMs: delay.max / 1e6,
+      utilization: used.utilization,
+    });
+    delay.reset();
+    utilization = performance.eventLoopUtilization();
   } else if (message === 'stop') {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -1,14 +1,16 @@
 /**
  * Isolation under load (`node --import tsx bench/isolation.bench.ts`, part of `npm run bench`),
- * loopback only and bounded (BENCH_SECONDS per phase, default 8):
+ * loopback only and bounded (BENCH_SECONDS per phase, default 8). The server runs in a process of
+ * its own (bench/api-server-child.ts), so that the load generator does not share its event loop:
  * 50 connections of normal traffic (25 on `GET /health`, 25 on `GET /flows/{id}`) first alone, then
  * while hostile runs execute without pause — a catastrophic regex and a 100 MB `$pad` in transforms,
  * and a 5,000-node chain. Prints p50/p99 of both and the ratio of each to the same traffic without
- * the hostile runs (target: p99 ratio <= 2), measured in the same run.
+ * the hostile runs (target: p99 ratio <= 2), measured in the same run, and the server's event-loop
+ * delay (p99, max) and utilization in each phase. BENCH_SERVER_PROFILE=<dir> profiles the server.
  */
 import '../lib/runtime/polyfills.ts';
 import { createRequire } from 'node:module';
-import { startBenchServer } from './local-server.ts';
+import { startBenchServerProcess } from './local-server.ts';
 
 interface AutocannonResult {
   latency: { p50: number; p99: number };
@@ -23,7 +25,7 @@ process.removeAllListeners('warning');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const chainLength = Number(process.env.BENCH_CHAIN ?? 5000);
 
-const bench = await startBenchServer('isolation');
+const bench = await startBenchServerProcess();
 const { api, headers } = bench;
 const post = async (path: string, body: unknown) => {
   const response = await fetch(`${api}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -60,11 +62,12 @@ console.log(
 );
 
 const load = async () => {
+  await bench.loop();
   const [health, gets] = await Promise.all([
     autocannon({ url: `${api}/health`, connections: 25, duration: seconds }),
     autocannon({ url: `${api}/flows/${normal.flowId}`, headers, connections: 25, duration: seconds }),
   ]);
-  return { health, gets };
+  return { health, gets, loop: await bench.loop() };
 };
 
 const baseline = await load();
@@ -109,6 +112,11 @@ console.log(
 );
 line('GET /health', baseline.health, underAttack.health);
 line('GET /flows/{id}', baseline.gets, underAttack.gets);
+const loopLine = (name: string, loop: Awaited<ReturnType<typeof bench.loop>>) =>
+  `${name}: delay p99 ${ms(loop.delayP99Ms)}, max ${ms(loop.delayMaxMs)}, utilization ${(loop.utilization * 100).toFixed(0)} %`;
+console.log(
+  `server event loop ${loopLine('alone', baseline.loop)} | ${loopLine('under attack', underAttack.loop)}`,
+);
 const sortedAccept = [...executeAcceptedMs].sort((a, b) => a - b);
 console.log(
   `execute of a hostile flow answered 202 in: max ${ms(sortedAccept.at(-1) ?? Number.NaN)}, median ${ms(sortedAccept[Math.floor(sortedAccept.length / 2)] ?? Number.NaN)}`,

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { lowerProcessPriority } from '../runtime/local/background-priority.ts';
 
 /**
  * A pool of workers that runs user work (JSONata, regexes, sandboxed code) off the event loop that
@@ -195,6 +196,7 @@ export class WorkerPool {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       env: { ...process.env, NODE_OPTIONS: '' },
     });
+    lowerProcessPriority(worker.pid);
     worker.unref();
     worker.channel?.unref();
     const slot: Slot = { worker, memoryMb, busy: false };

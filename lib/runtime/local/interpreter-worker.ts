@@ -8,12 +8,14 @@ import { parentPort } from 'node:worker_threads';
 import type { TaskPayload } from '../../actions/action.ts';
 import type { PayloadStore } from '../../payloads/payload-store.ts';
 import type { ExecutionRecord } from '../execution-record.ts';
+import { lowerThisThreadPriority } from './background-priority.ts';
 import type { FromMain, PayloadMethod, RemoteError, ToMain } from './interpreter-messages.ts';
 import { type LocalRun, runLocally, type TaskTokenAnswer } from './run-locally.ts';
 import { observeRunProgress } from './run-progress.ts';
 
 const port = parentPort;
 if (!port) throw new Error('interpreter-worker.ts runs in a worker thread');
+lowerThisThreadPriority();
 
 interface Running {
   run: LocalRun;
