@@ -154,9 +154,11 @@ class MachineBuilder {
   private slots!: SlotPlan;
   /**
    * Slots that must exist in every state: some node writes a partial entry into them
-   * (`$.<slot>.<id>`), or a join takes them from a branch.
+   * (`$.<slot>.<id>`).
    */
   private readonly keptSlots = new Set<number>();
+  /** For each Parallel: the slots its join resets to `{}` although it takes them from no branch. */
+  private readonly emptiedSlots = new Map<Structure, ReadonlySet<number>>();
   private failUsed = false;
   /** Fatal exits some state goes to (a branch's stop state is added only when used). */
   private readonly usedExits = new Set<string>();
@@ -240,9 +242,7 @@ class MachineBuilder {
     for (const node of definition.nodes) {
       if (this.writesPartialEntry(node)) this.keptSlots.add(this.slots.slotOf.get(node.id) as number);
     }
-    // A join takes a slot from a branch that may have ended early (a fatal failure) before writing
-    // it: such a slot must exist in every state, so joins that do not take it reset it to `{}`.
-    for (const sources of this.slots.joins.values()) for (const { slot } of sources) this.keptSlots.add(slot);
+    this.planEmptiedSlots(tree);
     return { tree, addedEdges, order };
   }
 
@@ -652,11 +652,12 @@ class MachineBuilder {
     });
     const join = new Map(this.slots.joins.get(structure)?.map((j) => [j.slot, j.branch]));
     const selector: Record<string, unknown> = { 'input.$': '$[0].input', 'execution.$': '$[0].execution' };
-    // Slots read after the join come from their branch; the other slots of `keptSlots` are `{}`.
+    // Slots read after the join come from their branch; `keptSlots` and the join's emptied slots are `{}`.
+    const emptied = this.emptiedSlots.get(structure);
     for (let k = 0; k < this.slots.slotCount; k++) {
       const branch = join.get(k);
       if (branch !== undefined) selector[`${slotName(k)}.$`] = `$[${branch}].${slotName(k)}`;
-      else if (this.keptSlots.has(k)) selector[slotName(k)] = {};
+      else if (this.keptSlots.has(k) || emptied?.has(k)) selector[slotName(k)] = {};
     }
     if (this.hasRetryLoops) selector['attempt.$'] = '$[0].attempt';
     if (this.body)
@@ -732,6 +733,56 @@ class MachineBuilder {
     if (failTarget === this.names.parallelStop(k) || defaultTarget === this.names.parallelStop(k)) {
       scope.add(this.names.parallelStop(k), { Type: 'Succeed' }, owner);
     }
+  }
+
+  /**
+   * Which slots each join must reset to `{}`. A join takes a slot from a branch (`$[i].<slot>`);
+   * if that branch ended early (a fatal failure) before writing the slot, the branch's output has
+   * only what its input had, so the slot must already exist at the Parallel's input — else the
+   * join itself fails with States.Runtime instead of the run failing with the node's error. A join
+   * keeps only the slots it lists, so an earlier join must list such a slot (as `{}`) unless a node
+   * in between rewrites it whole. Found backwards over the structure: `exit` is what must exist
+   * when a part ends normally, `fatal` what must exist where a fatal failure leaves it (the branch
+   * end, whose output the enclosing join reads; nothing at the top level, where the failure path
+   * reads records only through `IsPresent`). Listing only these instead of every slot some join
+   * takes keeps most `{}` out of the joins of a large DAG.
+   */
+  private planEmptiedSlots(tree: Structure): void {
+    const mayFail = (s: Structure) => structureNodes(s).some((id) => this.fatal.has(id));
+    const visit = (s: Structure, exit: ReadonlySet<number>, fatal: ReadonlySet<number>): Set<number> => {
+      if (s.kind === 'node') {
+        const slot = this.slots.slotOf.get(s.id) as number;
+        const need = new Set(exit);
+        if (this.writesWholeRecord(this.nodes.get(s.id) as WorkflowNode)) need.delete(slot);
+        else need.add(slot);
+        if (this.fatal.has(s.id)) for (const k of fatal) need.add(k);
+        return need;
+      }
+      if (s.kind === 'series') {
+        return s.items.reduceRight<Set<number>>((need, item) => visit(item, need, fatal), new Set(exit));
+      }
+      const taken = this.slots.joins.get(s) ?? [];
+      const emptied = new Set([...exit, ...(mayFail(s) ? fatal : [])]);
+      for (const { slot } of taken) emptied.delete(slot);
+      this.emptiedSlots.set(s, emptied);
+      const need = new Set<number>();
+      s.branches.forEach((branch, i) => {
+        const fromBranch = new Set(taken.filter((t) => t.branch === i).map((t) => t.slot));
+        for (const k of visit(branch, fromBranch, fromBranch)) need.add(k);
+      });
+      return need;
+    };
+    visit(tree, new Set(), new Set());
+  }
+
+  /**
+   * True when every way through a node's states that goes on replaces its slot whole (a Task's
+   * ResultSelector, a Pass's record), so the slot need not exist before it. Partial writers
+   * (`$.<slot>.<id>`: retry loops, caught errors, a forEach's items, a respond) need it.
+   */
+  private writesWholeRecord(node: WorkflowNode): boolean {
+    if (this.writesPartialEntry(node)) return false;
+    return !(node.type === 'operation' && (node.operation === 'respond' || node.operation === 'forEach'));
   }
 
   /** True when a node's states write into `$.<slot>.<id>` before its whole record (see node-states.ts). */

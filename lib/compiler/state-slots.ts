@@ -20,9 +20,10 @@ import type { Structure } from './structure.ts';
  *
  * Parallel branches each work on their own copy of the state. At the join, the Parallel's
  * ResultSelector takes each slot still read after the join from the branch that wrote it (from the
- * first branch when no branch did) and empties the others — no intrinsic functions, so any number
- * of branches joins within Step Functions' limit of 10 nested intrinsics per field. Two records
- * that leave different branches never share a slot.
+ * first branch when no branch did) and drops the others (or resets them to `{}` where a later
+ * join needs the slot to exist, see `planEmptiedSlots` in compile.ts) — no intrinsic functions, so
+ * any number of branches joins within Step Functions' limit of 10 nested intrinsics per field. Two
+ * records that leave different branches never share a slot.
  */
 
 /** A reader that runs after every node: the failure path (compensations). */
@@ -31,7 +32,7 @@ export const AFTER_ALL = ':end';
 export interface SlotPlan {
   /** The slot of every node's record. */
   slotOf: ReadonlyMap<string, number>;
-  /** How many slots the state has (all exist from the start, as `{}` when empty). */
+  /** How many slots the state has (all exist at the start, as `{}`). */
   slotCount: number;
   /** For each Parallel: the slots read after its join, each with the branch whose copy to take. */
   joins: ReadonlyMap<Structure, ReadonlyArray<{ slot: number; branch: number }>>;

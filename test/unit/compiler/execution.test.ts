@@ -310,6 +310,39 @@ describe('errors', () => {
     expect(undone.sort()).toEqual(['left1', 'right1']);
   });
 
+  it('a fatal failure before a branch writes the slot its join takes fails with the node error', async () => {
+    // Nested joins: the join after n4's branch takes a slot from it that n4 never wrote; the join
+    // before must have left that slot in the state (as {}), or the join fails with States.Runtime.
+    const reads = (id: string, deps: string[]) =>
+      log(id, deps, { config: { message: `{{ nodes.${deps[0]}.output.m }}` } });
+    const result = await run(
+      [
+        log('n0'),
+        reads('n1', ['n0']),
+        reads('n2', ['n1']),
+        reads('n3', ['n0']),
+        reads('n4', ['n1', 'n3']),
+        reads('n5', ['n2', 'n4']),
+        reads('n6', ['n5']),
+        reads('n7', ['n4', 'n6']),
+        reads('n8', ['n7']),
+      ],
+      [],
+      {
+        handlers: {
+          log: (p) => {
+            if (p.nodeId === 'n4') throw namedError('Boom', 'n4 broke');
+            return { m: p.nodeId };
+          },
+        },
+      },
+    );
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toEqual({ error: 'Boom', cause: 'n4 broke' });
+    expect(result.nodes.n4?.status).toBe('failed');
+    expect(result.nodes.n8).toEqual({ status: 'skipped' });
+  });
+
   it('a fail operation fails the run with its error and cause', async () => {
     const result = await run(
       [
