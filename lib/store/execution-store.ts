@@ -176,7 +176,9 @@ export class ExecutionStore implements ExecutionStorePort {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return toExecution(result.Attributes ?? {});
+      // The documents of the patch are the ones just written: decoding them again (megabytes for a
+      // run of thousands of nodes) would only cost time.
+      return toExecution(result.Attributes ?? {}, patch);
     } catch (error) {
       if (isConditionalCheckFailed(error)) {
         const existing = await this.read(tenant, executionId);
@@ -223,7 +225,7 @@ export class ExecutionStore implements ExecutionStorePort {
         partition: keys.executionsByFlow(tenant, flowId),
         pkPrefix: keys.tenantPrefix(tenant),
         newestFirst: true,
-        map: toExecution,
+        map: (item) => toExecution(item),
         now: this.clock(),
       },
       page,
@@ -246,7 +248,7 @@ export class ExecutionStore implements ExecutionStorePort {
         partition: keys.executionsByTenant(tenant),
         pkPrefix: keys.tenantPrefix(tenant),
         newestFirst: true,
-        map: toExecution,
+        map: (item) => toExecution(item),
         now: this.clock(),
       },
       page,
@@ -363,7 +365,10 @@ function packDocuments(execution: ExecutionItem): Item {
   return packed;
 }
 
-function toExecution(item: Item): ExecutionItem {
+/** The execution of `item`; documents given in `written` are taken from there instead of decoded. */
+function toExecution(item: Item, written: ExecutionPatch = {}): ExecutionItem {
+  const document = (field: (typeof PATCH_DOCUMENT_FIELDS)[number]) =>
+    written[field] !== undefined ? written[field] : unpackJson(item[field]);
   return compact({
     tenant: item.tenant as string,
     executionId: item.executionId as string,
@@ -374,9 +379,9 @@ function toExecution(item: Item): ExecutionItem {
     startedAt: item.startedAt as string,
     finishedAt: item.finishedAt as string | undefined,
     input: unpackJson(item.input),
-    output: unpackJson(item.output),
-    error: unpackJson(item.error) as ExecutionItem['error'],
-    nodes: (unpackJson(item.nodes) ?? {}) as ExecutionItem['nodes'],
+    output: document('output'),
+    error: document('error') as ExecutionItem['error'],
+    nodes: (document('nodes') ?? {}) as ExecutionItem['nodes'],
     executionArn: item.executionArn as string | undefined,
     idempotencyKey: item.idempotencyKey as string | undefined,
     requestHash: item.requestHash as string | undefined,

@@ -28,13 +28,18 @@ export type FromMain =
   | {
       type: 'start';
       runId: number;
-      asl: AslDefinition;
+      /** The machine's ASL, by the id the thread keeps it under. */
+      aslId: number;
+      /** The ASL itself, the first time `aslId` is sent (the thread keeps it until `forget`). */
+      asl?: AslDefinition;
       input: MachineInput;
       options: ThreadRunOptions;
       hasWaitHandler: boolean;
       hasPayloads: boolean;
     }
   | { type: 'abort'; runId: number; reason?: NodeError }
+  /** The ASL of `aslId` is no longer used by the main thread (its machine was dropped). */
+  | { type: 'forget'; aslId: number }
   | { type: 'snapshot'; runId: number; requestId: number }
   | { type: 'answer'; callId: number; value?: unknown; error?: RemoteError }
   /** The wait of call `callId` is registered (its node now reads `waiting`). */

@@ -87,6 +87,15 @@ export class InterpreterThread {
   private readonly snapshots = new Map<number, { runId: number; resolve(record: ExecutionRecord): void }>();
   private nextId = 1;
   private closing = false;
+  /**
+   * The ASL documents the current thread holds, by id: a machine's ASL (megabytes for thousands of
+   * nodes) is copied to the thread once, not at every start, which would block this event loop for
+   * the copy. When a machine's ASL is garbage-collected here, the thread forgets it too.
+   */
+  private aslIds = new WeakMap<AslDefinition, number>();
+  private readonly forgetAsl = new FinalizationRegistry<number>((aslId) =>
+    this.post({ type: 'forget', aslId }),
+  );
 
   run(request: MachineRunRequest): MachineRun {
     const runId = this.nextId++;
@@ -104,10 +113,18 @@ export class InterpreterThread {
     this.runs.set(runId, run);
     const worker = this.ensureWorker();
     worker.ref();
+    let aslId = this.aslIds.get(request.asl);
+    const firstTime = aslId === undefined;
+    if (aslId === undefined) {
+      aslId = this.nextId++;
+      this.aslIds.set(request.asl, aslId);
+      this.forgetAsl.register(request.asl, aslId);
+    }
     this.post({
       type: 'start',
       runId,
-      asl: request.asl,
+      aslId,
+      ...(firstTime ? { asl: request.asl } : {}),
       input: request.input,
       options: request.options,
       hasWaitHandler: request.waitForTaskToken !== undefined,
@@ -164,6 +181,8 @@ export class InterpreterThread {
       execArgv: [],
       stdin: false,
     });
+    // A new thread holds no ASL yet.
+    this.aslIds = new WeakMap();
     worker.on('message', (message: ToMain) => this.receive(message));
     worker.on('error', (error) => this.lost(worker, error));
     worker.on('exit', (code) =>

@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { TaskPayload } from '../../actions/action.ts';
+import type { AslDefinition } from '../../compiler/types.ts';
 import type { PayloadStore } from '../../payloads/payload-store.ts';
 import type { ExecutionRecord } from '../execution-record.ts';
 import { lowerThisThreadPriority } from './background-priority.ts';
@@ -24,6 +25,8 @@ interface Running {
 }
 
 const runs = new Map<number, Running>();
+/** The machines' ASL documents, by the main thread's id (sent once per machine, see interpreter-thread.ts). */
+const asls = new Map<number, AslDefinition>();
 /** Calls waiting for the main thread's answer, by call id. */
 const calls = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
 let nextCall = 1;
@@ -86,6 +89,7 @@ const callMain = (
 
 const start = (message: Extract<FromMain, { type: 'start' }>): void => {
   const { runId } = message;
+  if (message.asl) asls.set(message.aslId, message.asl);
   let running: Running | undefined;
   const progress = observeRunProgress({
     onWaitEntered: () => send({ type: 'wait-entered', runId }),
@@ -97,7 +101,9 @@ const start = (message: Extract<FromMain, { type: 'start' }>): void => {
   });
   let run: LocalRun;
   try {
-    run = runLocally(message.asl, message.input, {
+    const asl = asls.get(message.aslId);
+    if (!asl) throw new Error(`the interpreter thread holds no ASL ${message.aslId}`);
+    run = runLocally(asl, message.input, {
       ...message.options,
       keepEvents: false,
       invokeAction: (payload, context) =>
@@ -165,6 +171,9 @@ port.on('message', (message: FromMain) => {
       break;
     case 'abort':
       runs.get(message.runId)?.run.abort(message.reason);
+      break;
+    case 'forget':
+      asls.delete(message.aslId);
       break;
     case 'snapshot': {
       const running = runs.get(message.runId);
