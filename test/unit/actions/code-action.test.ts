@@ -79,7 +79,8 @@ describe('code action', () => {
     const error = await runInSandbox({
       source: 'const a = 1;\nreturn (a +;',
       args: {},
-      timeoutMs: 300,
+      // A bound only: the sandbox refuses the source before it runs (a loaded machine needs time to start it).
+      timeoutMs: 10_000,
       memoryMb: 8,
     }).then(
       () => expect.unreachable(),
