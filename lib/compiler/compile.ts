@@ -84,8 +84,8 @@ export interface BuildOptions {
  * would drop the other branches' records): the node records `failed`, sets `run.failed` and
  * ends its branch; the other branches run to their end (already started work completes and is
  * recorded, so it can be compensated); after the Parallel a Choice sees `run.failed` and leaves
- * the enclosing branch, up to the top, where the saga runs and the run fails with the original
- * error. When two branches fail at once, the later branch's error is reported.
+ * the enclosing branch (a Parallel that ends its branch needs no Choice: it leaves either way),
+ * up to the top, where the saga runs and the run fails with the original error. When two branches fail at once, the later branch's error is reported.
  *
  * Throws CompileError: MISSING_ACTION_ARN, INVALID_DEFINITION (a condition or template the
  * compiler cannot express), DEFINITION_TOO_LARGE (> 1 MiB), TOO_MANY_TRANSITIONS (> 25,000).
@@ -157,6 +157,8 @@ class MachineBuilder {
    * (`$.<slot>.<id>`).
    */
   private readonly keptSlots = new Set<number>();
+  /** Parallels followed by a Choice that sends a failure in a branch on to the fatal exit. */
+  private readonly checkedParallels = new Set<Structure>();
   /** For each Parallel: the slots its join resets to `{}` although it takes them from no branch. */
   private readonly emptiedSlots = new Map<Structure, ReadonlySet<number>>();
   private failUsed = false;
@@ -685,10 +687,13 @@ class MachineBuilder {
     const state: Record<string, unknown> = { Type: 'Parallel', Branches: branches, ResultSelector: selector };
     const owner = `Parallel ${name}`;
     // With a branch that may fail the run, a Choice after the join sends a failure to the fatal exit.
-    if (!this.mayFailFatally(structure)) {
+    // Not needed for the last part of a branch: a failure (`run.failed` set) and a normal end
+    // both end that branch, with this state, and the enclosing join sees `run.failed`.
+    if (!this.mayFailFatally(structure) || (next === 'end' && !top)) {
       scope.add(name, { ...state, ...transition(next) }, owner);
       return;
     }
+    this.checkedParallels.add(structure);
     const check = this.names.parallelCheck(k);
     scope.add(name, { ...state, Next: check }, owner);
     let failTarget: string;
@@ -815,7 +820,7 @@ class MachineBuilder {
       }
       return (needs.guard ? 1 : 0) + Math.max(run, needs.skip ? 1 : 0);
     };
-    const parallelCost = (s: Structure) => 1 + (this.mayFailFatally(s) ? 2 : 0);
+    const parallelCost = (s: Structure) => 1 + (this.checkedParallels.has(s) ? 2 : 0);
     const failure = this.failUsed ? 3 + 2 * this.compensationCount() : 0;
     return 1 + totalOver(tree, nodeCost, parallelCost) + failure + (this.endUsed ? 1 : 0);
   }

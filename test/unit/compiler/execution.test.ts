@@ -310,6 +310,39 @@ describe('errors', () => {
     expect(undone.sort()).toEqual(['left1', 'right1']);
   });
 
+  it('a fatal failure in a Parallel that ends a branch reaches the outer join without a check of its own', async () => {
+    const result = await run(
+      [
+        trigger('t'),
+        log('l1', ['t']),
+        log('l2', ['l1']),
+        log('l3', ['l1']),
+        log('r1', ['t']),
+        log('after', ['l2', 'l3', 'r1']),
+      ],
+      [],
+      {
+        handlers: {
+          log: async (p) => {
+            if (p.nodeId === 'l2') throw namedError('Broken', 'l2 broke');
+            if (p.nodeId === 'r1') await new Promise((r) => setTimeout(r, 30));
+            return { ok: p.nodeId };
+          },
+        },
+      },
+    );
+    // The inner Parallel (l2, l3) is the last part of its branch: it ends the branch either way.
+    expect(Object.keys(result.asl.States).filter((name) => name.endsWith('?'))).toEqual([':p1?']);
+    expect(JSON.stringify(result.asl)).toContain('":p2":');
+    expect(JSON.stringify(result.asl)).not.toContain('":p2?"');
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toEqual({ error: 'Broken', cause: 'l2 broke' });
+    expect(result.nodes.l2?.status).toBe('failed');
+    expect(result.nodes.l3?.status).toBe('succeeded');
+    expect(result.nodes.r1?.status).toBe('succeeded');
+    expect(result.nodes.after).toEqual({ status: 'skipped' });
+  });
+
   it('a fatal failure before a branch writes the slot its join takes fails with the node error', async () => {
     // Nested joins: the join after n4's branch takes a slot from it that n4 never wrote; the join
     // before must have left that slot in the state (as {}), or the join fails with States.Runtime.
