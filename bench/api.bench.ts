@@ -14,7 +14,13 @@
  * 4. The bare interpreter: the same compiled ASL run by aws-local-stepfunctions alone, one run
  *    after another, with Task handlers that answer at once: runs/s, and execute+poll's executions/s
  *    of phase 2 as a fraction of it (goal: ≥ 1/25).
- * Env: BENCH_SECONDS (default 8) per phase, BENCH_CONNECTIONS (default 50).
+ * 5. Fire-and-forget starts: `POST /flows/{id}/execute` of a one-node `noop` flow with autocannon,
+ *    50 connections, not waiting for the runs, against the server in its own process (buckets in
+ *    DynamoDB, as deployed): 202s per second, against n8n's "respond immediately" webhook
+ *    (Webhook → No Operation) as measured on this machine and recorded in bench/README.md
+ *    (goal: ≥ 2×).
+ * Env: BENCH_SECONDS (default 8) per phase, BENCH_CONNECTIONS (default 50), BENCH_PHASES (the
+ * phases to run, e.g. `3,5`; default all — the ratio of phase 4 needs phase 2).
  */
 import '../lib/runtime/polyfills.ts';
 import { type ChildProcess, fork } from 'node:child_process';
@@ -42,6 +48,13 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (
 process.removeAllListeners('warning');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+/**
+ * n8n 1.123's "respond immediately" webhook (Webhook → No Operation, SQLite with a read pool),
+ * 2xx per second at 50 connections on this machine: the mean of three 10 s autocannon runs.
+ * How it was measured, and the runs: bench/README.md.
+ */
+const N8N_RESPOND_IMMEDIATELY_PER_SECOND = 158;
 
 const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0
@@ -242,6 +255,61 @@ const benchServerCpu = async (rateLimiter: 'dynamodb' | 'memory') => {
   }
 };
 
+/**
+ * Phase 5: fire-and-forget executes of a one-node flow (the runs go on in the background), the
+ * server in its own process as in phase 3, measured as n8n's webhook was (bench/README.md).
+ */
+const benchFireAndForget = async (): Promise<number> => {
+  const child: ChildProcess = fork(new URL('./api-server-child.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_RATE_LIMITER: 'dynamodb' },
+  });
+  try {
+    const { url, key } = await new Promise<{ url: string; key: string }>((resolve) =>
+      child.once('message', (message) => resolve(message as { url: string; key: string })),
+    );
+    const api = `${url}/api/v1`;
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const created = await fetch(`${api}/flows`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'bench-noop',
+        nodes: [{ id: 'noop', type: 'operation', operation: 'noop' }],
+      }),
+    });
+    if (created.status !== 201) throw new Error(`creating the flow answered ${created.status}`);
+    const { flowId } = (await created.json()) as { flowId: string };
+    const fire = (duration: number) =>
+      autocannon({
+        url: `${api}/flows/${flowId}/execute`,
+        method: 'POST',
+        connections,
+        duration,
+        headers,
+        body: '{"input":{}}',
+      });
+    await fire(2); // warm-up
+    const result = await fire(seconds);
+    const accepted = (result.requests.total - result.non2xx) / seconds;
+    const ratio = accepted / N8N_RESPOND_IMMEDIATELY_PER_SECOND;
+    console.log(
+      `\nfire-and-forget POST /flows/{id}/execute of a one-node flow   ${connections} connections, ${seconds} s, server in its own process, buckets in DynamoDB`,
+    );
+    console.log(
+      `  202s/s  ${accepted.toFixed(0)}  (total ${result.requests.total}, non-2xx ${result.non2xx}, errors ${result.errors}; p50 ${ms(result.latency.p50)}, p99 ${ms(result.latency.p99)})`,
+    );
+    console.log(
+      `  / n8n "respond immediately" webhook (${N8N_RESPOND_IMMEDIATELY_PER_SECOND}/s, bench/README.md)  ${ratio.toFixed(1)}×  (goal ≥ 2×: ${ratio >= 2 ? 'met' : 'missed'})`,
+    );
+    return accepted;
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send('stop');
+    await exited;
+  }
+};
+
 /** Phase 4: the same compiled ASL in aws-local-stepfunctions alone, runs one after another. */
 const benchBareInterpreter = async (): Promise<number> => {
   const { asl } = compile(definitionSchema.parse(definition), localCompileContext());
@@ -284,28 +352,38 @@ const benchBareInterpreter = async (): Promise<number> => {
   return runs / elapsed;
 };
 
+const phases = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5').split(',').map((phase) => phase.trim()));
 const rates: Record<string, number> = {};
-const deployed = await startServer('dynamodb');
-try {
-  await benchGet('rate-limit buckets in DynamoDB (default, as deployed)', deployed);
-  rates.dynamodb = await benchExecute(deployed, 'rate-limit buckets in DynamoDB');
-} finally {
-  await deployed.stop();
+for (const rateLimiter of ['dynamodb', 'memory'] as const) {
+  if (!phases.has('1') && !phases.has('2')) break;
+  const target = await startServer(rateLimiter);
+  try {
+    if (rateLimiter === 'memory') console.log('');
+    if (phases.has('1'))
+      await benchGet(
+        rateLimiter === 'memory'
+          ? 'rate-limit buckets in memory (FLOWFORGE_RATE_LIMITER=memory)'
+          : 'rate-limit buckets in DynamoDB (default, as deployed)',
+        target,
+      );
+    if (phases.has('2'))
+      rates[rateLimiter] = await benchExecute(
+        target,
+        `rate-limit buckets in ${rateLimiter === 'memory' ? 'memory' : 'DynamoDB'}`,
+      );
+  } finally {
+    await target.stop();
+  }
 }
-const inMemory = await startServer('memory');
-try {
-  console.log('');
-  await benchGet('rate-limit buckets in memory (FLOWFORGE_RATE_LIMITER=memory)', inMemory);
-  rates.memory = await benchExecute(inMemory, 'rate-limit buckets in memory');
-} finally {
-  await inMemory.stop();
+if (phases.has('3')) {
+  await benchServerCpu('dynamodb');
+  await benchServerCpu('memory');
 }
-await benchServerCpu('dynamodb');
-await benchServerCpu('memory');
-const bare = await benchBareInterpreter();
-for (const [label, rate] of Object.entries(rates)) {
+const bare = phases.has('4') ? await benchBareInterpreter() : Number.NaN;
+for (const [label, rate] of Object.entries(phases.has('4') ? rates : {})) {
   const fraction = (rate ?? 0) / bare;
   console.log(
     `  execute+poll (buckets in ${label === 'memory' ? 'memory' : 'DynamoDB'}) / bare interpreter  1/${(1 / fraction).toFixed(0)}  (goal ≥ 1/25: ${fraction >= 1 / 25 ? 'met' : 'missed'})`,
   );
 }
+if (phases.has('5')) await benchFireAndForget();

@@ -37,6 +37,7 @@ import { createLocalWebhookSecrets } from '../triggers/webhook-secrets.ts';
 import { LocalTaskTokens } from '../waits/local-task-tokens.ts';
 import { createLocalWaitHandler } from '../waits/local-wait-handler.ts';
 import { toApiEvent, toAuthorizerEvent } from './api-gateway-event.ts';
+import { CachedExecutionStore } from './cached-execution-store.ts';
 import { CachedFlowStore } from './cached-flow-store.ts';
 import { consoleFile, DEFAULT_CONSOLE_DIR } from './console-files.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
@@ -150,11 +151,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await createTable(client, LOCAL_TABLE_NAME);
     const rateLimit = options.rateLimit ?? { capacity: 100, refillPerSecond: 50 };
     const storeSet = createStores(client, LOCAL_TABLE_NAME, { rateLimit });
-    // This process is the one writer of its table: flow heads can be cached, and takes of one
-    // rate-limit bucket are put in a row rather than made to collide.
+    // This process is the one writer of its table: flow heads and running executions can be
+    // cached, and takes of one rate-limit bucket are put in a row rather than made to collide.
     const stores: Stores = {
       ...storeSet,
       flows: new CachedFlowStore(storeSet.flows),
+      executions: new CachedExecutionStore(storeSet.executions),
       rateLimiter:
         options.rateLimiter === 'memory'
           ? new MemoryRateLimiter(rateLimit)
