@@ -5,7 +5,7 @@
  * - `FLOWFORGE_API_KEY`: an admin key of tenant `default` to accept (else one is created and printed on first start)
  * - `FLOWFORGE_SQS_PORT` (default 9324): the local SQS endpoint with the trigger queue `flowforge-triggers`
  * - `FLOWFORGE_HTTP_ALLOW`: hosts or CIDRs the http action may reach although private (e.g. `127.0.0.1`)
- * - `FLOWFORGE_TIME_SCALE` (default 1): multiplies waits, retry intervals and schedule intervals
+ * - `FLOWFORGE_TIME_SCALE` (default 1): multiplies waits, retry intervals, schedule intervals and the trigger queue's visibility timeout
  * - `FLOWFORGE_LOG_REQUESTS=0`: leave out the per-request log lines
  * - `FLOWFORGE_LOG_FORMAT=json`: one JSON object per log line (runs started and finished, `log` action
  *   messages, requests) instead of readable text

@@ -163,10 +163,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           : new SerializedRateLimiter(storeSet.rateLimiter),
     };
 
-    // Journaled: acknowledged and delayed trigger messages survive a kill (lib/triggers/local-sqs-journal.ts).
+    // Journaled: acknowledged, delayed and dead-lettered trigger messages survive a kill
+    // (lib/triggers/local-sqs-journal.ts). The visibility timeout (30 s, SQS's default) is the
+    // queue's retry interval: it follows the time scale, in whole seconds as SQS counts it.
     const sqs = await startLocalSqs({
       port: options.sqsPort ?? 9324,
-      journalFile: join(dataDir, 'sqs', 'trigger-queue.jsonl'),
+      journalDir: join(dataDir, 'sqs'),
+      visibilityTimeoutSeconds: Math.min(43_200, Math.max(1, Math.round(30 * timeScale))),
     });
     cleanups.push(() => sqs.stop());
 

@@ -2,10 +2,11 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } fr
 import { dirname } from 'node:path';
 
 /**
- * What makes the local trigger queue survive `kill -9` (fauxqs 1.x keeps messages in memory only;
- * 2.x persists but needs Node 22): a JSON-lines journal beside the data dir.
+ * What makes a local queue survive `kill -9` (fauxqs 1.x keeps messages in memory only; 2.x
+ * persists but needs Node 22): a JSON-lines journal under the data dir, one per queue (the trigger
+ * queue and its DLQ).
  *
- * - A send to the trigger queue is journaled (`sent`: id, body, attributes, delay, time) before the
+ * - A send to the queue (or, for the DLQ, a move into it) is journaled (`sent`: id, body, attributes, delay, time) before the
  *   sender gets its answer, so an acknowledged message is never lost.
  * - A delete (the poller's, after the message started its run) is journaled (`deleted`).
  * - At start, every message sent and not deleted is sent again with what is left of its delay,
@@ -31,6 +32,8 @@ const MAX_DELAY_SECONDS = 900;
 
 export class LocalSqsJournal {
   private readonly origins = new Map<string, string>();
+  /** Ids journaled as sent and not deleted by this process (after `reset`). */
+  private readonly held = new Set<string>();
 
   constructor(private readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -73,16 +76,27 @@ export class LocalSqsJournal {
     const temporary = `${this.file}.tmp`;
     writeFileSync(temporary, messages.map((m) => `${JSON.stringify({ op: 'sent', ...m })}\n`).join(''));
     renameSync(temporary, this.file);
-    for (const message of messages) if (message.origin) this.origins.set(message.id, message.origin);
+    for (const message of messages) {
+      this.held.add(message.id);
+      if (message.origin) this.origins.set(message.id, message.origin);
+    }
   }
 
   sent(message: JournaledMessage): void {
     appendFileSync(this.file, `${JSON.stringify({ op: 'sent', ...message })}\n`);
+    this.held.add(message.id);
+    if (message.origin) this.origins.set(message.id, message.origin);
   }
 
   deleted(id: string): void {
     appendFileSync(this.file, `${JSON.stringify({ op: 'deleted', id })}\n`);
     this.origins.delete(id);
+    this.held.delete(id);
+  }
+
+  /** Whether `id` is journaled as sent and not deleted (since `reset`). */
+  holds(id: string): boolean {
+    return this.held.has(id);
   }
 
   /** The id a message was first sent with (its own id unless it was sent again after a restart). */

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -42,20 +43,29 @@ export interface StartLocalSqsOptions {
   visibilityTimeoutSeconds?: number;
   maxReceiveCount?: number;
   /**
-   * A journal file for the trigger queue (`npm start`: `<dataDir>/sqs/trigger-queue.jsonl`): its
-   * unconsumed and delayed messages survive a kill of the process (see local-sqs-journal.ts).
-   * Absent: in memory only.
+   * A folder for the journals of the trigger queue and its DLQ (`npm start`: `<dataDir>/sqs`, files
+   * `trigger-queue.jsonl` and `trigger-dlq.jsonl`): their unconsumed and delayed messages survive a
+   * kill of the process (see local-sqs-journal.ts). Absent: in memory only.
    */
-  journalFile?: string;
+  journalDir?: string;
+}
+
+/** One queue whose messages are journaled, and the receipt handles it gave out (a delete names the handle). */
+interface JournaledQueue {
+  name: string;
+  journal: LocalSqsJournal;
+  /** Receipt handle → message id. */
+  handles: Map<string, string>;
 }
 
 /**
  * Starts fauxqs 1.x in-process on 127.0.0.1:`port` and creates the trigger queue and its DLQ
  * (redrive after `maxReceiveCount`, default 3). fauxqs 1.x keeps messages in memory only (2.x
- * persists, but needs Node 22): with `journalFile`, the trigger queue's sends and deletes are
- * journaled and, at the next start, every message sent and not deleted is sent again under its first
- * id (lib/triggers/local-sqs-journal.ts). JSON-protocol requests only (the SDKs, AWS CLI v2); the DLQ
- * is not journaled.
+ * persists, but needs Node 22): with `journalDir`, the sends and deletes of both queues are journaled,
+ * and so is each move from the trigger queue to the DLQ (fauxqs makes it inside a receive: the
+ * receive's answer waits until the DLQ has been looked at). At the next start every message sent and
+ * not deleted is sent again to its queue under its first id (lib/triggers/local-sqs-journal.ts).
+ * JSON-protocol requests only (the SDKs, AWS CLI v2).
  */
 export async function startLocalSqs(options: StartLocalSqsOptions): Promise<LocalSqs> {
   const app = buildApp({ logger: false });
@@ -63,16 +73,53 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
   // SQS clients pointed at 127.0.0.1 often write the URL themselves (…/000000000000/flowforge-triggers,
   // …/queue/flowforge-triggers): map any URL whose last segment names one of our queues to its own.
   const ownUrls = new Map<string, string>();
-  const journal = options.journalFile ? new LocalSqsJournal(options.journalFile) : undefined;
-  // Receipt handle → message id of trigger-queue messages handed out (a delete names the handle).
-  const handles = new Map<string, string>();
-  let journaling = false;
+  const journalFile = (file: string) => (options.journalDir ? join(options.journalDir, file) : undefined);
+  const triggerFile = journalFile('trigger-queue.jsonl');
+  const dlqFile = journalFile('trigger-dlq.jsonl');
+  const trigger: JournaledQueue | undefined = triggerFile
+    ? { name: LOCAL_TRIGGER_QUEUE, journal: new LocalSqsJournal(triggerFile), handles: new Map() }
+    : undefined;
+  const dlq: JournaledQueue | undefined = dlqFile
+    ? { name: LOCAL_TRIGGER_DLQ, journal: new LocalSqsJournal(dlqFile), handles: new Map() }
+    : undefined;
+  // Queue URL → its journal, filled once both queues exist and their journals are restored.
+  const journaled = new Map<string, JournaledQueue>();
+
+  /** Journals the messages fauxqs moved from the trigger queue to the DLQ since it was last looked at. */
+  async function journalMoves(): Promise<void> {
+    if (!trigger || !dlq) return;
+    const inspected = await app.inject({ method: 'GET', url: `/_fauxqs/queues/${LOCAL_TRIGGER_DLQ}` });
+    const { messages } = inspected.json() as { messages: InspectedMessages };
+    const inDlq = [
+      ...messages.ready,
+      ...messages.delayed,
+      ...messages.inflight.map((entry) => entry.message),
+    ];
+    for (const message of inDlq) {
+      if (dlq.journal.holds(message.messageId)) continue;
+      const origin = trigger.journal.originOf(message.messageId);
+      // The DLQ's line first: a kill between the two lines repeats the message, never loses it.
+      dlq.journal.sent({
+        id: message.messageId,
+        ...(origin === message.messageId ? {} : { origin }),
+        body: message.body,
+        ...(Object.keys(message.messageAttributes ?? {}).length > 0
+          ? { attributes: message.messageAttributes }
+          : {}),
+        at: Date.now(),
+      });
+      if (trigger.journal.holds(message.messageId)) trigger.journal.deleted(message.messageId);
+    }
+  }
+
   app.addHook('preHandler', async (request) => {
     const body = request.body as JournaledRequest | null | undefined;
     if (body === null || typeof body !== 'object' || typeof body.QueueUrl !== 'string') return;
     const own = ownUrls.get(body.QueueUrl.replace(/\/+$/, '').split('/').pop() ?? '');
-    if (own !== undefined) body.QueueUrl = own;
-    if (!journal || !journaling || body.QueueUrl !== ownUrls.get(LOCAL_TRIGGER_QUEUE)) return;
+    const url = own ?? body.QueueUrl;
+    body.QueueUrl = url;
+    const queue = journaled.get(url);
+    if (!queue) return;
     const target = String(request.headers['x-amz-target'] ?? '');
     const deleted =
       target === 'AmazonSQS.DeleteMessage'
@@ -81,26 +128,29 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
           ? (body.Entries ?? []).map((entry) => entry.ReceiptHandle)
           : [];
     for (const handle of deleted) {
-      const id = typeof handle === 'string' ? handles.get(handle) : undefined;
+      const id = typeof handle === 'string' ? queue.handles.get(handle) : undefined;
       if (id === undefined) continue;
-      journal.deleted(id);
-      handles.delete(handle as string);
+      queue.journal.deleted(id);
+      queue.handles.delete(handle as string);
     }
   });
-  // Before the answer leaves: an acknowledged send is in the journal.
+  // Before the answer leaves: an acknowledged send is in the journal, and so is a move to the DLQ.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!journal || !journaling || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
     const body = request.body as JournaledRequest | null | undefined;
-    if (!body || body.QueueUrl !== ownUrls.get(LOCAL_TRIGGER_QUEUE)) return payload;
-    journalAnswer(journal, handles, String(request.headers['x-amz-target'] ?? ''), body, payload);
+    const queue = body && typeof body.QueueUrl === 'string' ? journaled.get(body.QueueUrl) : undefined;
+    if (!body || !queue) return payload;
+    const target = String(request.headers['x-amz-target'] ?? '');
+    journalAnswer(queue.journal, queue.handles, target, body, payload);
+    if (queue === trigger && target === 'AmazonSQS.ReceiveMessage') await journalMoves();
     return payload;
   });
   const address = await app.listen({ port: options.port, host: '127.0.0.1' });
   const endpoint = `http://127.0.0.1:${new URL(address).port}`;
   const client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   try {
-    const dlq = await client.send(new CreateQueueCommand({ QueueName: LOCAL_TRIGGER_DLQ }));
-    const dlqUrl = required(dlq.QueueUrl, 'DLQ url');
+    const dlqQueue = await client.send(new CreateQueueCommand({ QueueName: LOCAL_TRIGGER_DLQ }));
+    const dlqUrl = required(dlqQueue.QueueUrl, 'DLQ url');
     const dlqAttributes = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
     );
@@ -122,15 +172,19 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
     const attributes = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
     );
-    if (journal) await restore(journal, client, queueUrl);
-    journaling = true;
+    if (trigger && dlq) {
+      await restore(dlq.journal, client, dlqUrl);
+      await restore(trigger.journal, client, queueUrl);
+      journaled.set(dlqUrl, dlq);
+      journaled.set(queueUrl, trigger);
+    }
     return {
       endpoint,
       queueUrl,
       queueArn: required(attributes.Attributes?.QueueArn, 'queue arn'),
       dlqUrl,
       client,
-      originOf: (messageId) => journal?.originOf(messageId) ?? messageId,
+      originOf: (messageId) => trigger?.journal.originOf(messageId) ?? messageId,
       async stop() {
         client.destroy();
         await app.close();
@@ -141,6 +195,18 @@ export async function startLocalSqs(options: StartLocalSqsOptions): Promise<Loca
     await app.close();
     throw error;
   }
+}
+
+/** What fauxqs's documented inspection endpoint (`GET /_fauxqs/queues/<name>`) answers of a queue's messages. */
+interface InspectedMessage {
+  messageId: string;
+  body: string;
+  messageAttributes?: Record<string, unknown>;
+}
+interface InspectedMessages {
+  ready: InspectedMessage[];
+  delayed: InspectedMessage[];
+  inflight: Array<{ message: InspectedMessage }>;
 }
 
 export interface LocalSqsPollerOptions {

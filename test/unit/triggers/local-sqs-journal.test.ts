@@ -23,6 +23,9 @@ describe('the local trigger queue journal', () => {
     restarted.reset([{ id: 'm2-again', origin: 'm2', body: '{"n":2}', delaySeconds: 60, at: 2_000 }]);
     expect(restarted.originOf('m2-again')).toBe('m2');
     expect(restarted.originOf('fresh')).toBe('fresh');
+    // What it holds now (a move to the DLQ asks before journaling a message twice).
+    expect(restarted.holds('m2-again')).toBe(true);
+    expect(restarted.holds('m2')).toBe(false);
     // Sent again once more after a second crash: still the first id.
     expect(new LocalSqsJournal(file).pending()).toEqual([
       { id: 'm2-again', origin: 'm2', body: '{"n":2}', delaySeconds: 60, at: 2_000 },
