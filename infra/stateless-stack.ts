@@ -25,6 +25,7 @@ import { FlowForgeApi } from './constructs/flowforge-api.ts';
 import { FlowForgeFunction } from './constructs/flowforge-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { StateMachineRole } from './constructs/state-machine-role.ts';
+import { triggerTableKeys } from './constructs/table-keys.ts';
 import type { StageSettings } from './settings.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -176,7 +177,8 @@ export class StatelessStack extends Stack {
       timeout: settings.triggerFunctionTimeout,
     });
     this.sqsTriggerFunction
-      .bindTable(stateful.tableName, 'readWrite')
+      // Flows and executions (T#<tenant>#FLOW|EXEC#…) only: the start path (constructs/table-keys.ts).
+      .bindTableItems(stateful.tableName, triggerTableKeys)
       .bindStateMachines(prefix, { kind: 'start' })
       .bindQueue('FLOWFORGE_TRIGGER_QUEUE_URL', stateful.triggerQueue, 'consume');
     for (const queue of [stateful.triggerQueue, ...stateful.extraQueues.values()]) {
@@ -208,7 +210,7 @@ export class StatelessStack extends Stack {
       timeout: settings.triggerFunctionTimeout,
     });
     this.scheduleTriggerFunction
-      .bindTable(stateful.tableName, 'readWrite')
+      .bindTableItems(stateful.tableName, triggerTableKeys)
       .bindStateMachines(prefix, { kind: 'start' });
     // Scheduler invokes asynchronously: a start that fails after Lambda's own retries lands in the
     // scheduler DLQ (with the request and the error) instead of vanishing.

@@ -99,11 +99,6 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
 };
 
 /**
- * Kinds whose function gets no table (no idempotency store: nothing to dedupe — `code` runs in its
- * sandbox, `ai` only asks a model, the internal `foreach` only checks and folds lists), so `code`'s
- * role may write only its own logs.
- */
-/**
  * The table items an action kind's function may touch (`dynamodb:LeadingKeys`): every kind its own
  * idempotency records (`IDEMPOTENCY#…`, lib/actions/idempotency.ts), http also its circuit breakers
  * (`CIRCUIT#<host>`, lib/actions/http/dynamodb-circuit-breaker-store.ts). Never a tenant's data, an
@@ -112,6 +107,11 @@ export const actionRights: Readonly<Record<string, ActionRights>> = {
 export const tableKeysFor = (kind: string): string[] =>
   kind === 'http' ? ['IDEMPOTENCY#*', 'CIRCUIT#*'] : ['IDEMPOTENCY#*'];
 
+/**
+ * Kinds whose function gets no table (no idempotency store: nothing to dedupe — `code` runs in its
+ * sandbox, `ai` only asks a model, the internal `foreach` only checks and folds lists), so `code`'s
+ * role may write only its own logs.
+ */
 export const kindsWithoutTable: ReadonlySet<string> = new Set(['ai', 'code', 'foreach']);
 
 /**

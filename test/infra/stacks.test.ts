@@ -411,6 +411,9 @@ describe('FlowForge dev stacks', () => {
       'flowforge-dev-action-waits': ['T#*#WAIT#*', 'T#*#EVT#*', 'T#*#EVW#*', 'CB#*'],
       'flowforge-dev-action-subflow': ['T#*'],
       'flowforge-dev-execution-status': ['T#*'],
+      // The triggers start flows: flows and executions only (infra/constructs/table-keys.ts).
+      'flowforge-dev-trigger-sqs': ['T#*#FLOW#*', 'T#*#EXEC#*'],
+      'flowforge-dev-trigger-schedule': ['T#*#FLOW#*', 'T#*#EXEC#*'],
     };
     for (const [name, keys] of Object.entries(expected)) {
       const dynamo = roleStatements(synth, functionRoleId(synth, name)).filter((s) =>

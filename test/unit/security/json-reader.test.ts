@@ -58,6 +58,72 @@ describe('readJson (the one JSON reader of every entry point)', () => {
     });
   });
 
+  it('reads any double in any JSON spelling exactly (-0, subnormals, the largest double, E notation), and refuses just past it', () => {
+    const spellings = (value: number) => {
+      if (Object.is(value, -0)) return ['-0', '-0e0', '-0.0E+5', '-0.000e-400'];
+      const [mantissa = '0', exponent = '0'] = value.toExponential().split('e');
+      const e = Number(exponent);
+      return [
+        JSON.stringify(value),
+        `${mantissa}e${e}`,
+        `${mantissa}E+${e}`.replace('+-', '-'),
+        Object.is(value, -0) ? '-0' : String(value),
+        `${mantissa.replace('.', '')}e${e - (mantissa.split('.')[1]?.length ?? 0)}`,
+      ];
+    };
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => {
+        for (const text of spellings(value)) expect(Object.is(readJson(text), value), text).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(readJson('[1.7976931348623157e308, -1.7976931348623157e308, 5e-324]')).toEqual([
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      Number.MIN_VALUE,
+    ]);
+    for (const past of ['1.7976931348623159e308', '-1.8e308', '17976931348623159' + '0'.repeat(292)])
+      expect(() => readJson(`{"n":${past}}`), past).toThrow(expect.objectContaining({ path: '/n' }));
+  });
+
+  it('is not fooled by brackets, quotes and backslashes inside strings, at any size', () => {
+    const tricky = fc.string({
+      unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', '\u2028', '\u0000'),
+      maxLength: 2_000,
+    });
+    fc.assert(
+      fc.property(
+        fc.array(tricky, { maxLength: 50 }),
+        fc.integer({ min: 0, max: MAX_JSON_DEPTH - 2 }),
+        (strings, depth) => {
+          // `depth` arrays, then the object and its array of strings: depth + 2 <= the limit.
+          const text = nested(depth, JSON.stringify({ strings }));
+          const value = readJson(text);
+          let inner: unknown = value;
+          for (let i = 0; i < depth; i++) inner = (inner as unknown[])[0];
+          expect(inner).toEqual({ strings });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads wide documents at the depth limit (sizes are for the body limits, not the reader)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 2_000 }), (width, keys) => {
+        const wide = {
+          list: Array.from({ length: width }, (_, i) => i),
+          map: Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, [i]])),
+        };
+        // `wide` adds two levels (object, then list/map's containers) under MAX_JSON_DEPTH - 3 arrays.
+        const text = nested(MAX_JSON_DEPTH - 3, JSON.stringify(wide));
+        expect(() => readJson(text)).not.toThrow();
+        expect(() => readJson(`[${text}]`)).toThrow(JsonReadError);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('keeps the SyntaxError of text that is not JSON', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {
