@@ -1,5 +1,9 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLog } from '../../../lib/local/local-log.ts';
+import { startLocalServer } from '../../../lib/local/server.ts';
 import { logFlow, startTestApi, type TestApi } from '../api/local-api.ts';
+import { apiCaller } from '../local/local-process.ts';
 
 /** DESIGN.md §3 HTTP conventions and the key-revocation bypass of issue 11, each as the request an attacker (or a sloppy client) sends. */
 describe('HTTP conventions (issue 11)', () => {
@@ -139,6 +143,60 @@ describe('HTTP conventions (issue 11)', () => {
     ]) {
       const response = await api.request('GET', path);
       expect(response.status, path).toBe(404);
+    }
+  });
+
+  it('after concurrent PUTs and a restart, the version GET shows is still the one that runs', {
+    timeout: 120_000,
+  }, async () => {
+    // Its own server on its own data dir: the restart must read everything back from disk.
+    const raced = await startTestApi();
+    const created = await raced.request('POST', '/api/v1/flows', { body: logFlow('race-restart', 1) });
+    const id = created.body.flowId;
+    await Promise.all(
+      [2, 3, 4, 5, 6].map((count) =>
+        raced.request('PUT', `/api/v1/flows/${id}`, {
+          body: logFlow('race-restart', count),
+          headers: { 'if-match': '1' },
+        }),
+      ),
+    );
+    await raced.server.stop();
+    const again = await startLocalServer({
+      port: 0,
+      dataDir: raced.dataDir,
+      sqsPort: 0,
+      log: silentLog,
+      timeScale: 0.001,
+    });
+    try {
+      const call = async (method: string, path: string, body?: unknown) =>
+        (await apiCaller(() => again.url, raced.adminKey)(method, path, body)).body;
+      const shown = (await call('GET', `/api/v1/flows/${id}`)) as {
+        version: number;
+        definition: { nodes: unknown[] };
+      };
+      expect(shown.version).toBe(2);
+      const started = (await call('POST', `/api/v1/flows/${id}/execute`, { input: { who: 'x' } })) as {
+        executionId: string;
+      };
+      let done: { status: string; version: number; nodes: Record<string, unknown> } = {
+        status: 'RUNNING',
+        version: 0,
+        nodes: {},
+      };
+      for (let i = 0; i < 300 && done.status === 'RUNNING'; i++) {
+        done = (await call('GET', `/api/v1/executions/${started.executionId}`)) as typeof done;
+        if (done.status === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(done.status).toBe('SUCCEEDED');
+      expect(done.version).toBe(shown.version);
+      expect(Object.keys(done.nodes).filter((n) => n.startsWith('log'))).toHaveLength(
+        shown.definition.nodes.length - 1,
+      );
+    } finally {
+      await again.stop();
+      await rm(raced.dataDir, { recursive: true, force: true });
     }
   });
 

@@ -165,6 +165,34 @@ describe('flowforge run', () => {
     expect((await cli('run', file('greeting.json'), '--input')).code).toBe(2);
   });
 
+  it('issue 11: refuses hostile JSON in definition files and --input (depth, 1e309, __proto__) with exit 1, never a crash', async () => {
+    const deep = `{"name":"deep","nodes":[{"id":"a","type":"action","action":"log","config":{"message":${'['.repeat(5000)}${']'.repeat(5000)}}}]}`;
+    await writeFile(file('deep.json'), deep);
+    await writeFile(file('huge-number.json'), '{"name":"n","nodes":[],"x":1e309}');
+    await writeFile(file('proto.json'), '{"name":"p","__proto__":{"nodes":[]},"nodes":[]}');
+    for (const [name, reason] of [
+      ['deep.json', /nested deeper than 128/],
+      ['huge-number.json', /outside the range/],
+      ['proto.json', /"__proto__" is not allowed/],
+    ] as const) {
+      for (const command of ['validate', 'compile', 'run']) {
+        const result = await cli(command, file(name));
+        expect(result.code, `${command} ${name}`).toBe(1);
+        expect(result.stderr, `${command} ${name}`).toMatch(reason);
+        expect(result.stderr, `${command} ${name}`).not.toMatch(/RangeError|Maximum call stack|internal/i);
+      }
+    }
+    for (const input of [
+      `{"n":${'['.repeat(3000)}${']'.repeat(3000)}}`,
+      '{"n":1e309}',
+      '{"__proto__":{"a":1}}',
+    ]) {
+      const result = await cli('run', file('greeting.json'), '--input', input, '--json');
+      expect(result.code, input.slice(0, 20)).toBe(1);
+      expect(result.stdout, input.slice(0, 20)).toBe('');
+    }
+  });
+
   it('refuses an input over 256 KiB as StartExecution does (ValidationException), with exit 1 and nothing run', async () => {
     await writeFile(file('huge-input.json'), JSON.stringify({ name: 'x'.repeat(300 * 1024) }));
     const { code, stdout, stderr } = await cli(

@@ -154,6 +154,19 @@ describe('named queues bound to a flow', () => {
       ['acme', 'named', { orderId: 'x' }, 'orders-in'],
       ['acme', 'named', { raw: 'plain text' }, 'orders-in'],
     ]);
+    // The attack on a tenant's own queue: a body that names another tenant and flow. It stays input.
+    fake.calls.length = 0;
+    await processQueueRecord(
+      {
+        messageId: 'n4',
+        body: '{"tenantId":"victim","flowId":"victims-flow","input":{"x":1}}',
+        eventSourceARN: arn('orders-in'),
+      },
+      deps,
+    );
+    expect(fake.calls.map((call) => [call.tenantId, call.flowId, call.input])).toEqual([
+      ['acme', 'named', { tenantId: 'victim', flowId: 'victims-flow', input: { x: 1 } }],
+    ]);
     // A queue without binding still reads the shared envelope.
     await expect(
       processQueueRecord({ messageId: 'n3', body: '{"orderId":"x"}', eventSourceARN: arn('other') }, deps),
