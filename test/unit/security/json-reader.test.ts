@@ -111,11 +111,14 @@ describe('readJson (the one JSON reader of every entry point)', () => {
   it('reads wide documents at the depth limit (sizes are for the body limits, not the reader)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 2_000 }), (width, keys) => {
+        // Three levels (the object, `map`, its arrays) under MAX_JSON_DEPTH - 3 arrays: exactly the limit.
         const wide = {
           list: Array.from({ length: width }, (_, i) => i),
-          map: Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, [i]])),
+          map: {
+            deepest: [0],
+            ...Object.fromEntries(Array.from({ length: keys }, (_, i) => [`k${i}`, [i]])),
+          },
         };
-        // `wide` adds two levels (object, then list/map's containers) under MAX_JSON_DEPTH - 3 arrays.
         const text = nested(MAX_JSON_DEPTH - 3, JSON.stringify(wide));
         expect(() => readJson(text)).not.toThrow();
         expect(() => readJson(`[${text}]`)).toThrow(JsonReadError);
