@@ -90,6 +90,11 @@ export class WorkerPoolClosedError extends WorkerPoolError {
 export interface WorkerPoolOptions {
   /** Workers running at once (default: the machine's cores, `os.availableParallelism()`). */
   size?: number;
+  /**
+   * The workers' program (default lib/local/worker-entry.ts) and what its environment adds. A
+   * Lambda bundle is one file, so it passes itself, marked to serve tasks (functions/actions/transform.ts).
+   */
+  program?: { entry: URL; env?: Record<string, string> };
   /** Idle workers are ended after this long (default 30 s); the next task starts a new one. */
   idleMs?: number;
 }
@@ -114,13 +119,23 @@ const DEFAULT_MEMORY_MB = 128;
 const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 const ENTRY = new URL('./worker-entry.ts', import.meta.url);
 
-/** The worker's Node flags: the parent's (tsx when local mode runs from source), no inspector. */
-const workerExecArgv = (memoryMb: number): string[] => {
+/** AWS credentials a Lambda's environment holds: user work never gets them. */
+const CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+
+/** The worker's environment: this process's, without AWS credentials or NODE_OPTIONS, plus `extra`. */
+const workerEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', ...extra };
+  for (const name of CREDENTIALS) delete env[name];
+  return env;
+};
+
+/** The worker's Node flags: the parent's (tsx when the program is TypeScript source), no inspector. */
+const workerExecArgv = (entry: URL, memoryMb: number): string[] => {
   const inherited = process.execArgv.filter(
     (arg) => !arg.startsWith('--inspect') && !arg.startsWith('--max-old-space-size'),
   );
   const withTsx =
-    ENTRY.pathname.endsWith('.ts') && !inherited.some((arg) => arg.includes('tsx'))
+    entry.pathname.endsWith('.ts') && !inherited.some((arg) => arg.includes('tsx'))
       ? [...inherited, '--import', 'tsx']
       : inherited;
   return [...withTsx, `--max-old-space-size=${memoryMb}`, '--max-semi-space-size=8', '--stack-size=2000'];
@@ -134,8 +149,11 @@ export class WorkerPool {
   private readonly queue: Job[] = [];
   private closed = false;
 
+  private readonly program: { entry: URL; env?: Record<string, string> };
+
   constructor(options: WorkerPoolOptions = {}) {
     this.size = Math.max(1, options.size ?? availableParallelism());
+    this.program = options.program ?? { entry: ENTRY };
     this.idleMs = options.idleMs ?? 30_000;
   }
 
@@ -190,11 +208,11 @@ export class WorkerPool {
   }
 
   private spawn(memoryMb: number): Slot {
-    const worker = fork(fileURLToPath(ENTRY), [], {
-      execArgv: workerExecArgv(memoryMb),
+    const worker = fork(fileURLToPath(this.program.entry), [], {
+      execArgv: workerExecArgv(this.program.entry, memoryMb),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: workerEnv(this.program.env),
     });
     lowerProcessPriority(worker.pid);
     worker.unref();

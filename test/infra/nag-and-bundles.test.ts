@@ -74,6 +74,44 @@ describe('bundled dev synth with cdk-nag', () => {
     );
     expect(result).toEqual({ output: 42, logs: ['hi'] });
   });
+
+  it('stops a catastrophic regex and a 100 MB $pad in the bundled transform Lambda at their limits', async () => {
+    const functions = synth.statelessTemplate.findResources('AWS::Lambda::Function') as Record<
+      string,
+      { Metadata?: Record<string, string>; Properties: { FunctionName: string } }
+    >;
+    const fn = Object.values(functions).find(
+      (f) => f.Properties.FunctionName === 'flowforge-dev-action-transform',
+    );
+    const bundle = (await import(
+      path.join(synth.outdir, fn?.Metadata?.['aws:asset:path'] ?? 'missing', 'index.mjs')
+    )) as {
+      handler: (event: unknown, context: unknown) => Promise<unknown>;
+    };
+    const invoke = (expression: string, timeoutMs: number) =>
+      bundle.handler(
+        {
+          nodeId: 't',
+          action: 'transform',
+          config: { expression, data: { n: 20 }, timeoutMs },
+          execution: { id: 'e', startedAt: '2026-01-01T00:00:00.000Z', flowId: 'f', version: 1 },
+          attempt: 1,
+        },
+        { functionName: 'flowforge-dev-action-transform', getRemainingTimeInMillis: () => 60_000 },
+      );
+    await expect(invoke('n * 2 + 2', 10_000)).resolves.toBe(42);
+    // JSONata's own timeout cannot interrupt one regex step: the worker process is killed at timeoutMs.
+    await expect(
+      invoke('$match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/)', 1000),
+    ).rejects.toMatchObject({
+      name: 'TransformTimeout',
+    });
+    await expect(invoke('$length($pad("", 100000000, "x"))', 10_000)).rejects.toMatchObject({
+      name: expect.stringMatching(/^Transform(MemoryLimit|Timeout)$/),
+    });
+    // The sandbox goes on with a new worker.
+    await expect(invoke('n + 1', 10_000)).resolves.toBe(21);
+  }, 60_000);
 });
 
 describe('prod synth with a concrete account and region, with cdk-nag', () => {

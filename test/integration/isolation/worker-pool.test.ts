@@ -34,6 +34,24 @@ describe('WorkerPool', () => {
     await expect(pool.run(task('echo'), 2, { timeoutMs: 5000 })).resolves.toEqual({ echoed: 2 });
   });
 
+  it('gives workers no AWS credentials (a Lambda environment holds them)', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'token',
+    });
+    const fresh = new WorkerPool({ size: 1 });
+    try {
+      await expect(fresh.run(task('credentials'), null, { timeoutMs: 20_000 })).resolves.toEqual([]);
+    } finally {
+      await fresh.close();
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+    }
+  });
+
   it('refuses an output over maxOutputBytes in the worker', async () => {
     await expect(
       pool.run(task('big'), { bytes: 10_000 }, { timeoutMs: 5000, maxOutputBytes: 1000 }),
