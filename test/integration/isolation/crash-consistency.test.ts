@@ -13,9 +13,9 @@ const STARTS = Number(process.env.FLOWFORGE_CRASH_STARTS ?? 200);
  * admits its share at once, so the burst is 200 accepted starts, not 100 starts and 100 answers 429.
  */
 const KEYS = 4;
-/** Trigger-queue messages sent with DelaySeconds just before the burst; due only after the restart. */
+/** Trigger-queue messages sent with DelaySeconds in the middle of the burst, just before the kill; due only after the restart. */
 const DELAYED = 20;
-const DELAY_SECONDS = 10;
+const DELAY_SECONDS = 8;
 
 type Item = {
   executionId: string;
@@ -86,7 +86,30 @@ describe('crash consistency of a burst of starts and delayed queue messages', ()
       starters.push(apiCaller(() => base, created.body.key));
     }
 
-    // The delayed messages, acknowledged before the burst begins.
+    phase = 'burst';
+    const accepted: string[] = [];
+    const refused: number[] = [];
+    let answered = 0;
+    let unanswered = 0;
+    const starts = Array.from({ length: STARTS }, (_, n) =>
+      (starters[n % KEYS] as ReturnType<typeof apiCaller>)('POST', `/flows/${flowId}/execute`, {
+        input: { n },
+      })
+        .then((response) => {
+          answered++;
+          if (response.status === 202) accepted.push(response.body.executionId);
+          else refused.push(response.status);
+        })
+        .catch(() => {
+          unanswered++;
+        }),
+    );
+    // The attack: in the middle of the burst (a fifth answered) …
+    while (answered < STARTS / 5 && answered + unanswered < STARTS) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // … the delayed messages are sent and acknowledged, then kill -9, long before they are due.
+    phase = 'sending the delayed messages';
     const sqs = new SQSClient({
       endpoint: new URL(first.queueUrl).origin,
       region: 'us-east-1',
@@ -107,29 +130,6 @@ describe('crash consistency of a burst of starts and delayed queue messages', ()
       expect(sent.Failed ?? []).toEqual([]);
     }
     sqs.destroy();
-
-    phase = 'burst';
-    const accepted: string[] = [];
-    const refused: number[] = [];
-    let answered = 0;
-    let unanswered = 0;
-    const starts = Array.from({ length: STARTS }, (_, n) =>
-      (starters[n % KEYS] as ReturnType<typeof apiCaller>)('POST', `/flows/${flowId}/execute`, {
-        input: { n },
-      })
-        .then((response) => {
-          answered++;
-          if (response.status === 202) accepted.push(response.body.executionId);
-          else refused.push(response.status);
-        })
-        .catch(() => {
-          unanswered++;
-        }),
-    );
-    // The attack: kill -9 in the middle of the burst, while the delayed messages are not yet due.
-    while (answered < STARTS / 5 && answered + unanswered < STARTS) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
     phase = `killed after ${answered} answers`;
     const killedAt = Date.now();
     first.process.child.kill('SIGKILL');
