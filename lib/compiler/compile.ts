@@ -26,10 +26,10 @@ import {
   type Target,
   transition,
 } from './node-states.ts';
+import { nodeWeights } from './node-weights.ts';
 import { recordReads, runDataReads } from './record-readers.ts';
 import {
   assertWithinLimits,
-  attemptSeconds,
   chooseMachineType,
   criticalPath,
   DEFAULT_ACTION_SECONDS,
@@ -201,14 +201,10 @@ class MachineBuilder {
       this.warnIgnoredFields(node);
     }
 
-    const weight = (id: string) => {
-      const seconds = attemptSeconds(this.nodes.get(id) as WorkflowNode);
-      return Number.isFinite(seconds) ? seconds : 0;
-    };
     const { tree, addedEdges } = this.structureFn({
       nodes: definition.nodes.map((n) => n.id),
       edges,
-      weight,
+      weight: nodeWeights(definition.nodes, this.context.durationHints),
     });
     if (addedEdges.length > 0) {
       this.warnings.push(

@@ -20,6 +20,13 @@ export interface CompileContext {
    * one, every forEach compiles to an Inline Map (see `for-each-states.ts`).
    */
   payloadBucket?: string;
+  /**
+   * Measured durations (node id → p50 in milliseconds, from the flow's recent successful runs).
+   * Optional: they only choose which ordering edges to add where the DAG is not series-parallel
+   * (the cut that gives the shortest critical path under these durations); a series-parallel
+   * DAG compiles to the same bytes with or without them (lib/compiler/node-weights.ts).
+   */
+  durationHints?: Readonly<Record<string, number>>;
 }
 
 /** An Amazon States Language document (JSONPath dialect). */

@@ -8,6 +8,7 @@ import { validateDefinition } from '../workflow/validate-definition.ts';
 import { recordAudit } from './audit.ts';
 import type { Caller } from './caller.ts';
 import type { Deps } from './deps.ts';
+import { durationHints } from './duration-hints.ts';
 import {
   PreconditionFailedError,
   PreconditionRequiredError,
@@ -29,7 +30,9 @@ import {
 /**
  * Validates a definition as sent (refusing with the JSON pointer of each problem), checks its
  * subflow children in the caller's tenant and pins them to a version, refusing a flow that would
- * reach itself (lib/service/subflow-refs.ts), then compiles what will be stored.
+ * reach itself (lib/service/subflow-refs.ts), then compiles what will be stored. A new version of
+ * a flow that has run is compiled with the node durations its own recent runs measured
+ * (lib/service/duration-hints.ts), which choose the ordering edges added at N-shapes.
  */
 const prepare = async (
   deps: Deps,
@@ -43,8 +46,12 @@ const prepare = async (
   }
   // Pinning only fills in versions: the pinned definition is as valid as the one sent.
   const definition = await pinSubflows(deps.stores.flows, caller.tenantId, flowId, result.definition);
+  const hints =
+    flowId === undefined ? undefined : await durationHints(deps.stores.executions, caller.tenantId, flowId);
+  const context =
+    hints === undefined ? deps.compileContext : { ...deps.compileContext, durationHints: hints };
   try {
-    return { definition, compiled: deps.compile(definition, deps.compileContext) };
+    return { definition, compiled: deps.compile(definition, context) };
   } catch (error) {
     if (error instanceof CompileError) {
       throw new UnprocessableError(`the workflow cannot be compiled: ${error.message}`, [], { cause: error });
