@@ -9,15 +9,20 @@
  *   by cutting S into A;B (A downward closed, every a before every b), choosing the cut that adds
  *   the least to the critical path first, then the one with the shortest expected makespan when
  *   durations vary (below), then the fewest added covering edges (the reported list; a proxy for
- *   new ordered pairs, which would need the closure), then the most balanced.
+ *   new ordered pairs, which would need the closure), then the most balanced. At an N of at most
+ *   LOOKAHEAD_NODES nodes, the first LOOKAHEAD_CUTS cuts of that order are each decomposed to the
+ *   end, and the one whose whole structure has the shortest critical path (then expected
+ *   makespan) wins: the greedy scores see only the two sides' longest paths, not the cuts the
+ *   sides will need themselves.
  * Why the expected makespan: weights are estimates (without measured durations every action weighs
  * the same), so many cuts tie on the critical path, yet under real durations some delay the run
  * far more than others. Each node's duration is modelled as a normal variable with mean its weight
  * and standard deviation half of it; the longest path to (from) each node and the maximum over a
  * cut's side are folded with Clark's approximation of the maximum of two normal variables (C. E.
  * Clark, "The greatest of a finite set of random variables", Operations Research 9, 1961). In
- * bench/compiler.bench.ts this takes the no-hint makespan of random N-shaped DAGs from 1.09 to 1.03
- * times the critical path (median, model), and measured weights (duration hints) to 1.00.
+ * bench/compiler.bench.ts this and the lookahead take the no-hint makespan of random N-shaped DAGs
+ * from 1.09 to 1.02 times the critical path (median, model; worst 1.31 to 1.24), and measured
+ * weights (duration hints) to 1.00 (worst 1.07).
  * Every set the recursion visits is convex in the DAG, so its order is the reachability of its
  * induced subgraph: components and series cuts are found in O(|S| + E_S) without the closure.
  * Cost: O(V + E) per recursion level; a DAG that needs many nested cuts (long, narrow, far from
@@ -51,6 +56,22 @@ export type StructureFn = (input: StructureInput) => StructureResult;
 const EPSILON = 1e-9;
 /** Standard deviation of a node's duration over its mean, in the expected-makespan model. */
 const SPREAD = 0.5;
+/**
+ * Lookahead at an N of at most this many nodes: the best few cuts are each tried to the end
+ * (both sides decomposed, their own cuts included) and the one whose whole structure runs
+ * shortest wins. Bounded so that a large DAG stays O(V · cuts) with a small constant.
+ */
+const LOOKAHEAD_NODES = 64;
+const LOOKAHEAD_CUTS = 4;
+
+/** A candidate cut: the prefix `order[0..at]` of a linear extension, and how it scores. */
+interface Cut {
+  order: number[];
+  at: number;
+  makespan: number;
+  expected: number;
+  covers: number;
+}
 
 /**
  * Decomposes a DAG into nested series and parallel compositions, adding the fewest ordering
@@ -84,6 +105,8 @@ class Decomposer {
   private readonly tailVar: Float64Array;
   private covers: Int32Array;
   private stamp = 0;
+  /** > 0 while a lookahead decomposes a candidate's sides (no nested lookahead there). */
+  private trying = 0;
   readonly added: Array<{ from: number; to: number }> = [];
 
   constructor(input: StructureInput) {
@@ -318,7 +341,9 @@ class Decomposer {
       sortByKey(set, finishMean, 1),
       sortByKey(set, tailMean, -1),
     ];
-    let best: { makespan: number; expected: number; covers: number; order: number[]; at: number } | undefined;
+    const lookahead = this.trying === 0 && m <= LOOKAHEAD_NODES;
+    const candidates: Cut[] = [];
+    let best: Cut | undefined;
     const suffixTail = new Float64Array(m + 1);
     const suffixExpected = new Float64Array(m + 1);
     for (const order of orders) {
@@ -339,26 +364,17 @@ class Decomposer {
         else clarkMax(prefix, finishMean[v] as number, finishVar[v] as number);
         const makespan = prefixFinish + (suffixTail[i + 1] as number);
         const expected = prefix[0] + (suffixExpected[i + 1] as number);
-        const cover = covers[i] as number;
-        if (!best || makespan < best.makespan - EPSILON) {
-          best = { makespan, expected, covers: cover, order, at: i };
-          continue;
-        }
-        if (makespan > best.makespan + EPSILON) continue;
-        const tolerance = EPSILON * Math.max(1, expected);
-        if (expected > best.expected + tolerance) continue;
-        if (
-          expected < best.expected - tolerance ||
-          cover < best.covers ||
-          // Equal cuts: the most balanced one keeps the recursion shallow (O(n log n) instead
-          // of peeling one level at a time).
-          (cover === best.covers && Math.abs(2 * i + 2 - m) < Math.abs(2 * best.at + 2 - m))
-        ) {
-          best = { makespan, expected, covers: cover, order, at: i };
-        }
+        const cut: Cut = { order, at: i, makespan, expected, covers: covers[i] as number };
+        if (lookahead) candidates.push(cut);
+        if (!best || betterCut(cut, best, m)) best = cut;
       }
     }
-    const chosen = best as NonNullable<typeof best>;
+    let chosen = best as Cut;
+    let current = stamp;
+    if (lookahead) {
+      chosen = this.lookahead(set, candidates);
+      current = this.beginSet(set);
+    }
     const partOf = this.remaining;
     for (let i = 0; i < m; i++) partOf[chosen.order[i] as number] = i <= chosen.at ? 0 : 1;
     const parts: number[][] = [[], []];
@@ -369,14 +385,14 @@ class Decomposer {
       const maximal = upper.filter((v) => {
         for (let j = cStart[v] as number; j < (cStart[v + 1] as number); j++) {
           const c = cList[j] as number;
-          if (mark[c] === stamp && partOf[c] === k) return false;
+          if (mark[c] === current && partOf[c] === k) return false;
         }
         return true;
       });
       const minimal = lower.filter((v) => {
         for (let j = pStart[v] as number; j < (pStart[v + 1] as number); j++) {
           const p = pList[j] as number;
-          if (mark[p] === stamp && partOf[p] === k + 1) return false;
+          if (mark[p] === current && partOf[p] === k + 1) return false;
         }
         return true;
       });
@@ -390,6 +406,78 @@ class Decomposer {
       }
     }
     return parts;
+  }
+
+  /**
+   * The best of the first LOOKAHEAD_CUTS distinct cuts (in `betterCut` order) once each is
+   * decomposed to the end: shortest critical path, then shortest expected makespan, then the
+   * earlier candidate. Leaves the marks and the added edges as they were before.
+   */
+  private lookahead(set: number[], candidates: Cut[]): Cut {
+    const m = set.length;
+    candidates.sort((a, b) => (betterCut(a, b, m) ? -1 : betterCut(b, a, m) ? 1 : 0));
+    const inA = this.flags;
+    const seen = new Set<string>();
+    let chosen = candidates[0] as Cut;
+    let best: { critical: number; expected: number } | undefined;
+    for (const cut of candidates) {
+      if (seen.size === LOOKAHEAD_CUTS) break;
+      const a = cut.order.slice(0, cut.at + 1).sort((x, y) => x - y);
+      const key = a.join(',');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      for (const v of a) inA[v] = 1;
+      const b = set.filter((v) => inA[v] !== 1);
+      for (const v of a) inA[v] = 0;
+      const added = this.added.length;
+      this.trying++;
+      const score = this.score({ kind: 'series', items: [this.decompose(a), this.decompose(b)] });
+      this.trying--;
+      this.added.length = added;
+      if (
+        !best ||
+        score.critical < best.critical - EPSILON ||
+        (score.critical <= best.critical + EPSILON &&
+          score.expected < best.expected - EPSILON * Math.max(1, score.expected))
+      ) {
+        best = { critical: score.critical, expected: score.expected };
+        chosen = cut;
+      }
+    }
+    return chosen;
+  }
+
+  /** Critical path under the weights, and mean and variance of the makespan in the normal model. */
+  private score(structure: Structure): { critical: number; expected: number; variance: number } {
+    if (structure.kind === 'node') {
+      const w = this.weights[this.positionOf(structure.id)] as number;
+      return { critical: w, expected: w, variance: (SPREAD * w) ** 2 };
+    }
+    if (structure.kind === 'series') {
+      const total = { critical: 0, expected: 0, variance: 0 };
+      for (const item of structure.items) {
+        const s = this.score(item);
+        total.critical += s.critical;
+        total.expected += s.expected;
+        total.variance += s.variance;
+      }
+      return total;
+    }
+    let critical = 0;
+    const moment: [number, number] = [0, 0];
+    structure.branches.forEach((branch, i) => {
+      const s = this.score(branch);
+      critical = Math.max(critical, s.critical);
+      if (i === 0) [moment[0], moment[1]] = [s.expected, s.variance];
+      else clarkMax(moment, s.expected, s.variance);
+    });
+    return { critical, expected: moment[0], variance: moment[1] };
+  }
+
+  private positions: Map<string, number> | undefined;
+  private positionOf(id: string): number {
+    this.positions ??= new Map(this.ids.map((name, i) => [name, i]));
+    return this.positions.get(id) as number;
   }
 
   /**
@@ -475,6 +563,21 @@ function sortByKey(set: readonly number[], key: Float64Array, sign: 1 | -1): num
   const out = new Array<number>(m);
   for (let i = 0; i < m; i++) out[i] = set[(packed[i] as number) % m] as number;
   return out;
+}
+
+/**
+ * The greedy order of cuts: least critical path, then least expected makespan, then fewest
+ * covering edges, then the most balanced (it keeps the recursion shallow: O(n log n) instead of
+ * peeling one level at a time).
+ */
+function betterCut(a: Cut, b: Cut, m: number): boolean {
+  if (a.makespan < b.makespan - EPSILON) return true;
+  if (a.makespan > b.makespan + EPSILON) return false;
+  const tolerance = EPSILON * Math.max(1, a.expected);
+  if (a.expected < b.expected - tolerance) return true;
+  if (a.expected > b.expected + tolerance) return false;
+  if (a.covers !== b.covers) return a.covers < b.covers;
+  return Math.abs(2 * a.at + 2 - m) < Math.abs(2 * b.at + 2 - m);
 }
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
