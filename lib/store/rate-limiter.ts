@@ -14,10 +14,15 @@ export const DEFAULT_RATE_LIMIT: RateLimit = { capacity: 20, refillPerSecond: 10
  * first `tat < now` (an idle bucket: `tat = now + interval`), then `now <= tat <= now + burst`
  * (`tat = tat + interval`). Both failing means the bucket is empty; one read then gives
  * `retryAfterSeconds`. Concurrent takers never both spend the same token.
+ *
+ * Which side is tried first follows the `tat` this instance last wrote for the key (each update
+ * returns it): behind `now`, the idle side; else the busy one. With one writer per bucket (local
+ * mode) that guess is always right, so a take is one write; with many it is a hint, and a wrong
+ * guess costs one failed conditional write, never a wrong answer.
  */
 export class RateLimiter implements RateLimiterPort {
-  /** Keys whose bucket was last seen in use (try the `tat + interval` update first). */
-  private readonly busyKeys = new Set<string>();
+  /** The `tat` last written per key (the guess of which update to try first). */
+  private readonly lastTats = new Map<string, number>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -46,13 +51,14 @@ export class RateLimiter implements RateLimiterPort {
           ':limit': now + burst,
           ':exp': expiresAt,
         });
-      // Try first the side that succeeded last time for this key: one write in the steady state.
-      const busyFirst = this.busyKeys.has(keyId);
+      // Try first the side the last written `tat` says: one write in the steady state.
+      const known = this.lastTats.get(keyId);
+      const busyFirst = known !== undefined && known >= now;
       const first = busyFirst ? busy : idle;
       const second = busyFirst ? idle : busy;
-      if (await first()) return { allowed: true };
-      if (await second()) {
-        this.remember(keyId, !busyFirst);
+      const written = (await first()) ?? (await second());
+      if (written !== undefined) {
+        this.remember(keyId, written);
         return { allowed: true };
       }
       let tat: unknown;
@@ -72,34 +78,33 @@ export class RateLimiter implements RateLimiterPort {
     return { allowed: false, retryAfterSeconds: 1 };
   }
 
-  private remember(keyId: string, busy: boolean): void {
-    if (!busy) {
-      this.busyKeys.delete(keyId);
-      return;
-    }
-    if (this.busyKeys.size >= 10_000) this.busyKeys.clear();
-    this.busyKeys.add(keyId);
+  private remember(keyId: string, tat: number): void {
+    if (this.lastTats.size >= 10_000 && !this.lastTats.has(keyId)) this.lastTats.clear();
+    this.lastTats.set(keyId, tat);
   }
 
+  /** One conditional update; answers the `tat` it wrote, or `undefined` when its condition failed. */
   private async tryUpdate(
     key: { pk: string; sk: string },
     update: string,
     condition: string,
     values: Record<string, number>,
-  ): Promise<boolean> {
+  ): Promise<number | undefined> {
     try {
-      await this.client.send(
+      const result = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key,
           UpdateExpression: update,
           ConditionExpression: condition,
           ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return true;
+      const tat = result.Attributes?.tat;
+      return typeof tat === 'number' ? tat : Number.NaN;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (isConditionalCheckFailed(error)) return undefined;
       throw translateSdkError(error, 'taking a rate-limit token');
     }
   }

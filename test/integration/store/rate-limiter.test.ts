@@ -37,6 +37,27 @@ describe('RateLimiter', () => {
     expect(results.filter((r) => r.allowed)).toHaveLength(4);
   });
 
+  it('makes one write per take whether the bucket is idle or busy, once it knows the key', async () => {
+    const writes: string[] = [];
+    const client = Object.create(db.client) as typeof db.client;
+    client.send = ((command: { input: { ConditionExpression?: string } }) => {
+      writes.push(command.input.ConditionExpression ?? '');
+      return db.client.send(command as never);
+    }) as typeof db.client.send;
+    const limiter = new RateLimiter(client, db.tableName, clock, { capacity: 3, refillPerSecond: 1 });
+    await limiter.takeToken('key-steady');
+    writes.length = 0;
+    // Busy: three takes within the same second (the bucket's tat runs ahead of now)...
+    expect((await limiter.takeToken('key-steady')).allowed).toBe(true);
+    expect((await limiter.takeToken('key-steady')).allowed).toBe(true);
+    expect(writes).toHaveLength(2);
+    // ...then idle again: the tat is behind now after a long pause.
+    now += 60_000;
+    expect((await limiter.takeToken('key-steady')).allowed).toBe(true);
+    expect(writes).toHaveLength(3);
+    expect(writes[2]).toContain('tat < :now');
+  });
+
   it('takes a per-key limit', async () => {
     const limiter = new RateLimiter(db.client, db.tableName, clock);
     expect((await limiter.takeToken('key-small', { capacity: 1, refillPerSecond: 0.1 })).allowed).toBe(true);
