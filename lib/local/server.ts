@@ -18,6 +18,7 @@ import { compile } from '../compiler/compile.ts';
 import { createLocalPayloadStore, payloadDirOf } from '../payloads/local-payload-store.ts';
 import type { ExecutionRecord } from '../runtime/execution-record.ts';
 import { FileExecutionJournal } from '../runtime/local/execution-journal.ts';
+import { FileWriterThread } from '../runtime/local/file-writer.ts';
 import { localCompileContext, SUBFLOW_FUNCTION_KIND } from '../runtime/local/local-action-arns.ts';
 import { LocalStateMachines } from '../runtime/local/local-state-machines.ts';
 import type { Deps } from '../service/deps.ts';
@@ -223,6 +224,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       resolveDeps = resolve;
     });
     const subflows = createLocalSubflows(() => depsReady, taskTokens);
+    // Journal saves run in a thread of their own: the API's event loop never waits on the disk.
+    const journalWriter = new FileWriterThread();
+    cleanups.push(() => journalWriter.close());
     const stateMachines = new LocalStateMachines({
       payloads,
       invokeAction: (payload, context) =>
@@ -231,7 +235,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           : actions.invoke(payload, context),
       waitForTaskToken: (payload, context) =>
         isSubflowPayload(payload) ? subflows.wait(payload, context) : waitHandler(payload, context),
-      journal: new FileExecutionJournal(join(dataDir, 'state-machines')),
+      journal: new FileExecutionJournal(join(dataDir, 'state-machines'), journalWriter.write),
       timeScale,
       // The interpreter runs in a worker thread: a big run never blocks the API's event loop.
       thread: true,

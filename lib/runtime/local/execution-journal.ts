@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AslDefinition } from '../../compiler/types.ts';
 import type { ExecutionRecord } from '../execution-record.ts';
 import type { MachineInput } from '../state-machines.ts';
+import { type FileStep, type FileWriter, writeInThisThread } from './file-writer.ts';
 
 /** A deployed flow version as local mode keeps it. */
 export interface PersistedMachine {
@@ -91,20 +92,21 @@ export class InMemoryExecutionJournal implements ExecutionJournal {
  * RUNNING entry is written and removed after a finished one is, so a kill between the two steps
  * leaves at worst a marker whose entry says finished (skipped on load).
  *
- * Saves and single-entry loads use the synchronous file calls: an entry is a small file, and a
- * save is a handful of system calls of tens of microseconds each, which cost less CPU on this
- * thread than the thread-pool round trips of their promise forms (measured on 2 cores: a run's start
- * and end saves, 2.9 ms of CPU with fs/promises, 0.6 ms so). Start-up listings stay asynchronous.
+ * Saves go through `writer` (file-writer.ts): by default the synchronous file calls on this thread,
+ * in the local server a thread of their own. Reading one entry is one synchronous read (the start
+ * of every run asks whether its name was used; a miss is one failed open). Start-up listings stay
+ * asynchronous.
  */
 export class FileExecutionJournal implements ExecutionJournal {
   private readonly machinesDir: string;
   private readonly executionsDir: string;
   private readonly runningDir: string;
   private sequence = 0;
-  /** Directories known to exist (made once, not on every save). */
-  private readonly made = new Set<string>();
 
-  constructor(readonly dataDir: string) {
+  constructor(
+    readonly dataDir: string,
+    private readonly writer: FileWriter = writeInThisThread,
+  ) {
     this.machinesDir = join(dataDir, 'machines');
     this.executionsDir = join(dataDir, 'executions');
     this.runningDir = join(dataDir, 'running');
@@ -115,10 +117,10 @@ export class FileExecutionJournal implements ExecutionJournal {
     return Promise.all(names.map((name) => readJson<PersistedMachine>(join(this.machinesDir, name))));
   }
   async saveMachine(machine: PersistedMachine): Promise<void> {
-    this.write(this.machinesDir, machine.versionArn, machine);
+    await this.writer(this.replace(this.machinesDir, machine.versionArn, machine));
   }
   async removeMachine(versionArn: string): Promise<void> {
-    rmSync(join(this.machinesDir, fileName(versionArn)), { force: true });
+    await this.writer([{ op: 'remove', path: join(this.machinesDir, fileName(versionArn)) }]);
   }
 
   async loadRunning(): Promise<PersistedExecution[]> {
@@ -147,36 +149,22 @@ export class FileExecutionJournal implements ExecutionJournal {
 
   async saveExecution(execution: PersistedExecution): Promise<void> {
     const marker = join(this.runningDir, fileName(execution.executionArn));
-    if (execution.record.status === 'RUNNING') {
-      this.inDir(this.runningDir, () => writeFileSync(marker, ''));
-      this.write(this.executionsDir, execution.executionArn, execution);
-    } else {
-      this.write(this.executionsDir, execution.executionArn, execution);
-      rmSync(marker, { force: true });
-    }
+    const entry = this.replace(this.executionsDir, execution.executionArn, execution);
+    await this.writer(
+      execution.record.status === 'RUNNING'
+        ? [{ op: 'write', path: marker, text: '' }, ...entry]
+        : [...entry, { op: 'remove', path: marker }],
+    );
   }
 
-  private write(dir: string, arn: string, value: unknown): void {
+  /** The steps that replace the entry of `arn` in `dir` atomically: a temporary file, renamed over it. */
+  private replace(dir: string, arn: string, value: unknown): FileStep[] {
     const target = join(dir, fileName(arn));
     const temporary = `${target}.${process.pid}.${++this.sequence}.tmp`;
-    const text = JSON.stringify(value);
-    this.inDir(dir, () => writeFileSync(temporary, text));
-    renameSync(temporary, target);
-  }
-
-  /** Runs `step` (a file write in `dir`), making `dir` first if it is not known to exist or vanished. */
-  private inDir(dir: string, step: () => void): void {
-    if (!this.made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      this.made.add(dir);
-    }
-    try {
-      step();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      mkdirSync(dir, { recursive: true });
-      step();
-    }
+    return [
+      { op: 'write', path: temporary, text: JSON.stringify(value) },
+      { op: 'rename', from: temporary, to: target },
+    ];
   }
 }
 
