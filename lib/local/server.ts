@@ -27,7 +27,7 @@ import { flowLookup } from '../service/flow-lookup.ts';
 import { startExecution } from '../service/start-execution.ts';
 import { settleSubflowFamily } from '../service/subflows.ts';
 import { createTriggerRegistrar } from '../service/trigger-registrar.ts';
-import { createLocalDocumentClient, localDynamoDbSigner } from '../store/client.ts';
+import { createLocalDocumentClient } from '../store/client.ts';
 import { createStores } from '../store/index.ts';
 import { createTable } from '../store/table.ts';
 import { API_SCOPES, type RateLimit, type Stores } from '../store/types.ts';
@@ -179,7 +179,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       endpoint: dynamo.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      signer: localDynamoDbSigner,
     });
     cleanups.push(() => idempotencyClient.destroy());
     const payloads = createLocalPayloadStore(payloadDirOf(dataDir));
