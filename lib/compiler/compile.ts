@@ -46,6 +46,7 @@ import { nodePath, type StructuralNames, stateName, structuralNames } from './st
 import { AFTER_ALL, planSlots, rewriteRecordPaths, type SlotPlan, slotName } from './state-slots.ts';
 import { type Structure, type StructureFn, seriesParallelStructure, structureNodes } from './structure.ts';
 import { type AslDefinition, type CompileContext, CompileError, type CompileResult } from './types.ts';
+import { dropUnreadStatuses } from './unread-statuses.ts';
 
 /**
  * The shortest `FunctionName` Lambda's Invoke accepts for a function ARN: the function name (with its
@@ -280,7 +281,13 @@ class MachineBuilder {
     const asl: AslDefinition = {
       Comment: `FlowForge workflow "${definition.name}"`,
       StartAt: stateName.start,
-      States: rewriteRecordPaths(top.states, this.slots.slotOf),
+      States: rewriteRecordPaths(
+        dropUnreadStatuses(
+          top.states,
+          new Set(definition.nodes.filter((n) => n.type === 'action').map((n) => n.id)),
+        ),
+        this.slots.slotOf,
+      ),
     };
 
     const worstSeconds =

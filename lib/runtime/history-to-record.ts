@@ -65,7 +65,8 @@ interface NodeView {
  *   `nodes1`, …, see `nodeEntries`) of any state's input or output (so entries written in
  *   different Parallel branches merge by node id); the failure path's `run.all` makes the nodes a
  *   failing run never reached `skipped`;
- * - a node without a final status in the map takes it from its own states: `running` while
+ * - a node without a final status in the map (e.g. an action's success record, whose status the
+ *   compiler leaves out where nothing in the machine reads it) takes it from its own states: `running` while
  *   `<id>` is entered (`waiting` while its `.waitForTaskToken` Task waits for its token), `failed` with the task's error after a failure event, `succeeded` after
  *   `<id>` exited; once the execution has ended, a node still running is `failed` (`Interrupted`);
  * - timing: first `*StateEntered` and last `*StateExited` (or failure) of `<id>` / `<id>:skip`;

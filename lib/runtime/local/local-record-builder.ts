@@ -69,7 +69,9 @@ export interface RunOutcome {
  *   nodes a failing run never reached `skipped`.
  * - A node whose `.waitForTaskToken` state is running (waitForCallback, waitForEvent) is `waiting`.
  * - A node whose map entry has no final status yet (e.g. a caught error waiting for a retry) is
- *   `running`. A node with no map entry takes its status from its own states: `running` while its
+ *   `running`, unless the entry has an output and the node's state `<id>` exited normally (an
+ *   action's success record without its status, which the compiler leaves out where nothing in the
+ *   machine reads it): `succeeded`. A node with no map entry takes its status from its own states: `running` while its
  *   state `<id>` is entered (or being retried), `failed` (with the state's error) after a failure
  *   (caught or not), `succeeded` after a normal exit. When the run has ended, a node still
  *   `running` becomes `failed` with error `Interrupted`, a cause that says how the run ended, and
@@ -289,8 +291,10 @@ function nodeRecord(
   if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
     status = entryStatus as NodeStatus;
     error = view.entry?.error ?? (status === 'failed' ? view.lastError : undefined);
-  } else if (view.entry) {
+  } else if (view.entry && !(view.phase === 'done' && view.entry.hasOutput)) {
     // The machine wrote something (e.g. a caught error before a retry) but no final status yet.
+    // An output without a status is an action's success record (its Task exited normally): the
+    // compiler leaves the status out where no state reads it (lib/compiler/unread-statuses.ts).
     status = 'running';
   } else if (view.phase === 'failed') {
     status = 'failed';

@@ -63,13 +63,40 @@ describe('compile', () => {
         },
       },
       // The record replaces its slot's content (lib/compiler/state-slots.ts): `a`'s record stays in
-      // `nodes` for its compensation, so `c` takes the next slot.
-      ResultSelector: { c: { status: 'succeeded', 'output.$': '$.Payload' } },
+      // `nodes` for its compensation, so `c` takes the next slot. No state reads `c`'s status, so
+      // its record has none (lib/compiler/unread-statuses.ts); `a`'s compensation reads `a`'s.
+      ResultSelector: { c: { 'output.$': '$.Payload' } },
       ResultPath: '$.nodes1',
     });
     expect((task.Retry as Array<{ ErrorEquals: string[] }>)[0]?.ErrorEquals).toContain(
       'Lambda.ServiceException',
     );
+  });
+
+  it("keeps a Task record's status only where a state reads it", () => {
+    const { asl } = build(
+      [
+        { id: 't', type: 'trigger', trigger: 'manual' },
+        log('a', ['t']),
+        log('b', ['t'], { onError: 'continue' }),
+        log('c', ['a'], { config: { message: '{{ nodes.a.output.message }} {{ nodes.a.status }}' } }),
+        log('d', ['b']),
+        log('e', ['c', 'd'], { config: { message: '{{ nodes.c.output }}' } }),
+        log('f', ['e'], { config: { message: '{{ nodes.e.output.message }}' } }),
+      ],
+      { connections: [{ from: 'b', to: 'd', condition: 'nodes.b.status == "succeeded"' }] },
+    );
+    const selectors = Object.fromEntries(
+      allStates(asl.States)
+        .filter(([name, state]) => state.Type === 'Task' && !name.includes(':'))
+        .map(([name, state]) => [name, (state.ResultSelector as Record<string, unknown>)[name]]),
+    );
+    const withStatus = { status: 'succeeded', 'output.$': '$.Payload' };
+    // `a`: a template names its status; `b`: a condition reads it; `c` and `d`: e's guard (d may be skipped).
+    for (const id of ['a', 'b', 'c', 'd']) expect(selectors[id]).toEqual(withStatus);
+    // `e`: nothing reads it, `f` reads its output only: the record builders take the status from history.
+    expect(selectors.e).toEqual({ 'output.$': '$.Payload' });
+    expect(selectors.f).toEqual({ 'output.$': '$.Payload' });
   });
 
   it('throws MISSING_ACTION_ARN for an action or compensation without an ARN', () => {

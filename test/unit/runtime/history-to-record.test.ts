@@ -38,6 +38,23 @@ describe('historyToRecord', () => {
     expect(record.output).toEqual({ a: 1, b: 2 });
   });
 
+  it('reads a record without a status (the compiler leaves out unread ones) as succeeded once its state exited', () => {
+    const b = new HistoryBuilder();
+    b.add('ExecutionStarted');
+    const aEntered = b.entered('Task', 'a', { nodes: {} });
+    b.add('TaskScheduled');
+    b.add('TaskSucceeded');
+    const aExited = b.exited('Task', 'a', { nodes: { a: { output: { n: 1 } } } });
+    const record = historyToRecord({ status: 'SUCCEEDED' }, b.events);
+    expect(record.nodes.a).toEqual({
+      status: 'succeeded',
+      output: { n: 1 },
+      startedAt: b.at(aEntered),
+      finishedAt: b.at(aExited),
+    });
+    expect(record.output).toEqual({ a: { n: 1 } });
+  });
+
   it('builds the record of a failed run with Parallel branches, a failed and a skipped node', () => {
     const { builder, ids } = failedRunWithParallel();
     const record = historyToRecord(
