@@ -7,47 +7,32 @@ import type {
   Page,
   PageRequest,
 } from '../store/types.ts';
+import { SingleWriterCache } from './single-writer-cache.ts';
 
 const MAX_HEADS = 10_000;
 
 /**
  * Local mode's read cache of flow heads in front of the DynamoDB flow store. Correct only because
- * the local server is the one writer of its table: every write of a flow goes through this object,
- * which drops the flow's cached head before and after writing; a read that overlapped a write does
- * not store what it read (a generation counter per flow says so). Everything else is the store's.
+ * the local server is the one writer of its table: every write of a flow goes through this object
+ * ({@link SingleWriterCache}), so a read that overlapped a write does not keep what it read.
+ * Everything else is the store's.
  */
 export class CachedFlowStore implements FlowStorePort {
-  private readonly heads = new Map<string, FlowSummary>();
-  private readonly generations = new Map<string, number>();
+  private readonly heads = new SingleWriterCache<FlowSummary>(MAX_HEADS);
 
   constructor(private readonly store: FlowStorePort) {}
 
-  private key(tenant: string, flowId: string): string {
-    return `${tenant}\u0000${flowId}`;
-  }
-
-  private async write<T>(tenant: string, flowId: string, run: () => Promise<T>): Promise<T> {
-    const key = this.key(tenant, flowId);
-    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
-    this.heads.delete(key);
-    try {
-      return await run();
-    } finally {
-      this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
-      this.heads.delete(key);
-    }
+  private write<T>(tenant: string, flowId: string, run: () => Promise<T>): Promise<T> {
+    return this.heads.write(SingleWriterCache.key(tenant, flowId), run);
   }
 
   async getFlow(tenant: string, flowId: string): Promise<FlowSummary> {
-    const key = this.key(tenant, flowId);
+    const key = SingleWriterCache.key(tenant, flowId);
     const cached = this.heads.get(key);
-    if (cached) return structuredClone(cached);
-    const generation = this.generations.get(key) ?? 0;
+    if (cached) return cached;
+    const mark = this.heads.mark(key);
     const head = await this.store.getFlow(tenant, flowId);
-    if ((this.generations.get(key) ?? 0) === generation) {
-      if (this.heads.size >= MAX_HEADS) this.heads.clear();
-      this.heads.set(key, structuredClone(head));
-    }
+    this.heads.keep(key, mark, head);
     return head;
   }
 
