@@ -5,7 +5,11 @@ import { Worker } from 'node:worker_threads';
 export interface DynaliteThread {
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
-  close(): Promise<void>;
+  /**
+   * Closes the database; answers false when it did not close within 2 s and the thread was
+   * terminated (a write may then have been cut in half, as by a kill).
+   */
+  close(): Promise<boolean>;
 }
 
 // Plain CommonJS run by the worker: no TypeScript loader is needed inside the thread.
@@ -61,13 +65,13 @@ export function startDynaliteThread(
       resolve({
         endpoint: `http://127.0.0.1:${message.port}`,
         close: () =>
-          new Promise<void>((resolveClose) => {
-            const timer = setTimeout(() => void worker.terminate().then(() => resolveClose()), 2000);
+          new Promise<boolean>((resolveClose) => {
+            const timer = setTimeout(() => void worker.terminate().then(() => resolveClose(false)), 2000);
             const onClosed = (message: { closed?: boolean }) => {
               if (message.closed !== true) return;
               worker.off('message', onClosed);
               clearTimeout(timer);
-              void worker.terminate().then(() => resolveClose());
+              void worker.terminate().then(() => resolveClose(true));
             };
             worker.on('message', onClosed);
             worker.postMessage('close');

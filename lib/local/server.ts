@@ -1,6 +1,6 @@
 import '../runtime/polyfills.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,7 @@ import { CachedExecutionStore } from './cached-execution-store.ts';
 import { CachedFlowStore } from './cached-flow-store.ts';
 import { consoleFile, DEFAULT_CONSOLE_DIR } from './console-files.ts';
 import { startDynaliteThread } from './dynalite-thread.ts';
+import { repairIndexes } from './index-repair.ts';
 import { createLocalActions } from './local-actions.ts';
 import { consoleLog, type LocalLog } from './local-log.ts';
 import { createLocalSubflows, isSubflowPayload } from './local-subflows.ts';
@@ -146,10 +147,25 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const dynamo = await startDynaliteThread(join(dataDir, 'dynamodb'), (error) =>
       log.warn('dynalite', { error: String(error) }),
     );
-    cleanups.push(() => dynamo.close());
+    // The marker exists while the table is open: found at start, the last process did not close
+    // it (a kill, a crash), and dynalite may hold index entries of half-done writes.
+    const openMarker = join(dataDir, 'dynamodb.open');
+    cleanups.push(async () => {
+      if (await dynamo.close()) await rm(openMarker, { force: true });
+    });
     const client = createLocalDocumentClient(dynamo.endpoint);
     cleanups.push(() => client.destroy());
     await createTable(client, LOCAL_TABLE_NAME);
+    if (
+      await access(openMarker).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      const repaired = await repairIndexes(client, LOCAL_TABLE_NAME);
+      if (repaired.orphans + repaired.stale + repaired.missing > 0)
+        log.warn('repaired the table indexes after an unclean stop', { ...repaired });
+    } else await writeFile(openMarker, `${process.pid}\n`);
     const rateLimit = options.rateLimit ?? { capacity: 100, refillPerSecond: 50 };
     const storeSet = createStores(client, LOCAL_TABLE_NAME, { rateLimit });
     // This process is the one writer of its table: flow heads and running executions can be

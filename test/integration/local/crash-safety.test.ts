@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -95,8 +95,18 @@ describe('crash safety of npm start', () => {
     // Give the journal its write of the node progress (it persists at most every 200 ms).
     await new Promise((resolve) => setTimeout(resolve, 400));
 
+    // While the table is open its marker exists; a kill leaves it, so the next start repairs the
+    // indexes (lib/local/index-repair.ts), and only a clean stop removes it.
+    const marker = join(dataDir, 'dynamodb.open');
+    const markerExists = () =>
+      access(marker).then(
+        () => true,
+        () => false,
+      );
+    expect(await markerExists()).toBe(true);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
+    expect(await markerExists()).toBe(true);
 
     const restarted = await startOnFreePorts(env);
     const second = restarted.process;
@@ -136,5 +146,6 @@ describe('crash safety of npm start', () => {
 
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    expect(await markerExists()).toBe(false);
   });
 });
