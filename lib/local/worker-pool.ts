@@ -1,7 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { lowerProcessPriority } from '../runtime/local/background-priority.ts';
 
 /**
  * A pool of workers that runs user work (JSONata, regexes, sandboxed code) off the event loop that
@@ -214,7 +213,6 @@ export class WorkerPool {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       env: workerEnv(this.program.env),
     });
-    lowerProcessPriority(worker.pid);
     worker.unref();
     worker.channel?.unref();
     const slot: Slot = { worker, memoryMb, busy: false };

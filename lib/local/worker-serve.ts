@@ -1,3 +1,4 @@
+import { lowerProcessPriority } from '../runtime/local/background-priority.ts';
 import type { WorkerAnswer, WorkerRequest } from './worker-pool.ts';
 
 const modules = new Map<string, Promise<Record<string, unknown>>>();
@@ -14,10 +15,14 @@ const detailsOf = (error: unknown): Record<string, string | number> => {
 /**
  * Serves `WorkerPool` requests in this process: imports a task's module (once per worker), says it
  * started, runs the export and answers its output as JSON text, refused here when over the limit.
+ * The process boots at its parent's priority and lowers itself to the background priority before
+ * its first task: a nice-19 boot on busy cores could outlast any time limit, the user's code never
+ * runs above it.
  * The program of a pool's worker calls it: lib/local/worker-entry.ts, or a Lambda bundle that is its
  * own worker (functions/actions/transform.ts).
  */
 export function serveWorkerTasks(): void {
+  let lowered = false;
   process.on('message', async (request: WorkerRequest) => {
     const answer = (message: WorkerAnswer | { started: true }) => process.send?.(message);
     try {
@@ -29,6 +34,10 @@ export function serveWorkerTasks(): void {
       const task = (await loading)[request.export];
       if (typeof task !== 'function')
         throw new TypeError(`${request.module} has no function ${request.export}`);
+      if (!lowered) {
+        lowerProcessPriority(process.pid);
+        lowered = true;
+      }
       answer({ started: true });
       const output = await (task as (input: unknown) => unknown)(request.input);
       const json = output === undefined ? undefined : JSON.stringify(output);

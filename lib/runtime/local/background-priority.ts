@@ -20,7 +20,7 @@ export const BACKGROUND_PRIORITY = constants.priority.PRIORITY_LOW;
 
 const lowered = (): boolean => process.env.FLOWFORGE_BACKGROUND_PRIORITY !== 'normal';
 
-/** Lowers the process `pid` (a worker process) to {@link BACKGROUND_PRIORITY}. */
+/** Lowers the process `pid` (a worker process, or this one from inside it) to {@link BACKGROUND_PRIORITY}. */
 export function lowerProcessPriority(pid: number | undefined): void {
   if (pid === undefined || !lowered()) return;
   try {
