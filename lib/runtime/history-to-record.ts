@@ -65,10 +65,13 @@ interface NodeView {
  *   `nodes1`, …, see `nodeEntries`) of any state's input or output (so entries written in
  *   different Parallel branches merge by node id); the failure path's `run.all` makes the nodes a
  *   failing run never reached `skipped`;
- * - a node without a final status in the map (e.g. an action's success record, whose status the
- *   compiler leaves out where nothing in the machine reads it) takes it from its own states: `running` while
- *   `<id>` is entered (`waiting` while its `.waitForTaskToken` Task waits for its token), `failed` with the task's error after a failure event, `succeeded` after
- *   `<id>` exited; once the execution has ended, a node still running is `failed` (`Interrupted`);
+ * - a node whose map entry has no final status is `running` (a caught error waiting for the next
+ *   attempt), unless the entry has an output and `<id>` exited normally (an action's success record,
+ *   whose status the compiler leaves out where nothing in the machine reads it): `succeeded`. A node
+ *   with no map entry takes its status from its own states: `running` while `<id>` is entered
+ *   (`waiting` while its `.waitForTaskToken` Task waits for its token), `failed` with the task's
+ *   error after a failure event, `succeeded` after `<id>` exited; once the execution has ended, a
+ *   node still running is `failed` (`Interrupted`). The same rules as the local record builder's;
  * - timing: first `*StateEntered` and last `*StateExited` (or failure) of `<id>` / `<id>:skip`;
  *   a node without own states gets the time it first appeared in a `nodes` map;
  * - `attempts` of a node its retry loop entered more than once (lib/runtime/node-attempts.ts);
@@ -246,6 +249,11 @@ function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRec
   if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
     status = entryStatus as NodeStatus;
     error = node.entry?.error ?? (status === 'failed' ? node.lastError : undefined);
+  } else if (node.entry && !(node.phase === 'done' && node.entry.hasOutput)) {
+    // The machine wrote something (a caught error waiting for the next attempt) but no final
+    // status yet: running, as the local record says. An output without a status is an action's
+    // success record (lib/compiler/unread-statuses.ts).
+    status = 'running';
   } else if (node.phase === 'failed') {
     status = 'failed';
     error = node.lastError;

@@ -135,6 +135,40 @@ describe('node attempts: one per run of the retry loop, the same from the local 
     expect(unretried.aws.nodes.flaky?.attempts).toBeUndefined();
   });
 
+  it('a node whose caught error waits for its next attempt is running, in the local record and the AWS history alike', async () => {
+    const { asl } = compile(flow('fail') as never, localCompileContext());
+    let failed!: () => void;
+    const firstFailure = new Promise<void>((resolve) => {
+      failed = resolve;
+    });
+    let calls = 0;
+    const run = runLocally(
+      asl,
+      { input: {}, execution: { id: 'e1', startedAt: new Date().toISOString(), flowId: 'f', version: 1 } },
+      {
+        invokeAction: async (payload) => {
+          if (payload.nodeId !== 'flaky') return { message: 'done' };
+          calls++;
+          if (calls === 1) {
+            setTimeout(failed, 50);
+            throw new Http5xx('503');
+          }
+          return { status: 200, headers: {}, body: {} };
+        },
+        // The retry waits 1 s × 0.2: the snapshot below is taken inside that wait.
+        timeScale: 0.2,
+      },
+    );
+    await firstFailure;
+    const local = run.snapshot();
+    const aws = historyToRecord({ status: 'RUNNING' }, historyOfLocalRun(run.events()));
+    expect(calls).toBe(1);
+    expect(local.nodes.flaky?.status).toBe('running');
+    expect(aws.nodes.flaky?.status).toBe('running');
+    expect(aws.nodes.flaky?.attempts).toEqual(local.nodes.flaky?.attempts);
+    await run.promise;
+  });
+
   it('an attempt a stop cut off has no finishedAt (AWS history)', () => {
     const b = new HistoryBuilder();
     b.add('ExecutionStarted', { executionStartedEventDetails: { input: '{}' } }, 0);
