@@ -153,7 +153,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     cleanups.push(async () => {
       if (await dynamo.close()) await rm(openMarker, { force: true });
     });
-    const client = createLocalDocumentClient(dynamo.endpoint);
+    const client = createLocalDocumentClient(dynamo.endpoint, dynamo.requestHandler);
     cleanups.push(() => client.destroy());
     await createTable(client, LOCAL_TABLE_NAME);
     if (
@@ -193,6 +193,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // The action Lambdas' own idempotency (Powertools) on the local table, and the payload folder.
     const idempotencyClient = new DynamoDBClient({
       endpoint: dynamo.endpoint,
+      requestHandler: dynamo.requestHandler,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });

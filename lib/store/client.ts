@@ -11,12 +11,19 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
   });
 }
 
-/** A Document client for a local dynalite endpoint (dummy credentials, fixed region). */
-export function createLocalDocumentClient(endpoint: string): DynamoDBDocumentClient {
+/**
+ * A Document client for a local dynalite endpoint (dummy credentials, fixed region). A
+ * `requestHandler` replaces the HTTP transport (the local server's MessagePort to its dynalite thread).
+ */
+export function createLocalDocumentClient(
+  endpoint: string,
+  requestHandler?: DynamoDBClientConfig['requestHandler'],
+): DynamoDBDocumentClient {
   return createDocumentClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
+    ...(requestHandler === undefined ? {} : { requestHandler }),
   });
 }
