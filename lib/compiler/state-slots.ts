@@ -94,9 +94,37 @@ export function planSlots(tree: Structure, readers: (id: string) => Iterable<str
     }
     return list;
   };
-  /** Some reader of `id` runs after `point` has finished (in the copy of the state `point` writes). */
+  /**
+   * True when the copy of the state at `point` must still hold `id`'s record for reader `r`: `r`
+   * runs after `point`, and every join between them takes the record from this copy. A join takes
+   * a record that entered its Parallel from branch 0 (see `sources` below), so another branch
+   * drops such a record once its own readers are done instead of passing it through its inner joins.
+   */
+  const carries = (id: string, point: Structure | string, r: string): boolean => {
+    if (!before(point, r)) return false;
+    const pp = positions.get(point) as Position;
+    const pi = positions.get(id) as Position;
+    const pr = r === AFTER_ALL ? [] : (positions.get(r) as Position);
+    let d = 0;
+    while (
+      d < pp.length &&
+      d < pr.length &&
+      (pp[d] as Position[number]).index === (pr[d] as Position[number]).index
+    )
+      d++;
+    // The Parallels that contain `point` but not `r`: the record leaves each one through its join.
+    for (let e = d; e < pp.length; e++) {
+      const step = pp[e] as Position[number];
+      if (step.container.kind !== 'parallel' || step.index === 0) continue;
+      const inside =
+        pi.length > e && pi.slice(0, e + 1).every((x, j) => x.index === (pp[j] as Position[number]).index);
+      if (!inside) return false;
+    }
+    return true;
+  };
+  /** Some reader of `id` runs after `point` has finished, and this copy of the state carries it there. */
   const readAfter = (id: string, point: Structure | string): boolean =>
-    readBy(id).some((r) => before(point, r));
+    readBy(id).some((r) => carries(id, point, r));
 
   const slotOf = new Map<string, number>();
   const joins = new Map<Structure, Array<{ slot: number; branch: number }>>();
@@ -125,9 +153,12 @@ export function planSlots(tree: Structure, readers: (id: string) => Iterable<str
     }
     const leaving = new Set<number>();
     const left: Array<{ slot: number; branch: number; id: string }> = [];
+    // Records that entered the Parallel and are read after its join: the join takes them from
+    // branch 0, so a record leaving another branch must not take their slots.
+    const passing = [...env].filter(([, id]) => readAfter(id, s)).map(([slot]) => slot);
     s.branches.forEach((branch, index) => {
       const copy = new Map(env);
-      visit(branch, copy, new Set([...reserved, ...leaving]), s);
+      visit(branch, copy, new Set([...reserved, ...leaving, ...(index === 0 ? [] : passing)]), s);
       const own = branchNodes.get(branch) as Set<string>;
       for (const [slot, id] of copy) {
         if (own.has(id) && readAfter(id, s)) {

@@ -103,6 +103,39 @@ describe('state slots', () => {
     expect(path).toBe(`$[0].${key.slice(0, -2)}`);
   });
 
+  it('passes a record that entered a Parallel through the joins of its first branch only', async () => {
+    // `a` is read after the outer join; each branch of the outer Parallel has a Parallel of its own.
+    const { asl } = build([
+      log('a', []),
+      log('c', ['a']),
+      log('d1', ['c']),
+      log('d2', ['c']),
+      log('e', ['d1', 'd2']),
+      log('f', ['a']),
+      log('g1', ['f']),
+      log('g2', ['f']),
+      log('h', ['g1', 'g2']),
+      log('z', ['e', 'h'], '{{ nodes.a.output.message }}!'),
+    ]);
+    type Parallel = {
+      Type: string;
+      ResultSelector: Record<string, unknown>;
+      Branches: Array<{ States: object }>;
+    };
+    const outer = Object.values(asl.States).find((s) => (s as Parallel).Type === 'Parallel') as Parallel;
+    const slotOfA = /\$\.(nodes\d*)\.a\./.exec(JSON.stringify(asl.States.z))?.[1];
+    const carried = outer.Branches.map((branch) =>
+      Object.values(branch.States)
+        .filter((s) => (s as Parallel).Type === 'Parallel')
+        .some((s) => `${slotOfA}.$` in (s as Parallel).ResultSelector),
+    );
+    // The outer join takes `a` from branch 0; the other branch's inner join drops it.
+    expect(outer.ResultSelector[`${slotOfA}.$`]).toBe(`$[0].${slotOfA}`);
+    expect(carried).toEqual([true, false]);
+    const result = await runAsl(asl, { handlers: { log: echo } });
+    expect(result.nodes.z?.output).toEqual({ message: 'a!' });
+  });
+
   it('rewrites record paths to their slot, but not quoted text or context paths', () => {
     const slots = new Map([
       ['a', 2],
