@@ -45,6 +45,50 @@ interface PortResponse {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { EventEmitter } = require('node:events');
+// dynalite reads the table's description from LevelDB at every request (one more read than the
+// item's own); it changes only through the table's own writes, so it is kept here between them.
+// A read is kept only when no table write started or ended while it ran and none is in flight
+// (LevelDB may serve a read issued after a write's start from before it). Each reader gets its
+// own copy (dynalite's actions may change the object they were given).
+const dbModule = require(require('node:path').join(require('node:path').dirname(workerData.dynalitePath), 'db'));
+const createStore = dbModule.create;
+dbModule.create = (options) => {
+  const store = createStore(options);
+  const tableDb = store.tableDb;
+  const tables = new Map();
+  let generation = 0;
+  let writing = 0;
+  const forget = (write) => function (...args) {
+    generation++;
+    writing++;
+    tables.clear();
+    const last = args.length - 1;
+    const done = typeof args[last] === 'function' ? args[last] : undefined;
+    const settle = (...result) => {
+      generation++;
+      writing--;
+      tables.clear();
+      if (done) done(...result);
+    };
+    if (done) args[last] = settle;
+    else args.push(settle);
+    return write.apply(this, args);
+  };
+  tableDb.put = forget(tableDb.put);
+  tableDb.del = forget(tableDb.del);
+  tableDb.batch = forget(tableDb.batch);
+  const read = tableDb.get;
+  tableDb.get = function (name, callback) {
+    const known = tables.get(name);
+    if (known !== undefined) return process.nextTick(callback, null, structuredClone(known));
+    const asked = generation;
+    return read.call(this, name, (error, table) => {
+      if (!error && table && asked === generation && writing === 0) tables.set(name, structuredClone(table));
+      callback(error, table);
+    });
+  };
+  return store;
+};
 const dynalite = require(workerData.dynalitePath);
 const server = dynalite({ path: workerData.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 const handle = server.listeners('request')[0];

@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynaliteThread, startDynaliteThread } from '../../../lib/local/dynalite-thread.ts';
@@ -60,6 +66,23 @@ describe('the dynalite thread over its MessagePort', () => {
     );
     expect(reads.map((read) => read.Item?.pk)).toEqual(['T#a#EXEC#1', 'T#a#EXEC#2', undefined]);
     http.destroy();
+  });
+
+  it('sees a table deleted and created again at once (the thread keeps table descriptions between writes)', async () => {
+    const port = createLocalDocumentClient(thread.endpoint, thread.requestHandler);
+    const raw = port as unknown as DynamoDBClient;
+    await createTable(port, 'gone-soon');
+    await port.send(new PutCommand({ TableName: 'gone-soon', Item: { pk: 'a', sk: 'b' } }));
+    await raw.send(new DeleteTableCommand({ TableName: 'gone-soon' }));
+    await expect(
+      port.send(new GetCommand({ TableName: 'gone-soon', Key: { pk: 'a', sk: 'b' } })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await createTable(port, 'gone-soon');
+    expect(
+      (await port.send(new GetCommand({ TableName: 'gone-soon', Key: { pk: 'a', sk: 'b' } }))).Item,
+    ).toBeUndefined();
+    const described = await raw.send(new DescribeTableCommand({ TableName: 'gone-soon' }));
+    expect(described.Table?.TableStatus).toBe('ACTIVE');
   });
 
   it('refuses requests once closed instead of leaving them waiting', async () => {
