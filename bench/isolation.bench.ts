@@ -6,7 +6,8 @@
  * while hostile runs execute without pause — a catastrophic regex and a 100 MB `$pad` in transforms,
  * and a 5,000-node chain. Prints p50/p99 of both and the ratio of each to the same traffic without
  * the hostile runs (target: p99 ratio <= 2), measured in the same run, and the server's event-loop
- * delay (p99, max) and utilization in each phase. BENCH_SERVER_PROFILE=<dir> profiles the server.
+ * delay (p99, max), utilization and (Linux) its thread's CPU time in each phase. BENCH_SERVER_PROFILE=<dir>
+ * profiles the server.
  */
 import '../lib/runtime/polyfills.ts';
 import { createRequire } from 'node:module';
@@ -101,7 +102,7 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const ratioOf = (base: AutocannonResult, attacked: AutocannonResult) =>
   attacked.latency.p99 / Math.max(1, base.latency.p99);
 const loopLine = (name: string, loop: Awaited<ReturnType<typeof bench.loop>>) =>
-  `${name}: delay p99 ${ms(loop.delayP99Ms)}, max ${ms(loop.delayMaxMs)}, utilization ${(loop.utilization * 100).toFixed(0)} %`;
+  `${name}: delay p99 ${ms(loop.delayP99Ms)}, max ${ms(loop.delayMaxMs)}, utilization ${(loop.utilization * 100).toFixed(0)} %${loop.mainCpuMs === undefined ? '' : `, API thread CPU ${ms(loop.mainCpuMs)}`}`;
 const ratios = { health: [] as number[], gets: [] as number[] };
 console.log(
   `${pairs} pairs of ${seconds} s phases, 50 connections (25 + 25), hostile runs: ${picked.join(', ')}`,

@@ -62,8 +62,11 @@ export async function startBenchServer(name: string): Promise<BenchServer> {
 export interface BenchServerProcess extends Omit<BenchServer, 'server'> {
   /** The server process's CPU time so far (every thread), in ms. */
   cpuMs(): Promise<number>;
-  /** The server's event loop since the last call: delay p99 and max (ms), utilization (0–1). */
-  loop(): Promise<{ delayP99Ms: number; delayMaxMs: number; utilization: number }>;
+  /**
+   * The server's event loop since the last call: delay p99 and max (ms), utilization (0–1), and on
+   * Linux the CPU time of its thread (ms).
+   */
+  loop(): Promise<{ delayP99Ms: number; delayMaxMs: number; utilization: number; mainCpuMs?: number }>;
 }
 
 /**
@@ -97,7 +100,12 @@ export async function startBenchServerProcess(): Promise<BenchServerProcess> {
       return (await answer).cpuMs;
     },
     async loop() {
-      const answer = next<{ delayP99Ms: number; delayMaxMs: number; utilization: number }>();
+      const answer = next<{
+        delayP99Ms: number;
+        delayMaxMs: number;
+        utilization: number;
+        mainCpuMs?: number;
+      }>();
       child.send('loop');
       return answer;
     },

@@ -16,11 +16,11 @@ import { toProblem } from '../../functions/shared/http/problem.ts';
 import { createDynamoDbIdempotencyStore } from '../actions/idempotency.ts';
 import { compile } from '../compiler/compile.ts';
 import { createLocalPayloadStore, payloadDirOf } from '../payloads/local-payload-store.ts';
-import type { ExecutionRecord } from '../runtime/execution-record.ts';
 import { FileExecutionJournal } from '../runtime/local/execution-journal.ts';
 import { FileWriterThread } from '../runtime/local/file-writer.ts';
 import { localCompileContext, SUBFLOW_FUNCTION_KIND } from '../runtime/local/local-action-arns.ts';
 import { LocalStateMachines } from '../runtime/local/local-state-machines.ts';
+import type { RecordJson } from '../runtime/local/record-json.ts';
 import type { Deps } from '../service/deps.ts';
 import { UnauthorizedError } from '../service/errors.ts';
 import { flowLookup } from '../service/flow-lookup.ts';
@@ -255,7 +255,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       timeScale,
       // The interpreter runs in a worker thread: a big run never blocks the API's event loop.
       thread: true,
-      onFinished: (executionArn: string, record: ExecutionRecord) =>
+      onFinished: (executionArn: string, record: RecordJson) =>
         track(depsReady.then((ready) => storeFinished(ready, executionArn, record, log))),
       onError: (error) => log.warn('state machine journal', { error: String(error) }),
     });
@@ -402,19 +402,25 @@ const ownerOf = (executionArn: string): { tenant: string; executionId: string } 
   return match?.[1] && match[2] ? { tenant: match[1], executionId: match[2] } : undefined;
 };
 
-/** Writes a finished execution's record into the store (the API then reads it without the journal). */
+/**
+ * Writes a finished execution's record into the store (the API then reads it without the journal).
+ * The nodes go as the interpreter thread packed them: this event loop never walks a big run's nodes.
+ */
 async function storeFinished(
   deps: Deps,
   executionArn: string,
-  record: ExecutionRecord,
+  finished: RecordJson,
   log: LocalLog,
 ): Promise<void> {
   const { stores } = deps;
   const owner = ownerOf(executionArn);
   if (!owner) return;
+  const record = finished.head;
   const stored = await stores.executions.update(owner.tenant, owner.executionId, {
     status: record.status,
-    nodes: record.nodes,
+    ...(finished.packedNodes === undefined
+      ? { nodes: finished.peek().nodes }
+      : { packedNodes: finished.packedNodes }),
     ...(record.output === undefined ? {} : { output: record.output }),
     ...(record.error === undefined ? {} : { error: record.error }),
     ...(record.finishedAt === undefined ? {} : { finishedAt: record.finishedAt }),

@@ -12,7 +12,11 @@ export const GZIP_THRESHOLD_BYTES = 4096;
 
 /** Encodes a JSON value: a string (JSON text) or a Uint8Array (gzip of the JSON text). */
 export function packJson(value: unknown): string | Uint8Array {
-  const text = JSON.stringify(value ?? null);
+  return packJsonText(JSON.stringify(value ?? null));
+}
+
+/** `packJson` of a value already serialised to `text` (its `JSON.stringify`). */
+export function packJsonText(text: string): string | Uint8Array {
   if (Buffer.byteLength(text) <= GZIP_THRESHOLD_BYTES) return text;
   return new Uint8Array(gzipSync(text));
 }

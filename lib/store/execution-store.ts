@@ -148,8 +148,13 @@ export class ExecutionStore implements ExecutionStorePort {
     if (patch.executionArn !== undefined) set('executionArn', patch.executionArn);
     let documentBytes = 0;
     for (const field of PATCH_DOCUMENT_FIELDS) {
-      if (patch[field] === undefined) continue;
-      const packed = packJson(patch[field]);
+      const packed =
+        field === 'nodes' && patch.nodes === undefined
+          ? patch.packedNodes
+          : patch[field] === undefined
+            ? undefined
+            : packJson(patch[field]);
+      if (packed === undefined) continue;
       documentBytes += packedSize(packed);
       set(field, packed);
     }
@@ -365,11 +370,16 @@ function packDocuments(execution: ExecutionItem): Item {
   return packed;
 }
 
-/** The execution of `item`; documents given in `written` are taken from there instead of decoded. */
+/**
+ * The execution of `item`; documents given in `written` are taken from there instead of decoded.
+ * Nodes written packed (`packedNodes`) are decoded only when the answer's `nodes` is read: the run
+ * end of local mode writes them and reads only the status and the parent.
+ */
 function toExecution(item: Item, written: ExecutionPatch = {}): ExecutionItem {
+  const lazyNodes = written.nodes === undefined && written.packedNodes !== undefined;
   const document = (field: (typeof PATCH_DOCUMENT_FIELDS)[number]) =>
     written[field] !== undefined ? written[field] : unpackJson(item[field]);
-  return compact({
+  const execution = compact({
     tenant: item.tenant as string,
     executionId: item.executionId as string,
     flowId: item.flowId as string,
@@ -381,11 +391,26 @@ function toExecution(item: Item, written: ExecutionPatch = {}): ExecutionItem {
     input: unpackJson(item.input),
     output: document('output'),
     error: document('error') as ExecutionItem['error'],
-    nodes: (document('nodes') ?? {}) as ExecutionItem['nodes'],
+    nodes: lazyNodes ? {} : ((document('nodes') ?? {}) as ExecutionItem['nodes']),
     executionArn: item.executionArn as string | undefined,
     idempotencyKey: item.idempotencyKey as string | undefined,
     requestHash: item.requestHash as string | undefined,
     parent: item.parent as ExecutionItem['parent'],
     updatedAt: item.updatedAt as string,
   });
+  if (lazyNodes) {
+    let nodes: ExecutionItem['nodes'] | undefined;
+    Object.defineProperty(execution, 'nodes', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        nodes ??= (unpackJson(written.packedNodes) ?? {}) as ExecutionItem['nodes'];
+        return nodes;
+      },
+      set: (value: ExecutionItem['nodes']) => {
+        nodes = value;
+      },
+    });
+  }
+  return execution;
 }

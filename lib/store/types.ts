@@ -212,6 +212,11 @@ export interface ExecutionPatch {
   output?: unknown;
   error?: NodeError;
   nodes?: Record<string, NodeRecord>;
+  /**
+   * The nodes already encoded as the store keeps them (codec.ts `packJson`), instead of `nodes`:
+   * local mode's interpreter thread packs a finished run's nodes, so the API's event loop does not.
+   */
+  packedNodes?: string | Uint8Array;
   executionArn?: string;
 }
 

@@ -6,6 +6,7 @@ import type { AslDefinition } from '../../compiler/types.ts';
 import type { ExecutionRecord } from '../execution-record.ts';
 import type { MachineInput } from '../state-machines.ts';
 import { type FileStep, type FileWriter, writeInThisThread } from './file-writer.ts';
+import { RecordJson } from './record-json.ts';
 
 /** A deployed flow version as local mode keeps it. */
 export interface PersistedMachine {
@@ -34,6 +35,9 @@ export interface PersistedExecution {
   updatedAt: string;
 }
 
+/** An execution to save, its record possibly as JSON text made elsewhere (record-json.ts). */
+export type ExecutionToSave = Omit<PersistedExecution, 'record'> & { record: ExecutionRecord | RecordJson };
+
 /**
  * Where local mode keeps deployed machines and executions between process restarts. Saves
  * replace the whole entry; implementations must make each save atomic (a reader never sees a
@@ -51,7 +55,7 @@ export interface ExecutionJournal {
   loadRunning(): Promise<PersistedExecution[]>;
   /** One execution by ARN, whatever its status; undefined when it was never saved. */
   loadExecution(executionArn: string): Promise<PersistedExecution | undefined>;
-  saveExecution(execution: PersistedExecution): Promise<void>;
+  saveExecution(execution: ExecutionToSave): Promise<void>;
 }
 
 /** A journal in memory (tests, and local mode without a data dir); it can be shared by instances. */
@@ -77,8 +81,12 @@ export class InMemoryExecutionJournal implements ExecutionJournal {
     const execution = this.executions.get(executionArn);
     return execution && structuredClone(execution);
   }
-  async saveExecution(execution: PersistedExecution): Promise<void> {
-    this.executions.set(execution.executionArn, structuredClone(execution));
+  async saveExecution(execution: ExecutionToSave): Promise<void> {
+    const { record } = execution;
+    this.executions.set(execution.executionArn, {
+      ...structuredClone({ ...execution, record: undefined }),
+      record: record instanceof RecordJson ? record.read() : structuredClone(record),
+    });
   }
 }
 
@@ -147,11 +155,15 @@ export class FileExecutionJournal implements ExecutionJournal {
     }
   }
 
-  async saveExecution(execution: PersistedExecution): Promise<void> {
+  async saveExecution(execution: ExecutionToSave): Promise<void> {
     const marker = join(this.runningDir, fileName(execution.executionArn));
-    const entry = this.replace(this.executionsDir, execution.executionArn, execution);
+    const { record, ...rest } = execution;
+    // A record given as text is spliced in as it is: a big one is never walked on this thread.
+    const recordText = record instanceof RecordJson ? record.text : JSON.stringify(record);
+    const text = `${JSON.stringify(rest).slice(0, -1)},"record":${recordText}}`;
+    const entry = this.replaceText(this.executionsDir, execution.executionArn, text);
     await this.writer(
-      execution.record.status === 'RUNNING'
+      record.status === 'RUNNING'
         ? [{ op: 'write', path: marker, text: '' }, ...entry]
         : [...entry, { op: 'remove', path: marker }],
     );
@@ -159,10 +171,15 @@ export class FileExecutionJournal implements ExecutionJournal {
 
   /** The steps that replace the entry of `arn` in `dir` atomically: a temporary file, renamed over it. */
   private replace(dir: string, arn: string, value: unknown): FileStep[] {
+    return this.replaceText(dir, arn, JSON.stringify(value));
+  }
+
+  /** {@link replace} with the entry's JSON text. */
+  private replaceText(dir: string, arn: string, text: string): FileStep[] {
     const target = join(dir, fileName(arn));
     const temporary = `${target}.${process.pid}.${++this.sequence}.tmp`;
     return [
-      { op: 'write', path: temporary, text: JSON.stringify(value) },
+      { op: 'write', path: temporary, text },
       { op: 'rename', from: temporary, to: target },
     ];
   }

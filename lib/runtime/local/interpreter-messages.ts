@@ -1,7 +1,8 @@
 import type { TaskPayload } from '../../actions/action.ts';
 import type { AslDefinition } from '../../compiler/types.ts';
-import type { ExecutionRecord, NodeError, NodeRecord } from '../execution-record.ts';
+import type { NodeError, NodeRecord } from '../execution-record.ts';
 import type { MachineInput } from '../state-machines.ts';
+import type { RecordMessage } from './record-json.ts';
 
 /** An error thrown on one side, as it crosses to the other (an `Error`'s fields, or a thrown non-error). */
 export interface RemoteError {
@@ -56,6 +57,7 @@ export type ToMain =
   | { type: 'cancel'; callId: number; reason: { name: string; message: string } }
   | { type: 'changed'; runId: number }
   | { type: 'wait-entered'; runId: number }
-  | { type: 'snapshot'; requestId: number; record: ExecutionRecord | undefined }
-  | { type: 'done'; runId: number; record: ExecutionRecord; compensated: string[] }
+  /** Records cross as JSON text made in the thread (record-json.ts); the final one with its nodes packed. */
+  | { type: 'snapshot'; requestId: number; record: RecordMessage | undefined }
+  | { type: 'done'; runId: number; record: RecordMessage; compensated: string[] }
   | { type: 'refused'; runId: number; error: RemoteError };

@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { AslDefinition } from '../../compiler/types.ts';
 import type { PayloadStore } from '../../payloads/payload-store.ts';
-import type { ExecutionRecord, NodeError } from '../execution-record.ts';
+import type { NodeError } from '../execution-record.ts';
 import type { MachineInput } from '../state-machines.ts';
 import type { FromMain, RemoteError, ThreadRunOptions, ToMain } from './interpreter-messages.ts';
+import { RecordJson } from './record-json.ts';
 import { type InvokeAction, runLocally, type WaitForTaskToken } from './run-locally.ts';
 import { observeRunProgress } from './run-progress.ts';
 
@@ -25,10 +26,10 @@ export interface MachineRunRequest {
 /** A run in progress, as `LocalStateMachines` drives it. */
 export interface MachineRun {
   /** The final record and the nodes whose compensation ran; never rejects. */
-  promise: Promise<{ record: ExecutionRecord; compensated: string[] }>;
+  promise: Promise<{ record: RecordJson; compensated: string[] }>;
   abort(reason?: NodeError): void;
   /** The record as of now (the final one once the run has ended). */
-  snapshot(): Promise<ExecutionRecord>;
+  snapshot(): Promise<RecordJson>;
 }
 
 /** Runs `request` on this thread's event loop (what `LocalStateMachines` does by default). */
@@ -44,18 +45,21 @@ export function runInline(request: MachineRunRequest): MachineRun {
     onWaiting: progress.onWaiting,
   });
   return {
-    promise: run.promise.then((record) => ({ record, compensated: [...progress.compensated] })),
+    promise: run.promise.then((record) => ({
+      record: RecordJson.of(record),
+      compensated: [...progress.compensated],
+    })),
     abort: (reason) => run.abort(reason),
-    snapshot: async () => run.snapshot(),
+    snapshot: async () => RecordJson.of(run.snapshot()),
   };
 }
 
 interface ThreadRun {
   request: MachineRunRequest;
-  settle(result: { record: ExecutionRecord; compensated: string[] }): void;
-  finished?: ExecutionRecord;
+  settle(result: { record: RecordJson; compensated: string[] }): void;
+  finished?: RecordJson;
   /** The last record read from the thread (what is left if the thread dies). */
-  last: ExecutionRecord;
+  last: RecordJson;
   startedAt: string;
 }
 
@@ -84,7 +88,7 @@ export class InterpreterThread {
   private worker?: Worker;
   private readonly runs = new Map<number, ThreadRun>();
   private readonly calls = new Map<number, AbortController>();
-  private readonly snapshots = new Map<number, { runId: number; resolve(record: ExecutionRecord): void }>();
+  private readonly snapshots = new Map<number, { runId: number; resolve(record: RecordJson): void }>();
   private nextId = 1;
   private closing = false;
   /**
@@ -100,7 +104,7 @@ export class InterpreterThread {
   run(request: MachineRunRequest): MachineRun {
     const runId = this.nextId++;
     let settle!: ThreadRun['settle'];
-    const promise = new Promise<{ record: ExecutionRecord; compensated: string[] }>((resolve) => {
+    const promise = new Promise<{ record: RecordJson; compensated: string[] }>((resolve) => {
       settle = resolve;
     });
     const startedAt = new Date().toISOString();
@@ -108,7 +112,7 @@ export class InterpreterThread {
       request,
       settle,
       startedAt,
-      last: { status: 'RUNNING', nodes: {}, startedAt },
+      last: RecordJson.of({ status: 'RUNNING', nodes: {}, startedAt }),
     };
     this.runs.set(runId, run);
     const worker = this.ensureWorker();
@@ -215,12 +219,15 @@ export class InterpreterThread {
         if (!pending) break;
         this.snapshots.delete(message.requestId);
         const run = this.runs.get(pending.runId);
-        if (message.record && run) run.last = message.record;
-        pending.resolve(run?.finished ?? message.record ?? run?.last ?? { status: 'RUNNING', nodes: {} });
+        const record = message.record && RecordJson.fromMessage(message.record);
+        if (record && run) run.last = record;
+        pending.resolve(
+          run?.finished ?? record ?? run?.last ?? RecordJson.of({ status: 'RUNNING', nodes: {} }),
+        );
         break;
       }
       case 'done':
-        this.finish(message.runId, message.record, message.compensated);
+        this.finish(message.runId, RecordJson.fromMessage(message.record), message.compensated);
         break;
       case 'refused': {
         const run = this.runs.get(message.runId);
@@ -230,7 +237,7 @@ export class InterpreterThread {
     }
   }
 
-  private finish(runId: number, record: ExecutionRecord, compensated: string[]): void {
+  private finish(runId: number, record: RecordJson, compensated: string[]): void {
     const run = this.runs.get(runId);
     if (!run) return;
     run.finished = record;
@@ -307,14 +314,15 @@ export class InterpreterThread {
 }
 
 /** The record of a run that could not go on: `FAILED` with the nodes last read. */
-function failed(run: Pick<ThreadRun, 'last' | 'startedAt'>, error: string, cause: string): ExecutionRecord {
-  return {
-    ...run.last,
+function failed(run: Pick<ThreadRun, 'last' | 'startedAt'>, error: string, cause: string): RecordJson {
+  const last = run.last.peek();
+  return RecordJson.of({
+    ...last,
     status: 'FAILED',
     error: { error, cause },
-    startedAt: run.last.startedAt ?? run.startedAt,
+    startedAt: last.startedAt ?? run.startedAt,
     finishedAt: new Date().toISOString(),
-  };
+  });
 }
 
 function toRemote(error: unknown): RemoteError {

@@ -2,15 +2,17 @@
  * The interpreter thread (see interpreter-thread.ts): runs {@link runLocally} for the main thread,
  * many runs at once, and asks the main thread to run every action Task and every wait
  * (`waitForTaskToken`), which live there with their stores. Only small messages cross: requests,
- * answers, "nodes changed", "a wait began" and the record when it is asked for.
+ * answers, "nodes changed", "a wait began" and the record when it is asked for (as JSON text).
  */
 import { parentPort } from 'node:worker_threads';
 import type { TaskPayload } from '../../actions/action.ts';
 import type { AslDefinition } from '../../compiler/types.ts';
 import type { PayloadStore } from '../../payloads/payload-store.ts';
+import { packJsonText } from '../../store/codec.ts';
 import type { ExecutionRecord } from '../execution-record.ts';
 import { lowerThisThreadPriority } from './background-priority.ts';
 import type { FromMain, PayloadMethod, RemoteError, ToMain } from './interpreter-messages.ts';
+import { recordMessage } from './record-json.ts';
 import { type LocalRun, runLocally, type TaskTokenAnswer } from './run-locally.ts';
 import { observeRunProgress } from './run-progress.ts';
 
@@ -136,7 +138,13 @@ const start = (message: Extract<FromMain, { type: 'start' }>): void => {
   run.promise.then(
     (record: ExecutionRecord) => {
       runs.delete(runId);
-      send({ type: 'done', runId, record, compensated: [...progress.compensated] });
+      // Serialised and packed for the store here, at the thread's low priority, not on the API's loop.
+      send({
+        type: 'done',
+        runId,
+        record: recordMessage(record, packJsonText),
+        compensated: [...progress.compensated],
+      });
     },
     (error: unknown) => {
       runs.delete(runId);
@@ -178,7 +186,12 @@ port.on('message', (message: FromMain) => {
     case 'snapshot': {
       const running = runs.get(message.runId);
       if (running) running.changeSent = false;
-      send({ type: 'snapshot', requestId: message.requestId, record: running?.run.snapshot() });
+      const record = running?.run.snapshot();
+      send({
+        type: 'snapshot',
+        requestId: message.requestId,
+        record: record === undefined ? undefined : recordMessage(record),
+      });
       break;
     }
     case 'waiting':

@@ -25,6 +25,7 @@ import {
   type MachineRunRequest,
   runInline,
 } from './interpreter-thread.ts';
+import { RecordJson } from './record-json.ts';
 import { type InvokeAction, validateLocalMachine, type WaitForTaskToken } from './run-locally.ts';
 
 const ARN_PREFIX = 'arn:aws:states:local:000000000000';
@@ -49,8 +50,11 @@ export interface LocalStateMachinesOptions {
   timeScale?: number;
   /** Also scale Task and machine timeouts (default false). */
   scaleTimeouts?: boolean;
-  /** Called once an execution has ended (after its final record is journaled). */
-  onFinished?: (executionArn: string, record: ExecutionRecord) => void | Promise<void>;
+  /**
+   * Called once an execution has ended (after its final record is journaled), with that record as
+   * the interpreter made it (`packedNodes` set when it ran in the thread).
+   */
+  onFinished?: (executionArn: string, record: RecordJson) => void | Promise<void>;
   /** Called when a background journal write or `onFinished` fails (default: ignored). */
   onError?: (error: unknown) => void;
   /**
@@ -72,7 +76,10 @@ export interface LocalStateMachinesOptions {
 }
 
 interface Slot {
-  entry: PersistedExecution;
+  /** The execution as journaled, but its record: that is `record`. */
+  entry: Omit<PersistedExecution, 'record'>;
+  /** The execution's record when no run goes on (the start's, the final one, or the journal's). */
+  record: RecordJson;
   run?: MachineRun;
   /** Settles when the current run has ended and its final record is journaled. */
   done?: Promise<void>;
@@ -82,7 +89,7 @@ interface Slot {
   /** Settles once the current run's final record is journaled (before `onFinished`). */
   journaled?: Promise<void>;
   /** The record to journal when the run ends because the process stops while a node waits (it resumes on the next start). */
-  suspendedRecord?: ExecutionRecord;
+  suspendedRecord?: RecordJson;
   /** A resumed run's waiting nodes (of before the restart): they read `waiting` until their wait ends. */
   resumedWaits?: Record<string, NodeRecord>;
   writer: ThrottledWriter;
@@ -199,7 +206,7 @@ export class LocalStateMachines implements StateMachines {
     if (existing) {
       return {
         executionArn,
-        startedAt: existing.entry.record.startedAt ?? existing.entry.updatedAt,
+        startedAt: existing.record.head.startedAt ?? existing.entry.updatedAt,
         alreadyStarted: true,
       };
     }
@@ -233,7 +240,7 @@ export class LocalStateMachines implements StateMachines {
 
   async describe(executionArn: string): Promise<ExecutionRecord> {
     await this.ready;
-    return structuredClone(await this.settledRecord(await this.slot(executionArn)));
+    return (await this.settledRecord(await this.slot(executionArn))).read();
   }
 
   async stop(executionArn: string, reason: { error: string; cause: string }): Promise<void> {
@@ -242,8 +249,8 @@ export class LocalStateMachines implements StateMachines {
     if (slot.run) {
       slot.run.abort({ error: reason.error, cause: reason.cause });
       await slot.done;
-    } else if (slot.entry.record.status === 'INTERRUPTED') {
-      slot.entry.record = { ...slot.entry.record, status: 'ABORTED', error: { ...reason } };
+    } else if (slot.record.status === 'INTERRUPTED') {
+      slot.record = RecordJson.of({ ...slot.record.peek(), status: 'ABORTED', error: { ...reason } });
       await slot.writer.flush();
     }
   }
@@ -252,7 +259,7 @@ export class LocalStateMachines implements StateMachines {
     await this.ready;
     this.assertOpen();
     const slot = await this.slot(executionArn);
-    const { status } = slot.entry.record;
+    const { status } = slot.record;
     if (slot.run || !REDRIVABLE.has(status)) {
       throw new ExecutionConflictError(
         `Execution ${executionArn} is ${status}; only a failed, timed out, aborted or interrupted one can be redriven`,
@@ -265,16 +272,15 @@ export class LocalStateMachines implements StateMachines {
       );
     }
     const compensated = new Set(slot.entry.compensated ?? []);
-    slot.replayed = Object.fromEntries(
-      Object.entries(slot.entry.record.nodes).filter(([id]) => !compensated.has(id)),
-    );
+    const before = slot.record.peek();
+    slot.replayed = Object.fromEntries(Object.entries(before.nodes).filter(([id]) => !compensated.has(id)));
     slot.entry.compensated = [];
     slot.entry.redriveCount++;
-    slot.entry.record = {
+    slot.record = RecordJson.of({
       status: 'RUNNING',
-      nodes: slot.entry.record.nodes,
-      ...(slot.entry.record.startedAt ? { startedAt: slot.entry.record.startedAt } : {}),
-    };
+      nodes: before.nodes,
+      ...(before.startedAt ? { startedAt: before.startedAt } : {}),
+    });
     await slot.writer.flush();
     this.launch(slot, machine, slot.replayed);
   }
@@ -301,7 +307,7 @@ export class LocalStateMachines implements StateMachines {
       const run = slot.run;
       if (run) {
         const live = await this.currentRecord(slot);
-        if (hasWaitingNode(live)) slot.suspendedRecord = live;
+        if (hasWaitingNode(live.peek())) slot.suspendedRecord = live;
         else slot.interruptOnEnd = true;
         run.abort(INTERRUPTED_ERROR);
       }
@@ -339,21 +345,25 @@ export class LocalStateMachines implements StateMachines {
     slot.done = run.promise.then(async ({ record: finalRecord, compensated }) => {
       slot.resumedWaits = undefined;
       if (slot.suspendedRecord) {
-        slot.entry.record = slot.suspendedRecord;
+        slot.record = slot.suspendedRecord;
         slot.suspendedRecord = undefined;
         slot.run = undefined;
         await slot.writer.flush().finally(journaled);
         return;
       }
       let record = this.withReplayedTiming(slot, finalRecord);
-      if (slot.interruptOnEnd) record = interrupted(record, record.finishedAt ?? new Date().toISOString());
-      slot.entry.record = record;
+      if (slot.interruptOnEnd) {
+        const ended = record.peek();
+        record = RecordJson.of(interrupted(ended, ended.finishedAt ?? new Date().toISOString()));
+      }
+      slot.record = record;
       slot.entry.compensated = [...compensated];
       slot.run = undefined;
       await slot.writer.flush().finally(journaled);
       if (this.options.onFinished && !slot.interruptOnEnd) {
         try {
-          await this.options.onFinished(slot.entry.executionArn, structuredClone(record));
+          // The record is immutable: every consumer shares it (a reader takes its own copy).
+          await this.options.onFinished(slot.entry.executionArn, record);
         } catch (error) {
           this.options.onError?.(error);
         }
@@ -363,15 +373,16 @@ export class LocalStateMachines implements StateMachines {
     slot.done.finally(journaled).catch(() => undefined);
   }
 
-  private newSlot(entry: PersistedExecution): Slot {
+  private newSlot({ record, ...entry }: PersistedExecution): Slot {
     const slot: Slot = {
       entry,
+      record: RecordJson.of(record),
       writer: new ThrottledWriter(
         async () => {
           slot.entry.updatedAt = new Date().toISOString();
           const record = await this.currentRecord(slot);
           await this.journal.saveExecution({ ...slot.entry, record });
-          return Object.keys(record.nodes).length;
+          return record.nodeCount;
         },
         this.options.persistIntervalMs ?? 200,
         (error) => this.options.onError?.(error),
@@ -380,13 +391,21 @@ export class LocalStateMachines implements StateMachines {
     return slot;
   }
 
-  private async currentRecord(slot: Slot): Promise<ExecutionRecord> {
+  private async currentRecord(slot: Slot): Promise<RecordJson> {
     const run = slot.run;
-    if (!run) return slot.entry.record;
+    if (!run) return slot.record;
     const snapshot = await run.snapshot();
     // The run may have ended (or been redriven) meanwhile: the record is then the slot's own.
     if (slot.run !== run) return this.currentRecord(slot);
-    let live = this.withReplayedTiming(slot, snapshot);
+    // The common case (a first run) takes the thread's record as it came; the merges below, of
+    // redriven and resumed runs only, work on its objects.
+    if (!slot.replayed && !slot.resumedWaits) return snapshot;
+    return RecordJson.of(this.mergedRecord(slot, this.withReplayedTiming(slot, snapshot).peek()));
+  }
+
+  /** The live record of a redriven or resumed run, with what it has not reached yet. */
+  private mergedRecord(slot: Slot, record: ExecutionRecord): ExecutionRecord {
+    let live = record;
     if (slot.resumedWaits) {
       // Until a resumed node's wait is registered again (or ends) it still waits, as before the
       // restart: the journal must not lose that, or a kill in between would interrupt the run.
@@ -407,7 +426,7 @@ export class LocalStateMachines implements StateMachines {
   }
 
   /** The current record, but a run that has just ended reads as ended only once its final record is journaled. */
-  private async settledRecord(slot: Slot): Promise<ExecutionRecord> {
+  private async settledRecord(slot: Slot): Promise<RecordJson> {
     const record = await this.currentRecord(slot);
     if (record.status === 'RUNNING' || !slot.journaled) return record;
     await slot.journaled;
@@ -418,9 +437,10 @@ export class LocalStateMachines implements StateMachines {
    * A redriven run keeps the original start of the execution and the timing (and attempts) of the
    * replayed nodes.
    */
-  private withReplayedTiming(slot: Slot, record: ExecutionRecord): ExecutionRecord {
+  private withReplayedTiming(slot: Slot, made: RecordJson): RecordJson {
     const replayed = slot.replayed;
-    if (!replayed) return record;
+    if (!replayed) return made;
+    const record = made.peek();
     const nodes: Record<string, NodeRecord> = {};
     for (const [id, node] of Object.entries(record.nodes)) {
       const before = replayed[id];
@@ -434,7 +454,7 @@ export class LocalStateMachines implements StateMachines {
             }
           : node;
     }
-    return { ...record, nodes, startedAt: slot.entry.record.startedAt ?? record.startedAt };
+    return RecordJson.of({ ...record, nodes, startedAt: slot.record.head.startedAt ?? record.startedAt });
   }
 
   private assertOpen(): void {
@@ -473,15 +493,16 @@ export class LocalStateMachines implements StateMachines {
         resumable.push({ slot, machine });
         continue;
       }
-      entry.record = interrupted(entry.record, entry.updatedAt);
-      await this.journal.saveExecution(entry);
+      slot.record = RecordJson.of(interrupted(entry.record, entry.updatedAt));
+      await this.journal.saveExecution({ ...slot.entry, record: slot.record });
     }
     for (const { slot, machine } of resumable) {
+      const { nodes } = slot.record.peek();
       slot.replayed = Object.fromEntries(
-        Object.entries(slot.entry.record.nodes).filter(([, node]) => node.status === 'succeeded'),
+        Object.entries(nodes).filter(([, node]) => node.status === 'succeeded'),
       );
       slot.resumedWaits = Object.fromEntries(
-        Object.entries(slot.entry.record.nodes).filter(([, node]) => node.status === 'waiting'),
+        Object.entries(nodes).filter(([, node]) => node.status === 'waiting'),
       );
       this.launch(slot, machine, slot.replayed);
     }

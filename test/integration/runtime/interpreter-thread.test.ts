@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AslDefinition } from '../../../lib/compiler/types.ts';
 import { InterpreterThread, type MachineRunRequest } from '../../../lib/runtime/local/interpreter-thread.ts';
+import { unpackJson } from '../../../lib/store/codec.ts';
 
 /** A machine of one Pass state, node `mark`, whose output is the input's value with a mark. */
 const passMachine = (mark: string): AslDefinition =>
@@ -40,7 +41,7 @@ describe('InterpreterThread', () => {
     const results = await Promise.all(
       [request(a, 1), request(b, 2), request(a, 3), request(b, 4)].map((r) => thread.run(r).promise),
     );
-    expect(results.map(({ record }) => [record.status, record.output])).toEqual([
+    expect(results.map(({ record }) => [record.status, record.read().output])).toEqual([
       ['SUCCEEDED', { mark: { value: 1, mark: 'a' } }],
       ['SUCCEEDED', { mark: { value: 2, mark: 'b' } }],
       ['SUCCEEDED', { mark: { value: 3, mark: 'a' } }],
@@ -55,6 +56,21 @@ describe('InterpreterThread', () => {
     });
     await thread.close();
     const { record } = await thread.run(request(a, 6)).promise;
-    expect([record.status, record.output]).toEqual(['SUCCEEDED', { mark: { value: 6, mark: 'again' } }]);
+    expect([record.status, record.read().output]).toEqual([
+      'SUCCEEDED',
+      { mark: { value: 6, mark: 'again' } },
+    ]);
+  });
+
+  it('sends the final record as text, with its nodes packed for the store', async () => {
+    const { record } = await thread.run(request(passMachine('text'), 7)).promise;
+    const read = record.read();
+    expect(JSON.parse(record.text)).toEqual(read);
+    expect(Object.keys(read.nodes)).not.toHaveLength(0);
+    expect(record.nodeCount).toBe(Object.keys(read.nodes).length);
+    expect(unpackJson(record.packedNodes)).toEqual(read.nodes);
+    // Each reader owns its copy.
+    read.status = 'FAILED';
+    expect(record.read().status).toBe('SUCCEEDED');
   });
 });

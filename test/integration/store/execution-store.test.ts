@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packJson } from '../../../lib/store/codec.ts';
 import {
   AlreadyExistsError,
   InvalidCursorError,
@@ -57,6 +58,32 @@ describe('ExecutionStore', () => {
     });
     expect(updated.input).toEqual(execution.input);
     expect(await executions.get('acme', execution.executionId)).toEqual(updated);
+  });
+
+  it('takes nodes packed elsewhere as they are, and decodes them only when read', async () => {
+    const { execution } = await executions.create('acme', start('flow-packed'));
+    const nodes = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [
+        `n${i}`,
+        { status: 'succeeded' as const, output: { i }, startedAt: 'a', finishedAt: 'b' },
+      ]),
+    );
+    const packedNodes = packJson(nodes);
+    expect(packedNodes).toBeInstanceOf(Uint8Array);
+    const updated = await executions.update('acme', execution.executionId, {
+      status: 'SUCCEEDED',
+      packedNodes,
+    });
+    expect(updated.status).toBe('SUCCEEDED');
+    expect(updated.nodes).toEqual(nodes);
+    expect(await executions.get('acme', execution.executionId)).toEqual(updated);
+    // `nodes` wins over `packedNodes` when both are given.
+    const replaced = await executions.update('acme', execution.executionId, {
+      nodes: {},
+      packedNodes,
+    });
+    expect((await executions.get('acme', execution.executionId)).nodes).toEqual({});
+    expect(replaced.nodes).toEqual({});
   });
 
   it('makes status updates conditional when asked', async () => {

@@ -7,6 +7,7 @@ import {
   type PersistedExecution,
 } from '../../../lib/runtime/local/execution-journal.ts';
 import { FileWriterThread } from '../../../lib/runtime/local/file-writer.ts';
+import { RecordJson, recordMessage } from '../../../lib/runtime/local/record-json.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -55,5 +56,26 @@ describe('FileWriterThread', () => {
     await journal.saveExecution(entry('RUNNING', 'a'));
     expect((await journal.loadExecution('a'))?.record.status).toBe('RUNNING');
     await writer.close();
+  });
+
+  it('splices a record given as text into its entry: the same entry as from the object', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-writer-'));
+    dirs.push(dir);
+    const journal = new FileExecutionJournal(dir);
+    const record = {
+      status: 'SUCCEEDED' as const,
+      output: { ok: true },
+      nodes: { a: { status: 'succeeded' as const, output: { n: 1 }, startedAt: 'x', finishedAt: 'y' } },
+      startedAt: 'x',
+      finishedAt: 'y',
+    };
+    const asText = RecordJson.fromMessage(recordMessage(record));
+    await journal.saveExecution({ ...entry('RUNNING', 'text'), record: asText });
+    await journal.saveExecution({ ...entry('RUNNING', 'object'), record });
+    const text = await journal.loadExecution('text');
+    expect(text).toEqual({ ...entry('RUNNING', 'text'), record });
+    expect(text?.record).toEqual((await journal.loadExecution('object'))?.record);
+    // Finished: no running marker is left for either.
+    expect(await journal.loadRunning()).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import {
   LocalStateMachines,
   type LocalStateMachinesOptions,
 } from '../../../lib/runtime/local/local-state-machines.ts';
+import type { RecordJson } from '../../../lib/runtime/local/record-json.ts';
 import {
   ExecutionConflictError,
   ExecutionNotFoundError,
@@ -139,7 +140,10 @@ describe.each([false, true])('LocalStateMachines (interpreter in a worker thread
     const record = await finished(instance, started.executionArn);
     expect(record.status).toBe('SUCCEEDED');
     expect(record.output).toEqual({ a: { ran: 'a' }, b: { ran: 'b' } });
-    await vi.waitFor(() => expect(onFinished).toHaveBeenCalledWith(started.executionArn, record));
+    await vi.waitFor(() => expect(onFinished).toHaveBeenCalledOnce());
+    const [arn, final] = onFinished.mock.calls[0] as [string, RecordJson];
+    expect(arn).toBe(started.executionArn);
+    expect(final.read()).toEqual(record);
   });
 
   it('answers the existing execution when a name is started twice', async () => {
