@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CachedExecutionStore } from '../../../lib/local/cached-execution-store.ts';
-import { NotFoundError } from '../../../lib/store/errors.ts';
+import { NotFoundError, VersionConflictError } from '../../../lib/store/errors.ts';
 import { ExecutionStore } from '../../../lib/store/execution-store.ts';
 import type { ExecutionItem, NewExecution } from '../../../lib/store/types.ts';
 import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
@@ -60,6 +60,35 @@ describe('CachedExecutionStore', () => {
     expect((await cached.get('acme', execution.executionId)).status).toBe('SUCCEEDED');
     expect((await cached.get('acme', execution.executionId)).output).toEqual({ ok: true });
     expect(seen.reads).toBe(2);
+  });
+
+  it('refuses a conditional update that its last write rules out, without asking the store', async () => {
+    const front = Object.create(store) as ExecutionStore;
+    const updates: string[] = [];
+    front.update = async (tenant, executionId, patch, options) => {
+      updates.push(patch.status ?? '');
+      return store.update(tenant, executionId, patch, options);
+    };
+    const cached = new CachedExecutionStore(front);
+    const { execution } = await cached.create('acme', start());
+    // Two writes at once, as the run end and a GET that saw the run end: one after the other.
+    const [stored, refreshed] = await Promise.allSettled([
+      cached.update('acme', execution.executionId, { status: 'SUCCEEDED', nodes: {} }),
+      cached.update(
+        'acme',
+        execution.executionId,
+        { status: 'SUCCEEDED', nodes: {} },
+        { onlyIfStatus: ['RUNNING'] },
+      ),
+    ]);
+    expect(stored).toMatchObject({ status: 'fulfilled', value: { status: 'SUCCEEDED' } });
+    expect(refreshed).toMatchObject({ status: 'rejected', reason: { name: 'VersionConflictError' } });
+    expect((refreshed as PromiseRejectedResult).reason).toBeInstanceOf(VersionConflictError);
+    expect(updates).toEqual(['SUCCEEDED']);
+    // A condition the last write allows still goes to the store.
+    await cached.update('acme', execution.executionId, { status: 'FAILED' }, { onlyIfStatus: ['SUCCEEDED'] });
+    expect(updates).toEqual(['SUCCEEDED', 'FAILED']);
+    expect((await cached.get('acme', execution.executionId)).status).toBe('FAILED');
   });
 
   it('does not keep what a read saw when a write of the execution ended meanwhile', async () => {
