@@ -32,6 +32,21 @@ export class RateLimiter implements RateLimiterPort {
   ) {}
 
   async takeToken(keyId: string, limit: RateLimit = this.defaults): Promise<TakeTokenResult> {
+    return this.take(keyId, 1, limit);
+  }
+
+  /**
+   * Takes `count` tokens in one conditional write, all or none: allowed iff `count` takes at this
+   * instant would each be allowed (`max(tat, now) + (count - 1) * interval <= now + burst`).
+   * Refused, it writes nothing and says no more (`retryAfterSeconds` 1): the caller takes one at
+   * a time then, as it would have.
+   */
+  async takeTokens(keyId: string, count: number, limit: RateLimit = this.defaults): Promise<TakeTokenResult> {
+    if (count > Math.max(1, limit.capacity)) return { allowed: false, retryAfterSeconds: 1 };
+    return this.take(keyId, count, limit);
+  }
+
+  private async take(keyId: string, count: number, limit: RateLimit): Promise<TakeTokenResult> {
     const interval = 1000 / limit.refillPerSecond;
     const burst = (Math.max(1, limit.capacity) - 1) * interval;
     const key = { pk: keys.rateLimit(keyId), sk: 'RL' };
@@ -40,15 +55,15 @@ export class RateLimiter implements RateLimiterPort {
       const expiresAt = Math.ceil((now + burst + interval) / 1000) + 60;
       const idle = () =>
         this.tryUpdate(key, 'SET tat = :next, expiresAt = :exp', 'attribute_not_exists(tat) OR tat < :now', {
-          ':next': now + interval,
+          ':next': now + count * interval,
           ':now': now,
           ':exp': expiresAt,
         });
       const busy = () =>
         this.tryUpdate(key, 'SET tat = tat + :interval, expiresAt = :exp', 'tat BETWEEN :now AND :limit', {
-          ':interval': interval,
+          ':interval': count * interval,
           ':now': now,
-          ':limit': now + burst,
+          ':limit': now + burst - (count - 1) * interval,
           ':exp': expiresAt,
         });
       // Try first the side the last written `tat` says: one write in the steady state.
@@ -61,6 +76,7 @@ export class RateLimiter implements RateLimiterPort {
         this.remember(keyId, written);
         return { allowed: true };
       }
+      if (count > 1) return { allowed: false, retryAfterSeconds: 1 };
       let tat: unknown;
       try {
         const result = await this.client.send(

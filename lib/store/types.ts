@@ -321,6 +321,11 @@ export type TakeTokenResult = { allowed: true } | { allowed: false; retryAfterSe
 export interface RateLimiterPort {
   /** Takes one token from the key's bucket (the limiter's default limit unless `limit` is given). */
   takeToken(keyId: string, limit?: RateLimit): Promise<TakeTokenResult>;
+  /**
+   * Takes `count` tokens at once, all or none (as `count` takes at this instant); refused, it takes
+   * none. Optional: local mode's front batches concurrent takes of one key with it.
+   */
+  takeTokens?(keyId: string, count: number, limit?: RateLimit): Promise<TakeTokenResult>;
 }
 
 // ---------------------------------------------------------------------------------------------

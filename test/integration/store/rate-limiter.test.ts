@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SerializedRateLimiter } from '../../../lib/local/serialized-rate-limiter.ts';
 import { RateLimiter } from '../../../lib/store/rate-limiter.ts';
 import { startDynalite, type TestDynalite } from '../../support/dynalite.ts';
 
@@ -65,5 +66,53 @@ describe('RateLimiter', () => {
       allowed: false,
       retryAfterSeconds: 10,
     });
+  });
+
+  it('takes several tokens at once, all or none', async () => {
+    const limiter = new RateLimiter(db.client, db.tableName, clock, { capacity: 5, refillPerSecond: 1 });
+    expect(await limiter.takeTokens('key-many', 3)).toEqual({ allowed: true });
+    // Two are left: three at once are refused and take none...
+    expect((await limiter.takeTokens('key-many', 3)).allowed).toBe(false);
+    expect(await limiter.takeTokens('key-many', 2)).toEqual({ allowed: true });
+    expect((await limiter.takeToken('key-many')).allowed).toBe(false);
+    now += 60_000;
+    // ...and more than the bucket holds never fit, even idle.
+    expect((await limiter.takeTokens('key-many', 6)).allowed).toBe(false);
+    expect(await limiter.takeTokens('key-many', 5)).toEqual({ allowed: true });
+    expect((await limiter.takeToken('key-many')).allowed).toBe(false);
+  });
+});
+
+describe('SerializedRateLimiter over the DynamoDB bucket', () => {
+  const counted = () => {
+    const writes: string[] = [];
+    const client = Object.create(db.client) as typeof db.client;
+    client.send = ((command: { input: { ConditionExpression?: string } }) => {
+      writes.push(command.input.ConditionExpression ?? '');
+      return db.client.send(command as never);
+    }) as typeof db.client.send;
+    return { writes, client };
+  };
+
+  it('takes a burst on one key in a write per round trip, each take answered', async () => {
+    const { writes, client } = counted();
+    const limiter = new SerializedRateLimiter(
+      new RateLimiter(client, db.tableName, clock, { capacity: 100, refillPerSecond: 10 }),
+    );
+    const results = await Promise.all(Array.from({ length: 20 }, () => limiter.takeToken('key-burst')));
+    expect(results.every((result) => result.allowed)).toBe(true);
+    // The first take alone, the 19 that came meanwhile in one write.
+    expect(writes).toHaveLength(2);
+  });
+
+  it('still gives a full bucket no more than it holds, one by one when all do not fit', async () => {
+    const { client } = counted();
+    const limiter = new SerializedRateLimiter(
+      new RateLimiter(client, db.tableName, clock, { capacity: 4, refillPerSecond: 1 }),
+    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => limiter.takeToken('key-full')));
+    expect(results.filter((result) => result.allowed)).toHaveLength(4);
+    expect(results.slice(0, 4).every((result) => result.allowed)).toBe(true);
+    expect(results[9]).toEqual({ allowed: false, retryAfterSeconds: 1 });
   });
 });
