@@ -6,7 +6,8 @@
  * while hostile runs execute without pause — a catastrophic regex and a 100 MB `$pad` in transforms,
  * and a 5,000-node chain. Prints p50/p99 of both and the ratio of each to the same traffic without
  * the hostile runs (target: p99 ratio <= 2), measured in the same run, and the server's event-loop
- * delay (p99, max), utilization and (Linux) its thread's CPU time in each phase. BENCH_SERVER_PROFILE=<dir>
+ * delay (p99, max), utilization and (Linux) its thread's CPU time in each phase; last, the API
+ * thread's CPU time per chain run alone (BENCH_CHAIN_RUNS, default 5). BENCH_SERVER_PROFILE=<dir>
  * profiles the server.
  */
 import '../lib/runtime/polyfills.ts';
@@ -82,19 +83,23 @@ for (const name of picked)
 
 let hostileRuns = 0;
 const executeAcceptedMs: number[] = [];
+/** One run of `flowId`, polled every 200 ms until it ends or `running()` is false. */
+const runOnce = async (flowId: string | undefined, running: () => boolean) => {
+  const started = performance.now();
+  const run = await post(`/flows/${flowId}/execute`, { input: {} });
+  executeAcceptedMs.push(performance.now() - started);
+  for (;;) {
+    const read = await fetch(`${api}/executions/${run.executionId}`, { headers });
+    const body = (await read.json()) as { status: string };
+    if (body.status !== 'RUNNING' || !running()) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+};
 /** The worst flows, one run after the other until `running()` is false. */
 const hostileLoop = async (flowId: string | undefined, running: () => boolean) => {
   while (running()) {
-    const started = performance.now();
-    const run = await post(`/flows/${flowId}/execute`, { input: {} });
-    executeAcceptedMs.push(performance.now() - started);
+    await runOnce(flowId, running);
     hostileRuns++;
-    for (;;) {
-      const read = await fetch(`${api}/executions/${run.executionId}`, { headers });
-      const body = (await read.json()) as { status: string };
-      if (body.status !== 'RUNNING' || !running()) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   }
 };
 
@@ -137,5 +142,18 @@ const sortedAccept = [...executeAcceptedMs].sort((a, b) => a - b);
 console.log(
   `execute of a hostile flow answered 202 in: max ${ms(sortedAccept.at(-1) ?? Number.NaN)}, median ${ms(sortedAccept[Math.floor(sortedAccept.length / 2)] ?? Number.NaN)}`,
 );
+
+// What one chain run (its execute and its polls, nothing else) costs the API's thread in CPU time:
+// unlike the latencies, it stays comparable when other work loads the machine.
+const chainRuns = Number(process.env.BENCH_CHAIN_RUNS ?? 5);
+if (picked.includes('chain') && chainRuns > 0) {
+  await bench.loop();
+  for (let i = 0; i < chainRuns; i++) await runOnce(chain.flowId, () => true);
+  const { mainCpuMs } = await bench.loop();
+  if (mainCpuMs !== undefined)
+    console.log(
+      `API thread CPU per ${chainLength}-node run (execute + polls, alone, ${chainRuns} runs): ${ms(mainCpuMs / chainRuns)}`,
+    );
+}
 
 await bench.stop();
