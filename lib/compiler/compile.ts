@@ -163,6 +163,12 @@ class MachineBuilder {
   /** For each Parallel: the slots its join resets to `{}` although it takes them from no branch. */
   private readonly emptiedSlots = new Map<Structure, ReadonlySet<number>>();
   private failUsed = false;
+  /**
+   * The top-level failure path reads no record (no node has `compensate`): a fatal Task's Catch may
+   * then drop the state and go to `:err` (see `bareFatalExit` in node-states.ts).
+   */
+  private bareFailure = false;
+  private bareUsed = false;
   /** Fatal exits some state goes to (a branch's stop state is added only when used). */
   private readonly usedExits = new Set<string>();
   private endUsed = false;
@@ -237,7 +243,7 @@ class MachineBuilder {
       outer.length === 0
         ? tree
         : { kind: 'series', items: [...outer.map((id) => ({ kind: 'node' as const, id })), tree] };
-    this.slots = planSlots(planned, (id) => readersOf.get(id) ?? []);
+    this.slots = planSlots(planned, (id) => readersOf.get(id) ?? [], { park: this.body === undefined });
     for (const node of definition.nodes) {
       if (this.writesPartialEntry(node)) this.keptSlots.add(this.slots.slotOf.get(node.id) as number);
     }
@@ -248,6 +254,7 @@ class MachineBuilder {
   build(): CompileResult {
     const { definition } = this;
     const { tree, addedEdges, order } = this.prepare();
+    this.bareFailure = !definition.nodes.some((n) => n.compensate !== undefined);
     const emptySlots: Record<string, object> = {};
     for (let k = 0; k < this.slots.slotCount; k++) emptySlots[slotName(k)] = {};
 
@@ -277,6 +284,14 @@ class MachineBuilder {
     if (this.endUsed) top.add(stateName.end, { Type: 'Succeed' }, 'the end');
     if (this.failUsed) {
       addFailureStates(top, definition.nodes, order, (action) => this.arn(action));
+    }
+    if (this.bareUsed) {
+      // The Catch left only `{ Error, Cause }`: put it where `:fail` and `:fail-end` read it.
+      top.add(
+        stateName.failBare,
+        { Type: 'Pass', Parameters: { 'failed.$': '$' }, ResultPath: '$.run', Next: stateName.fail },
+        'the failure path',
+      );
     }
     const asl: AslDefinition = {
       Comment: `FlowForge workflow "${definition.name}"`,
@@ -608,7 +623,11 @@ class MachineBuilder {
         ...(isForEach(node) && needs.run ? { forEach: this.compileForEach(node) } : {}),
         ...(this.body ? { inBody: true } : {}),
         directFatalCatch: this.body === undefined,
+        ...(this.bareFailure && fatal && needs.run && fatalExit !== 'end' && fatalExit.next === stateName.fail
+          ? { bareFatalExit: () => this.useBareExit() }
+          : {}),
         slot: slotName(this.slots.slotOf.get(id) as number),
+        ...(this.slots.parked.has(id) ? { parked: true } : {}),
         runDataReads: runDataReads(node, (other) => this.slots.precedes(other, id), [
           ...(this.body?.outer ?? []),
           ...this.definition.nodes.map((n) => n.id),
@@ -620,6 +639,11 @@ class MachineBuilder {
       },
       scope,
     );
+  }
+
+  private useBareExit(): string {
+    this.bareUsed = true;
+    return stateName.failBare;
   }
 
   private useFatalExit(target: Target, used: boolean): Target {
@@ -660,6 +684,20 @@ class MachineBuilder {
     // Slots read after the join come from their branch; `keptSlots` and the join's emptied slots are `{}`.
     const emptied = this.emptiedSlots.get(structure);
     for (let k = 0; k < this.slots.slotCount; k++) {
+      if (k === this.slots.parkingSlot) {
+        // Every branch copy holds the records parked before the fork; each writer adds its own.
+        const writers = this.slots.parkedWriters.get(structure) ?? [];
+        selector[`${slotName(k)}.$`] =
+          writers.length === 0
+            ? `$[0].${slotName(k)}`
+            : writers
+                .slice(1)
+                .reduce(
+                  (acc, i) => `States.JsonMerge(${acc}, $[${i}].${slotName(k)}, false)`,
+                  `$[${writers[0]}].${slotName(k)}`,
+                );
+        continue;
+      }
       const branch = join.get(k);
       if (branch !== undefined) selector[`${slotName(k)}.$`] = `$[${branch}].${slotName(k)}`;
       else if (this.keptSlots.has(k) || emptied?.has(k)) selector[slotName(k)] = {};

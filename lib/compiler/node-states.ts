@@ -39,6 +39,8 @@ function writeRecord(
   field: 'Result' | 'Parameters' | 'ResultSelector',
   record: unknown,
 ): AslState {
+  // A parked record is added to its slot, which holds other records read later.
+  if (plan.parked) return { [field]: record, ResultPath: nodePath(plan.node.id) };
   return { [field]: { [plan.node.id]: record }, ResultPath: `$.${plan.slot}` };
 }
 
@@ -74,8 +76,15 @@ export interface NodePlan {
    * it from the state's failure); forEach bodies keep it (their iteration records count it).
    */
   directFatalCatch?: boolean;
+  /**
+   * With a direct fatal catch: the state its Catch goes to when the catch may drop the state (no
+   * ResultPath, the error becomes the whole state) because nothing on the failure path reads a record.
+   */
+  bareFatalExit?: () => string;
   /** The state key of the slot that holds the node's record (`nodes`, `nodes1`, …). */
   slot: string;
+  /** The record is in the parking slot (lib/compiler/state-slots.ts): its states add it there. */
+  parked?: boolean;
   /** For actions of `actionsReceivingRunData`: the upstream nodes whose records `config.data` carries. */
   runDataReads?: readonly string[];
   /** Continuations per outcome; `failed` is used only when the node is not fatal. */
@@ -297,11 +306,15 @@ function taskNodeStates(
   // A fatal failure without a retry loop goes straight to the fatal exit: the record builders take
   // the node's `failed` status and error from its own state's failure (no Pass per node).
   const direct = plan.fatal && !loop && plan.fatalExit !== 'end' && plan.directFatalCatch === true;
-  catchers.push({
-    ErrorEquals: ['States.ALL'],
-    ResultPath: failedSource,
-    Next: direct ? (plan.fatalExit as { next: string }).next : stateName.failed(id),
-  });
+  if (direct && plan.bareFatalExit !== undefined) {
+    catchers.push({ ErrorEquals: ['States.ALL'], Next: plan.bareFatalExit() });
+  } else {
+    catchers.push({
+      ErrorEquals: ['States.ALL'],
+      ResultPath: failedSource,
+      Next: direct ? (plan.fatalExit as { next: string }).next : stateName.failed(id),
+    });
+  }
   const { taskToken } = task.Parameters;
   const payload = task.Parameters.Payload;
   const state: AslState = {

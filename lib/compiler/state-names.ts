@@ -49,6 +49,8 @@ export const stateName = {
   end: ':end',
   fail: ':fail',
   failEnd: ':fail-end',
+  /** Pass moving a bare caught error (the whole state) to `$.run.failed`, before `:fail`. */
+  failBare: ':err',
 } as const;
 
 /** The structural states of one machine scope: the top level, or a forEach body (ItemProcessor). */

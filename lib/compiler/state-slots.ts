@@ -38,7 +38,21 @@ export interface SlotPlan {
   joins: ReadonlyMap<Structure, ReadonlyArray<{ slot: number; branch: number }>>;
   /** True when node `b` runs after node `a` has finished in every run (so `b` sees `a`'s record). */
   precedes(a: string, b: string): boolean;
+  /**
+   * Records kept in the parking slot (the last slot, when there is one): records that would pass
+   * through joins in a slot of their own. Their states add the record to the slot
+   * (`ResultPath: $.<slot>.<id>`) instead of replacing it, so one container passes every join.
+   */
+  parked: ReadonlySet<string>;
+  parkingSlot?: number;
+  /** For each Parallel: the branches that park a record (the join merges their parking slots). */
+  parkedWriters: ReadonlyMap<Structure, readonly number[]>;
 }
+
+/** Most branches whose parking slots one join merges: 10 nested States.JsonMerge. */
+const MAX_PARKED_WRITERS = 11;
+/** A record is parked when a slot of its own would pass through at least this many joins. */
+const PARK_AFTER_JOINS = 2;
 
 /** Name of slot `k` in the state: `nodes`, `nodes1`, `nodes2`, … */
 export function slotName(slot: number): string {
@@ -52,7 +66,11 @@ type Position = ReadonlyArray<{ container: Structure; index: number }>;
  * read node `id`'s record; readers that do not run after the writer are ignored (validation only
  * lets a node read its upstream nodes).
  */
-export function planSlots(tree: Structure, readers: (id: string) => Iterable<string>): SlotPlan {
+export function planSlots(
+  tree: Structure,
+  readers: (id: string) => Iterable<string>,
+  options: { park?: boolean } = {},
+): SlotPlan {
   const positions = new Map<Structure | string, Position>();
   const branchNodes = new Map<Structure, Set<string>>();
   const place = (s: Structure, position: Position): Set<string> => {
@@ -126,61 +144,108 @@ export function planSlots(tree: Structure, readers: (id: string) => Iterable<str
   const readAfter = (id: string, point: Structure | string): boolean =>
     readBy(id).some((r) => carries(id, point, r));
 
-  const slotOf = new Map<string, number>();
-  const joins = new Map<Structure, Array<{ slot: number; branch: number }>>();
-  let slotCount = 1;
+  const allocate = (parked: ReadonlySet<string>) => {
+    const slotOf = new Map<string, number>();
+    const joins = new Map<Structure, Array<{ slot: number; branch: number }>>();
+    /** How many joins each record passes through in a slot of its own. */
+    const passed = new Map<string, number>();
+    let slotCount = 1;
 
-  /** `env`: slot → the record it holds that a later state of this copy still reads. */
-  const visit = (
-    s: Structure,
-    env: Map<number, string>,
-    reserved: ReadonlySet<number>,
-    innermost: Structure | undefined,
-  ): void => {
-    if (s.kind === 'series') {
-      for (const item of s.items) visit(item, env, reserved, innermost);
-      return;
-    }
-    if (s.kind === 'node') {
-      for (const [slot, id] of env) if (!readAfter(id, s.id)) env.delete(slot);
-      const leaves = innermost !== undefined && readAfter(s.id, innermost);
-      let slot = 0;
-      while (env.has(slot) || (leaves && reserved.has(slot))) slot++;
-      slotOf.set(s.id, slot);
-      slotCount = Math.max(slotCount, slot + 1);
-      if (readBy(s.id).length > 0) env.set(slot, s.id);
-      return;
-    }
-    const leaving = new Set<number>();
-    const left: Array<{ slot: number; branch: number; id: string }> = [];
-    // Records that entered the Parallel and are read after its join: the join takes them from
-    // branch 0, so a record leaving another branch must not take their slots.
-    const passing = [...env].filter(([, id]) => readAfter(id, s)).map(([slot]) => slot);
-    s.branches.forEach((branch, index) => {
-      const copy = new Map(env);
-      visit(branch, copy, new Set([...reserved, ...leaving, ...(index === 0 ? [] : passing)]), s);
-      const own = branchNodes.get(branch) as Set<string>;
-      for (const [slot, id] of copy) {
-        if (own.has(id) && readAfter(id, s)) {
-          leaving.add(slot);
-          left.push({ slot, branch: index, id });
-        }
+    /** `env`: slot → the record it holds that a later state of this copy still reads. */
+    const visit = (
+      s: Structure,
+      env: Map<number, string>,
+      reserved: ReadonlySet<number>,
+      innermost: Structure | undefined,
+    ): void => {
+      if (s.kind === 'series') {
+        for (const item of s.items) visit(item, env, reserved, innermost);
+        return;
       }
-    });
-    const sources: Array<{ slot: number; branch: number }> = [];
-    for (const [slot, id] of env) {
-      if (readAfter(id, s)) sources.push({ slot, branch: 0 });
-      else env.delete(slot);
-    }
-    for (const { slot, branch, id } of left) {
-      env.set(slot, id);
-      sources.push({ slot, branch });
-    }
-    sources.sort((a, b) => a.slot - b.slot);
-    joins.set(s, sources);
+      if (s.kind === 'node') {
+        for (const [slot, id] of env) if (!readAfter(id, s.id)) env.delete(slot);
+        if (parked.has(s.id)) return;
+        const leaves = innermost !== undefined && readAfter(s.id, innermost);
+        let slot = 0;
+        while (env.has(slot) || (leaves && reserved.has(slot))) slot++;
+        slotOf.set(s.id, slot);
+        slotCount = Math.max(slotCount, slot + 1);
+        if (readBy(s.id).length > 0) env.set(slot, s.id);
+        return;
+      }
+      const leaving = new Set<number>();
+      const left: Array<{ slot: number; branch: number; id: string }> = [];
+      // Records that entered the Parallel and are read after its join: the join takes them from
+      // branch 0, so a record leaving another branch must not take their slots.
+      const passing = [...env].filter(([, id]) => readAfter(id, s)).map(([slot]) => slot);
+      s.branches.forEach((branch, index) => {
+        const copy = new Map(env);
+        visit(branch, copy, new Set([...reserved, ...leaving, ...(index === 0 ? [] : passing)]), s);
+        const own = branchNodes.get(branch) as Set<string>;
+        for (const [slot, id] of copy) {
+          if (own.has(id) && readAfter(id, s)) {
+            leaving.add(slot);
+            left.push({ slot, branch: index, id });
+          }
+        }
+      });
+      const sources: Array<{ slot: number; branch: number }> = [];
+      for (const [slot, id] of env) {
+        if (readAfter(id, s)) {
+          sources.push({ slot, branch: 0 });
+          passed.set(id, (passed.get(id) ?? 0) + 1);
+        } else env.delete(slot);
+      }
+      for (const { slot, branch, id } of left) {
+        env.set(slot, id);
+        sources.push({ slot, branch });
+      }
+      sources.sort((a, b) => a.slot - b.slot);
+      joins.set(s, sources);
+    };
+    visit(tree, new Map(), new Set(), undefined);
+    return { slotOf, slotCount, joins, passed };
   };
-  visit(tree, new Map(), new Set(), undefined);
-  return { slotOf, slotCount, joins, precedes: (a, b) => before(a, b) };
+
+  const precedes = (a: string, b: string) => before(a, b);
+  const plain = allocate(new Set());
+  const parked = new Set(
+    options.park ? [...plain.passed].filter(([, n]) => n >= PARK_AFTER_JOINS).map(([id]) => id) : [],
+  );
+  if (parked.size === 0) return { ...plain, precedes, parked, parkedWriters: new Map() };
+  // A join merges the parking slots of the branches that park a record; a Parallel with more such
+  // branches than one field can merge parks none of the records written inside it.
+  const parkedWriters = new Map<Structure, number[]>();
+  for (;;) {
+    parkedWriters.clear();
+    let over: Structure | undefined;
+    for (const [branch, ids] of branchNodes) {
+      const position = positions.get(branch) as Position;
+      const step = position[position.length - 1] as Position[number];
+      if (![...ids].some((id) => parked.has(id))) continue;
+      const list = parkedWriters.get(step.container) ?? [];
+      list.push(step.index);
+      parkedWriters.set(step.container, list);
+      if (list.length > MAX_PARKED_WRITERS) over = step.container;
+    }
+    if (!over) break;
+    for (const branch of over.kind === 'parallel' ? over.branches : [])
+      for (const id of branchNodes.get(branch) ?? []) parked.delete(id);
+  }
+  if (parked.size === 0) return { ...plain, precedes, parked, parkedWriters: new Map() };
+  for (const list of parkedWriters.values()) list.sort((a, b) => a - b);
+  const plan = allocate(parked);
+  const parkingSlot = plan.slotCount;
+  for (const id of parked) plan.slotOf.set(id, parkingSlot);
+  return {
+    slotOf: plan.slotOf,
+    slotCount: parkingSlot + 1,
+    joins: plan.joins,
+    precedes,
+    parked,
+    parkingSlot,
+    parkedWriters,
+  };
 }
 
 const NODE_PATH = /^\$\.nodes(?:\.([A-Za-z_$][A-Za-z0-9_$]*)|\['((?:[^'\\]|\\.)*)'\])/;

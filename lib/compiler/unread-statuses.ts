@@ -1,4 +1,5 @@
 import type { AslState } from './state-graph.ts';
+import { nodePath } from './state-names.ts';
 
 /** A record path as the compiler writes it before slots are assigned: `$.nodes.<id>` or `$.nodes['<id>']`. */
 const RECORD_PATH =
@@ -57,10 +58,12 @@ export function dropUnreadStatuses(
         continue;
       }
       const selector = state.ResultSelector as Record<string, Record<string, unknown>> | undefined;
-      const record = selector?.[name];
+      // A parked record (state-slots.ts) is the selector itself, added at `$.nodes.<id>`.
+      const entry = state.ResultPath === nodePath(name);
+      const record = entry ? (selector as Record<string, unknown> | undefined) : selector?.[name];
       if (state.Type === 'Task' && actionIds.has(name) && !read.has(name) && record?.status === 'succeeded') {
         const { status: _unread, ...rest } = record;
-        out[name] = { ...state, ResultSelector: { [name]: rest } };
+        out[name] = { ...state, ResultSelector: entry ? rest : { [name]: rest } };
         continue;
       }
       out[name] = state;

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { TaskPayload } from '../../../lib/actions/action.ts';
 import { compile } from '../../../lib/compiler/compile.ts';
 import { expressionReads } from '../../../lib/compiler/record-readers.ts';
-import { rewriteRecordPaths } from '../../../lib/compiler/state-slots.ts';
+import { planSlots, rewriteRecordPaths } from '../../../lib/compiler/state-slots.ts';
+import type { Structure } from '../../../lib/compiler/structure.ts';
 import type { WorkflowDefinitionInput } from '../../../lib/workflow/definition-schema.ts';
 import { AslCollector } from './asl-check.ts';
 import { definition, TEST_CONTEXT } from './fixtures.ts';
@@ -103,37 +104,77 @@ describe('state slots', () => {
     expect(path).toBe(`$[0].${key.slice(0, -2)}`);
   });
 
-  it('passes a record that entered a Parallel through the joins of its first branch only', async () => {
-    // `a` is read after the outer join; each branch of the outer Parallel has a Parallel of its own.
-    const { asl } = build([
+  it('passes a record that entered a Parallel through the joins of its first branch only', () => {
+    // a, { [c {d1 | d2} e] | [f {g1 | g2} h] }, z — z reads a (planned without parking).
+    const node = (id: string): Structure => ({ kind: 'node', id });
+    const inner = (x: string, y1: string, y2: string, w: string): Structure => ({
+      kind: 'series',
+      items: [node(x), { kind: 'parallel', branches: [node(y1), node(y2)] }, node(w)],
+    });
+    const left = inner('c', 'd1', 'd2', 'e');
+    const right = inner('f', 'g1', 'g2', 'h');
+    const outer: Structure = { kind: 'parallel', branches: [left, right] };
+    const tree: Structure = { kind: 'series', items: [node('a'), outer, node('z')] };
+    const plan = planSlots(tree, (id) => (id === 'a' ? ['z'] : []));
+    const slotOfA = plan.slotOf.get('a') as number;
+    const listsA = (s: Structure) => (plan.joins.get(s) ?? []).some((j) => j.slot === slotOfA);
+    const innerOf = (s: Structure) => (s as { items: Structure[] }).items[1] as Structure;
+    // The outer join takes `a` from branch 0; the other branch's inner join drops it.
+    expect(plan.joins.get(outer)).toContainEqual({ slot: slotOfA, branch: 0 });
+    expect([listsA(innerOf(left)), listsA(innerOf(right))]).toEqual([true, false]);
+    expect(plan.parked.size).toBe(0);
+  });
+
+  it('parks a record that would pass several joins: one slot, added to, passes every join', async () => {
+    const nodes: Nodes = [
       log('a', []),
-      log('c', ['a']),
+      log('b1', ['a']),
+      log('b2', ['a']),
+      log('c', ['b1', 'b2']),
       log('d1', ['c']),
       log('d2', ['c']),
-      log('e', ['d1', 'd2']),
-      log('f', ['a']),
-      log('g1', ['f']),
-      log('g2', ['f']),
-      log('h', ['g1', 'g2']),
-      log('z', ['e', 'h'], '{{ nodes.a.output.message }}!'),
-    ]);
-    type Parallel = {
-      Type: string;
+      log('e', ['d1', 'd2'], '{{ nodes.a.output.message }}+{{ nodes.d2.output.message }}'),
+    ];
+    const { asl } = build(nodes);
+    const slotOfA = /\$\.(nodes\d*)\.a\./.exec(JSON.stringify(asl.States.e))?.[1] as string;
+    // `a` is added to its slot (the parking slot) rather than replacing it.
+    expect((asl.States.a as { ResultPath: string }).ResultPath).toBe(`$.${slotOfA}.a`);
+    const joins = Object.values(asl.States).filter(
+      (s) => (s as { Type: string }).Type === 'Parallel',
+    ) as Array<{
       ResultSelector: Record<string, unknown>;
-      Branches: Array<{ States: object }>;
-    };
-    const outer = Object.values(asl.States).find((s) => (s as Parallel).Type === 'Parallel') as Parallel;
-    const slotOfA = /\$\.(nodes\d*)\.a\./.exec(JSON.stringify(asl.States.z))?.[1];
-    const carried = outer.Branches.map((branch) =>
-      Object.values(branch.States)
-        .filter((s) => (s as Parallel).Type === 'Parallel')
-        .some((s) => `${slotOfA}.$` in (s as Parallel).ResultSelector),
-    );
-    // The outer join takes `a` from branch 0; the other branch's inner join drops it.
-    expect(outer.ResultSelector[`${slotOfA}.$`]).toBe(`$[0].${slotOfA}`);
-    expect(carried).toEqual([true, false]);
+    }>;
+    expect(joins).toHaveLength(2);
+    for (const join of joins) expect(join.ResultSelector[`${slotOfA}.$`]).toBe(`$[0].${slotOfA}`);
     const result = await runAsl(asl, { handlers: { log: echo } });
-    expect(result.nodes.z?.output).toEqual({ message: 'a!' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.nodes.e?.output).toEqual({ message: 'a+d2' });
+  });
+
+  it('lets a fatal top-level Task drop the state in its Catch when no compensation reads a record', async () => {
+    const nodes: Nodes = [log('a', []), log('b', ['a'], '{{ nodes.a.output.message }}'), log('c', ['b'])];
+    const failing = (p: TaskPayload) => {
+      if (p.nodeId === 'b') throw Object.assign(new Error('no luck'), { name: 'Boom' });
+      return echo(p);
+    };
+    const bare = build(nodes).asl;
+    expect((bare.States.b as { Catch: unknown[] }).Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], Next: ':err' },
+    ]);
+    const result = await runAsl(bare, { handlers: { log: failing } });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toMatchObject({ error: 'Boom', cause: expect.stringContaining('no luck') });
+    expect(result.nodes.b).toMatchObject({ status: 'failed', error: { error: 'Boom' } });
+    expect(result.nodes.c?.status).toBe('skipped');
+    // A compensation reads records on the failure path: the Catch keeps the state.
+    const kept = build([
+      { ...log('a', []), compensate: { action: 'log', config: { message: 'undo' } } } as Nodes[number],
+      ...nodes.slice(1),
+    ]).asl;
+    expect((kept.States.b as { Catch: unknown[] }).Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.run.failed', Next: ':fail' },
+    ]);
+    expect(kept.States[':err']).toBeUndefined();
   });
 
   it('rewrites record paths to their slot, but not quoted text or context paths', () => {
