@@ -217,9 +217,9 @@ describe('FlowStore', () => {
     await expect(flows.getFlow('tenant-a#FLOW', a.flowId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('stores a 1,200-node definition with its ASL compressed under the item limit', async () => {
-    // 1,200 nodes: the compiled ASL is ~700 B per node (raw), so definition + ASL stay over 900 KB.
-    const input = largeVersionInput(1200);
+  it('stores a 1,300-node definition with its ASL compressed under the item limit', async () => {
+    // 1,300 nodes: the compiled ASL is ~650 B per node (raw), so definition + ASL stay over 900 KB.
+    const input = largeVersionInput(1300);
     const rawBytes = Buffer.byteLength(JSON.stringify({ d: input.definition, c: input.compiled }));
     expect(rawBytes).toBeGreaterThan(900_000);
     const { flowId } = await flows.createFlow('big', input);
