@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BOOT_PRIORITY, lowerProcessPriority } from '../runtime/local/background-priority.ts';
 
 /**
  * A pool of workers that runs user work (JSONata, regexes, sandboxed code) off the event loop that
@@ -213,6 +214,9 @@ export class WorkerPool {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
       env: workerEnv(this.program.env),
     });
+    // Boots below the API thread; the worker goes down to the background priority itself
+    // before its first task (lib/local/worker-serve.ts).
+    lowerProcessPriority(worker.pid, BOOT_PRIORITY);
     worker.unref();
     worker.channel?.unref();
     const slot: Slot = { worker, memoryMb, busy: false };

@@ -15,9 +15,8 @@ const detailsOf = (error: unknown): Record<string, string | number> => {
 /**
  * Serves `WorkerPool` requests in this process: imports a task's module (once per worker), says it
  * started, runs the export and answers its output as JSON text, refused here when over the limit.
- * The process boots at its parent's priority and lowers itself to the background priority before
- * its first task: a nice-19 boot on busy cores could outlast any time limit, the user's code never
- * runs above it.
+ * The process boots at the pool's boot priority and lowers itself to the background priority
+ * before its first task (lib/runtime/local/background-priority.ts): the user's code never runs above it.
  * The program of a pool's worker calls it: lib/local/worker-entry.ts, or a Lambda bundle that is its
  * own worker (functions/actions/transform.ts).
  */

@@ -20,11 +20,20 @@ export const BACKGROUND_PRIORITY = constants.priority.PRIORITY_LOW;
 
 const lowered = (): boolean => process.env.FLOWFORGE_BACKGROUND_PRIORITY !== 'normal';
 
-/** Lowers the process `pid` (a worker process, or this one from inside it) to {@link BACKGROUND_PRIORITY}. */
-export function lowerProcessPriority(pid: number | undefined): void {
+/**
+ * The priority a worker process boots at (nice 10, about a tenth of a normal thread's share of a
+ * contended core): low enough that the boots of workers replaced after a memory kill do not take
+ * the API thread's core, high enough that a boot on busy cores still ends within the pool's
+ * start-up allowance (at nice 19 a boot beside a busy test suite took over 30 s). The worker
+ * lowers itself to {@link BACKGROUND_PRIORITY} before its first task.
+ */
+export const BOOT_PRIORITY = 10;
+
+/** Lowers the process `pid` (a worker process, or this one from inside it) to `priority`. */
+export function lowerProcessPriority(pid: number | undefined, priority: number = BACKGROUND_PRIORITY): void {
   if (pid === undefined || !lowered()) return;
   try {
-    setPriority(pid, BACKGROUND_PRIORITY);
+    setPriority(pid, priority);
   } catch {
     // Kept at normal priority (see the module comment).
   }
