@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DescribeTableCommand, type GlobalSecondaryIndexDescription } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { scanItems } from './scan-items.ts';
 
 /** What {@link repairIndexes} found and put right. */
 export interface IndexRepair {
@@ -34,7 +35,7 @@ export async function repairIndexes(client: DynamoDBDocumentClient, tableName: s
   const keyNames = (table?.KeySchema ?? []).map((key) => key.AttributeName as string);
   const keyOf = (item: Item) => JSON.stringify(keyNames.map((name) => item[name]));
   const items = new Map<string, Item>();
-  for await (const item of scan(client, tableName)) items.set(keyOf(item), item);
+  for await (const item of scanItems(client, { TableName: tableName })) items.set(keyOf(item), item);
 
   const repair: IndexRepair = { orphans: 0, stale: 0, missing: 0 };
   for (const index of table?.GlobalSecondaryIndexes ?? []) {
@@ -42,7 +43,8 @@ export async function repairIndexes(client: DynamoDBDocumentClient, tableName: s
     const project = projector(index, keyNames, indexKeys);
     // Read the whole index first, then write: the writes change the index being read.
     const entries: Item[] = [];
-    for await (const entry of scan(client, tableName, index.IndexName)) entries.push(entry);
+    for await (const entry of scanItems(client, { TableName: tableName, IndexName: index.IndexName }))
+      entries.push(entry);
     const indexed = new Set<string>();
     for (const entry of entries) {
       const key = keyOf(entry);
@@ -91,23 +93,4 @@ function projector(
   if (projection?.ProjectionType === 'ALL' || projection?.ProjectionType === undefined) return (item) => item;
   const names = [...tableKeys, ...indexKeys, ...(projection.NonKeyAttributes ?? [])];
   return (item) => Object.fromEntries(names.filter((name) => name in item).map((name) => [name, item[name]]));
-}
-
-async function* scan(
-  client: DynamoDBDocumentClient,
-  tableName: string,
-  indexName?: string,
-): AsyncGenerator<Item> {
-  let startKey: Item | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        ...(indexName === undefined ? {} : { IndexName: indexName }),
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) yield item;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
 }

@@ -5,7 +5,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiHandler, apiRouter, createApiHandler } from '../../functions/api/api-handler.ts';
 import { authorizeRequest, denialReason } from '../../functions/api/authorize-request.ts';
 import type { RouteDef } from '../../functions/api/routes.ts';
@@ -47,6 +46,7 @@ import { createLocalActions } from './local-actions.ts';
 import { consoleLog, type LocalLog } from './local-log.ts';
 import { createLocalSubflows, isSubflowPayload } from './local-subflows.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
+import { scanItems } from './scan-items.ts';
 import { SerializedRateLimiter } from './serialized-rate-limiter.ts';
 
 /** The table of local mode. */
@@ -473,7 +473,11 @@ async function reregisterSchedules(
   stores: Stores,
   scheduler: ReturnType<typeof createLocalScheduler>,
 ): Promise<void> {
-  for await (const head of scanItems(client, 'sk = :head', { ':head': 'HEAD' })) {
+  for await (const head of scanItems(client, {
+    TableName: LOCAL_TABLE_NAME,
+    FilterExpression: 'sk = :head',
+    ExpressionAttributeValues: { ':head': 'HEAD' },
+  })) {
     if (head.deleted === true || typeof head.tenant !== 'string' || typeof head.flowId !== 'string') continue;
     const version = await stores.flows.getVersion(head.tenant, head.flowId);
     const schedules = scheduleTriggersOf(version.triggers);
@@ -498,12 +502,12 @@ async function syncInterrupted(
   startedAt: string,
 ): Promise<void> {
   const pending = new Set<Promise<unknown>>();
-  for await (const item of scanItems(
-    client,
-    'sk = :exec AND #status = :running AND updatedAt < :started',
-    { ':exec': 'EXEC', ':running': 'RUNNING', ':started': startedAt },
-    { '#status': 'status' },
-  )) {
+  for await (const item of scanItems(client, {
+    TableName: LOCAL_TABLE_NAME,
+    FilterExpression: 'sk = :exec AND #status = :running AND updatedAt < :started',
+    ExpressionAttributeValues: { ':exec': 'EXEC', ':running': 'RUNNING', ':started': startedAt },
+    ExpressionAttributeNames: { '#status': 'status' },
+  })) {
     if (typeof item.tenant !== 'string' || typeof item.executionId !== 'string') continue;
     // A few at a time: a crash during a burst leaves many, and each start is a few store writes.
     const work = settle(deps, item, item.tenant, item.executionId);
@@ -575,29 +579,6 @@ const markInterrupted = (deps: Deps, tenant: string, executionId: string, cause:
       { onlyIfStatus: ['RUNNING'] },
     )
     .catch(() => undefined);
-
-/** A table scan (local mode start-up only, never on a request path). */
-async function* scanItems(
-  client: ReturnType<typeof createLocalDocumentClient>,
-  filter: string,
-  values: Record<string, unknown>,
-  names?: Record<string, string>,
-): AsyncGenerator<Record<string, unknown>> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: LOCAL_TABLE_NAME,
-        FilterExpression: filter,
-        ExpressionAttributeValues: values,
-        ...(names ? { ExpressionAttributeNames: names } : {}),
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) yield item;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-}
 
 const PUBLIC = new Set(['/api/v1/health', '/api/v1/openapi.json']);
 
