@@ -14,6 +14,17 @@ afterAll(async () => {
   await db?.stop();
 });
 
+/** The table's client, recording the condition of every request it sends. */
+const counted = () => {
+  const writes: string[] = [];
+  const client = Object.create(db.client) as typeof db.client;
+  client.send = ((command: { input: { ConditionExpression?: string } }) => {
+    writes.push(command.input.ConditionExpression ?? '');
+    return db.client.send(command as never);
+  }) as typeof db.client.send;
+  return { writes, client };
+};
+
 describe('RateLimiter', () => {
   it('allows a burst of capacity, then refuses with retryAfterSeconds, then refills', async () => {
     const limiter = new RateLimiter(db.client, db.tableName, clock, { capacity: 5, refillPerSecond: 0.5 });
@@ -39,12 +50,7 @@ describe('RateLimiter', () => {
   });
 
   it('makes one write per take whether the bucket is idle or busy, once it knows the key', async () => {
-    const writes: string[] = [];
-    const client = Object.create(db.client) as typeof db.client;
-    client.send = ((command: { input: { ConditionExpression?: string } }) => {
-      writes.push(command.input.ConditionExpression ?? '');
-      return db.client.send(command as never);
-    }) as typeof db.client.send;
+    const { writes, client } = counted();
     const limiter = new RateLimiter(client, db.tableName, clock, { capacity: 3, refillPerSecond: 1 });
     await limiter.takeToken('key-steady');
     writes.length = 0;
@@ -84,16 +90,6 @@ describe('RateLimiter', () => {
 });
 
 describe('SerializedRateLimiter over the DynamoDB bucket', () => {
-  const counted = () => {
-    const writes: string[] = [];
-    const client = Object.create(db.client) as typeof db.client;
-    client.send = ((command: { input: { ConditionExpression?: string } }) => {
-      writes.push(command.input.ConditionExpression ?? '');
-      return db.client.send(command as never);
-    }) as typeof db.client.send;
-    return { writes, client };
-  };
-
   it('takes a burst on one key in a write per round trip, each take answered', async () => {
     const { writes, client } = counted();
     const limiter = new SerializedRateLimiter(
