@@ -16,10 +16,10 @@ import {
   logsOf,
   nodeEntries,
   nodeIdOfState,
+  nodeStatusOf,
   normaliseError,
 } from './node-record-rules.ts';
 
-const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
 const KNOWN_STATUSES: ReadonlySet<string> = new Set([
   'RUNNING',
   'SUCCEEDED',
@@ -243,25 +243,7 @@ function bodyRecord(node: NodeView, record: NodeRecord): NodeRecord {
 }
 
 function nodeRecord(node: NodeView, ended: ExecutionStatus | undefined): NodeRecord {
-  let status: NodeStatus;
-  let error: NodeError | undefined;
-  const entryStatus = node.entry?.status;
-  if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
-    status = entryStatus as NodeStatus;
-    error = node.entry?.error ?? (status === 'failed' ? node.lastError : undefined);
-  } else if (node.entry && !(node.phase === 'done' && node.entry.hasOutput)) {
-    // The machine wrote something (a caught error waiting for the next attempt) but no final
-    // status yet: running, as the local record says. An output without a status is an action's
-    // success record (lib/compiler/unread-statuses.ts).
-    status = 'running';
-  } else if (node.phase === 'failed') {
-    status = 'failed';
-    error = node.lastError;
-  } else if (node.phase === 'done') {
-    status = 'succeeded';
-  } else {
-    status = 'running';
-  }
+  let { status, error }: { status: NodeStatus; error?: NodeError } = nodeStatusOf(node);
   if (status === 'running' && ended) {
     status = 'failed';
     error = { error: 'Interrupted', cause: interruptedCause(ended) };

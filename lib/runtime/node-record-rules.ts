@@ -1,5 +1,5 @@
 import { NODE_ID_PATTERN } from '../workflow/definition-schema.ts';
-import type { ExecutionStatus, NodeError } from './execution-record.ts';
+import type { ExecutionStatus, NodeError, NodeStatus } from './execution-record.ts';
 
 /**
  * Rules both record builders share — from Step Functions history (`history-to-record.ts`) and
@@ -102,4 +102,36 @@ export function nodeEntries(data: unknown): Array<[string, Record<string, unknow
 export function failurePathNodeIds(data: unknown): string[] {
   if (!isObject(data) || !isObject(data.run) || !Array.isArray(data.run.all)) return [];
   return data.run.all.filter((id): id is string => typeof id === 'string');
+}
+
+const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
+
+/** What both record builders know of a node when they decide its status. */
+export interface NodeEvidence {
+  /** The latest entry of `nodes.<id>` seen in any record container. */
+  entry?: { status?: string; error?: NodeError; hasOutput: boolean };
+  /** Where the node's own states are. */
+  phase?: 'running' | 'failed' | 'done';
+  /** The error of the node's latest failure event. */
+  lastError?: NodeError;
+}
+
+/**
+ * A node's status (before the run's end or a wait is applied) and its error: a final status in its
+ * entry wins; an entry without one is `running` (a caught error waiting for the next attempt),
+ * unless it has an output and the node's state exited normally (an action's success record, whose
+ * status the compiler leaves out where nothing reads it, lib/compiler/unread-statuses.ts); a node
+ * without an entry takes its status from its own states.
+ */
+export function nodeStatusOf(node: NodeEvidence): { status: NodeStatus; error?: NodeError } {
+  const entryStatus = node.entry?.status;
+  if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
+    const status = entryStatus as NodeStatus;
+    const error = node.entry?.error ?? (status === 'failed' ? node.lastError : undefined);
+    return error === undefined ? { status } : { status, error };
+  }
+  if (node.entry && !(node.phase === 'done' && node.entry.hasOutput)) return { status: 'running' };
+  if (node.phase === 'failed')
+    return node.lastError === undefined ? { status: 'failed' } : { status: 'failed', error: node.lastError };
+  return { status: node.phase === 'done' ? 'succeeded' : 'running' };
 }

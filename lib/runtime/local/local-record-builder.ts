@@ -15,11 +15,10 @@ import {
   logsOf,
   nodeEntries,
   nodeIdOfState,
+  nodeStatusOf,
   normaliseError,
 } from '../node-record-rules.ts';
 import type { LocalExecutionEvent } from './local-execution-event.ts';
-
-const FINAL_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped']);
 
 interface NodeView {
   /** The latest entry of `nodes.<id>` seen in any state's input or output. */
@@ -285,25 +284,7 @@ function nodeRecord(
   outcome: RunOutcome | undefined,
   progress?: NodeRecord['items'],
 ): NodeRecord {
-  let status: NodeStatus;
-  let error: NodeError | undefined;
-  const entryStatus = view.entry?.status;
-  if (entryStatus !== undefined && FINAL_STATUSES.has(entryStatus)) {
-    status = entryStatus as NodeStatus;
-    error = view.entry?.error ?? (status === 'failed' ? view.lastError : undefined);
-  } else if (view.entry && !(view.phase === 'done' && view.entry.hasOutput)) {
-    // The machine wrote something (e.g. a caught error before a retry) but no final status yet.
-    // An output without a status is an action's success record (its Task exited normally): the
-    // compiler leaves the status out where no state reads it (lib/compiler/unread-statuses.ts).
-    status = 'running';
-  } else if (view.phase === 'failed') {
-    status = 'failed';
-    error = view.lastError;
-  } else if (view.phase === 'done') {
-    status = 'succeeded';
-  } else {
-    status = 'running';
-  }
+  let { status, error }: { status: NodeStatus; error?: NodeError } = nodeStatusOf(view);
   let interruptedAt: number | undefined;
   if (status === 'running' && outcome) {
     status = 'failed';
