@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AslDefinition } from '../../compiler/types.ts';
 import type { ExecutionRecord } from '../execution-record.ts';
@@ -93,12 +93,19 @@ export class InMemoryExecutionJournal implements ExecutionJournal {
 /**
  * A journal of JSON files under a data dir: `<dataDir>/machines/<id>.json` and
  * `<dataDir>/executions/<id>.json`, `<id>` being a digest of the ARN (ARNs hold characters file
- * systems refuse, and may be long), plus an empty marker `<dataDir>/running/<id>` while an
- * execution's latest save is `RUNNING` — the only executions a start-up reads. Each save writes a
- * temporary file and renames it over the old one, so a process killed mid-write leaves the previous
- * entry intact; leftover temporary files are ignored on load. The marker is created before a
- * RUNNING entry is written and removed after a finished one is, so a kill between the two steps
- * leaves at worst a marker whose entry says finished (skipped on load).
+ * systems refuse, and may be long), plus `<dataDir>/running.log`, which says which executions'
+ * latest save is `RUNNING` — the only executions a start-up reads. The log is a line `+<id>` appended
+ * before a RUNNING entry is written and `-<id>` after a finished one is, so a kill between the two
+ * steps leaves at worst a `+` whose entry says finished (skipped on load). Start-up rewrites it with
+ * only the running ids, and so does a save once it has grown past {@link RUNNING_LOG_COMPACT_LINES}
+ * (`compactAfterLines`).
+ *
+ * An execution's first save writes its entry file directly; later saves write a temporary file and
+ * rename it over the entry, so a process killed mid-write leaves the previous entry intact. A first
+ * save cut by a kill leaves a torn file, read as never saved: its start had not answered yet.
+ * Leftover temporary files are ignored on load. Per run that is two new files and one freed (the
+ * marker files of earlier versions made it three and two; on ext4 each new inode scans the recently
+ * freed ones, and that was a sixth of the local server's CPU per execution).
  *
  * Saves go through `writer` (file-writer.ts): by default the synchronous file calls on this thread,
  * in the local server a thread of their own. Reading one entry is one synchronous read (the start
@@ -108,16 +115,25 @@ export class InMemoryExecutionJournal implements ExecutionJournal {
 export class FileExecutionJournal implements ExecutionJournal {
   private readonly machinesDir: string;
   private readonly executionsDir: string;
-  private readonly runningDir: string;
+  private readonly runningLog: string;
   private sequence = 0;
+  /** Ids this instance knows to be RUNNING; complete once `loadRunning` has read the log. */
+  private readonly running = new Set<string>();
+  private loaded = false;
+  /** Lines appended to the running log since it was last rewritten. */
+  private appended = 0;
+
+  private readonly compactAfterLines: number;
 
   constructor(
     readonly dataDir: string,
     private readonly writer: FileWriter = writeInThisThread,
+    options: { compactAfterLines?: number } = {},
   ) {
+    this.compactAfterLines = options.compactAfterLines ?? RUNNING_LOG_COMPACT_LINES;
     this.machinesDir = join(dataDir, 'machines');
     this.executionsDir = join(dataDir, 'executions');
-    this.runningDir = join(dataDir, 'running');
+    this.runningLog = join(dataDir, 'running.log');
   }
 
   async loadMachines(): Promise<PersistedMachine[]> {
@@ -131,24 +147,27 @@ export class FileExecutionJournal implements ExecutionJournal {
     await this.writer([{ op: 'remove', path: join(this.machinesDir, fileName(versionArn)) }]);
   }
 
+  /** Also rewrites the running log with only the ids it returns (and folds in an older version's markers). */
   async loadRunning(): Promise<PersistedExecution[]> {
+    const ids = await this.readRunningLog();
+    const legacyDir = join(this.dataDir, 'running');
+    for (const marker of await listDir(legacyDir)) ids.add(marker.replace(/\.json$/, ''));
     const entries: PersistedExecution[] = [];
-    for (const marker of (await listDir(this.runningDir)).sort()) {
-      const entry = await readJson<PersistedExecution>(join(this.executionsDir, marker)).catch(
-        (error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return undefined;
-          throw error;
-        },
-      );
+    for (const id of [...ids].sort()) {
+      const entry = await readEntry(join(this.executionsDir, `${id}.json`));
       if (entry?.record.status === 'RUNNING') entries.push(entry);
     }
+    this.running.clear();
+    for (const entry of entries) this.running.add(entryId(entry.executionArn));
+    this.loaded = true;
+    await this.rewriteRunningLog();
+    await rm(legacyDir, { recursive: true, force: true });
     return entries;
   }
 
   async loadExecution(executionArn: string): Promise<PersistedExecution | undefined> {
     try {
-      const text = readFileSync(join(this.executionsDir, fileName(executionArn)), 'utf8');
-      return JSON.parse(text) as PersistedExecution;
+      return parseEntry(readFileSync(join(this.executionsDir, fileName(executionArn)), 'utf8'));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -156,32 +175,92 @@ export class FileExecutionJournal implements ExecutionJournal {
   }
 
   async saveExecution(execution: ExecutionToSave): Promise<void> {
-    const marker = join(this.runningDir, fileName(execution.executionArn));
+    const id = entryId(execution.executionArn);
     const { record, ...rest } = execution;
     // A record given as text is spliced in as it is: a big one is never walked on this thread.
     const recordText = record instanceof RecordJson ? record.text : JSON.stringify(record);
-    const text = `${JSON.stringify(rest).slice(0, -1)},"record":${recordText}}`;
-    const entry = this.replaceText(this.executionsDir, execution.executionArn, text);
-    await this.writer(
-      record.status === 'RUNNING'
-        ? [{ op: 'write', path: marker, text: '' }, ...entry]
-        : [...entry, { op: 'remove', path: marker }],
-    );
+    const target = join(this.executionsDir, `${id}.json`);
+    const entry: FileStep = {
+      op: 'replace',
+      path: target,
+      text: `${JSON.stringify(rest).slice(0, -1)},"record":${recordText}}`,
+      temporary: this.temporaryOf(target),
+    };
+    if (record.status === 'RUNNING') {
+      const mark = !this.running.has(id);
+      this.running.add(id);
+      await this.writer(mark ? [this.logLine(`+${id}`), entry] : [entry]);
+    } else {
+      this.running.delete(id);
+      await this.writer([entry, this.logLine(`-${id}`)]);
+    }
+    if (this.loaded && this.appended > this.compactAfterLines) await this.rewriteRunningLog();
+  }
+
+  /** The running ids the log names (its last line may be torn by a kill: ignored). */
+  private async readRunningLog(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    const text = await readFile(this.runningLog, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    for (const line of text.split('\n')) {
+      const id = line.slice(1);
+      if (!ENTRY_ID.test(id)) continue;
+      if (line[0] === '+') ids.add(id);
+      else if (line[0] === '-') ids.delete(id);
+    }
+    return ids;
+  }
+
+  private async rewriteRunningLog(): Promise<void> {
+    this.appended = 0;
+    const text = [...this.running].map((id) => `+${id}\n`).join('');
+    await this.writer([
+      { op: 'write', path: `${this.runningLog}.tmp`, text },
+      { op: 'rename', from: `${this.runningLog}.tmp`, to: this.runningLog },
+    ]);
+  }
+
+  private logLine(line: string): FileStep {
+    this.appended++;
+    return { op: 'append', path: this.runningLog, text: `${line}\n` };
   }
 
   /** The steps that replace the entry of `arn` in `dir` atomically: a temporary file, renamed over it. */
   private replace(dir: string, arn: string, value: unknown): FileStep[] {
-    return this.replaceText(dir, arn, JSON.stringify(value));
-  }
-
-  /** {@link replace} with the entry's JSON text. */
-  private replaceText(dir: string, arn: string, text: string): FileStep[] {
     const target = join(dir, fileName(arn));
-    const temporary = `${target}.${process.pid}.${++this.sequence}.tmp`;
+    const temporary = this.temporaryOf(target);
     return [
-      { op: 'write', path: temporary, text },
+      { op: 'write', path: temporary, text: JSON.stringify(value) },
       { op: 'rename', from: temporary, to: target },
     ];
+  }
+
+  private temporaryOf(target: string): string {
+    return `${target}.${process.pid}.${++this.sequence}.tmp`;
+  }
+}
+
+/** Lines appended to the running log before a save rewrites it (~34 bytes each). */
+const RUNNING_LOG_COMPACT_LINES = 20_000;
+
+/** An entry's file, parsed; undefined when it is missing or torn (a first save cut by a kill). */
+async function readEntry(path: string): Promise<PersistedExecution | undefined> {
+  try {
+    return parseEntry(await readFile(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** A torn entry (a first save cut by a kill; its start never answered) is no entry. */
+function parseEntry(text: string): PersistedExecution | undefined {
+  try {
+    return JSON.parse(text) as PersistedExecution;
+  } catch {
+    return undefined;
   }
 }
 
@@ -202,6 +281,12 @@ async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
+/** The file name of an ARN's entry: its id, `.json`. */
 function fileName(arn: string): string {
-  return `${createHash('sha256').update(arn).digest('hex').slice(0, 32)}.json`;
+  return `${entryId(arn)}.json`;
+}
+
+const ENTRY_ID = /^[0-9a-f]{32}$/;
+function entryId(arn: string): string {
+  return createHash('sha256').update(arn).digest('hex').slice(0, 32);
 }

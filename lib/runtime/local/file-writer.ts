@@ -1,10 +1,21 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-/** One step of a journal save; a save's steps run in order. */
+/**
+ * One step of a journal save; a save's steps run in order, and a missing directory is made on the way.
+ * - `write`: the whole file.
+ * - `append`: `text` at the end of the file (made if missing). No inode is made or freed, which is
+ *   what makes it cheaper than a file per fact on ext4 (a new inode scans the recently freed ones).
+ * - `replace`: a file that may exist. When it does not, `text` is written to `path` itself (one new
+ *   file; a kill mid-write leaves it torn, and readers must take a torn file as never written). When
+ *   it does, `text` goes to `temporary`, renamed over `path`: a file once whole stays whole.
+ * - `rename`, `remove` (a missing file is no error).
+ */
 export type FileStep =
   | { op: 'write'; path: string; text: string }
+  | { op: 'append'; path: string; text: string }
+  | { op: 'replace'; path: string; text: string; temporary: string }
   | { op: 'rename'; from: string; to: string }
   | { op: 'remove'; path: string };
 
@@ -21,36 +32,69 @@ export const writeInThisThread: FileWriter = async (steps) => runSteps(steps);
 
 function runSteps(steps: FileStep[]): void {
   for (const step of steps) {
-    if (step.op === 'write') {
-      try {
-        writeFileSync(step.path, step.text);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        mkdirSync(dirname(step.path), { recursive: true });
-        writeFileSync(step.path, step.text);
-      }
-    } else if (step.op === 'rename') renameSync(step.from, step.to);
-    else rmSync(step.path, { force: true });
+    if (step.op === 'rename') renameSync(step.from, step.to);
+    else if (step.op === 'remove') rmSync(step.path, { force: true });
+    else inDirectory(step.path, () => writeStep(step));
+  }
+}
+
+function writeStep(step: Extract<FileStep, { text: string }>): void {
+  if (step.op === 'write') writeFileSync(step.path, step.text);
+  else if (step.op === 'append') appendFileSync(step.path, step.text);
+  else {
+    try {
+      writeFileSync(step.path, step.text, { flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      writeFileSync(step.temporary, step.text);
+      renameSync(step.temporary, step.path);
+    }
+  }
+}
+
+/** Runs `write`, making the directory of `path` first if it is missing. */
+function inDirectory(path: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    write();
   }
 }
 
 // The same steps as runSteps, in plain CommonJS: the thread needs no TypeScript loader.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-const { mkdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
+const { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
+const writeStep = (step) => {
+  if (step.op === 'write') writeFileSync(step.path, step.text);
+  else if (step.op === 'append') appendFileSync(step.path, step.text);
+  else {
+    try {
+      writeFileSync(step.path, step.text, { flag: 'wx' });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      writeFileSync(step.temporary, step.text);
+      renameSync(step.temporary, step.path);
+    }
+  }
+};
+const inDirectory = (path, write) => {
+  try {
+    write();
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    write();
+  }
+};
 const run = (steps) => {
   for (const step of steps) {
-    if (step.op === 'write') {
-      try {
-        writeFileSync(step.path, step.text);
-      } catch (error) {
-        if (error.code !== 'ENOENT') throw error;
-        mkdirSync(dirname(step.path), { recursive: true });
-        writeFileSync(step.path, step.text);
-      }
-    } else if (step.op === 'rename') renameSync(step.from, step.to);
-    else rmSync(step.path, { force: true });
+    if (step.op === 'rename') renameSync(step.from, step.to);
+    else if (step.op === 'remove') rmSync(step.path, { force: true });
+    else inDirectory(step.path, () => writeStep(step));
   }
 };
 parentPort.on('message', ({ id, steps }) => {

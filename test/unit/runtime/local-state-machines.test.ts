@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -61,6 +61,38 @@ async function finished(instance: LocalStateMachines, executionArn: string): Pro
 }
 
 const echo = async (payload: TaskPayload) => ({ ran: payload.nodeId });
+
+/** A journal entry of ARN `arn` whose latest save has `status`. */
+const journalEntry = (status: 'RUNNING' | 'SUCCEEDED', arn: string): PersistedExecution => ({
+  executionArn: arn,
+  name: arn,
+  stateMachineArn: 'sm',
+  versionArn: 'sm:1',
+  input: machineInput(),
+  record: { status, nodes: {} },
+  redriveCount: 0,
+  updatedAt: new Date(0).toISOString(),
+});
+
+/** The ids a running log's text names as running (the journal's own replay rule, restated). */
+const runningIds = (log: string): string[] => {
+  const ids = new Set<string>();
+  for (const line of log.split('\n')) {
+    if (!/^[+-][0-9a-f]{32}$/.test(line)) continue;
+    if (line[0] === '+') ids.add(line.slice(1));
+    else ids.delete(line.slice(1));
+  }
+  return [...ids];
+};
+
+/** The file name of the entry whose ARN is `arn`, found by its content. */
+const entryFileOf = async (dir: string, arn: string): Promise<string> => {
+  for (const name of await readdir(join(dir, 'executions'))) {
+    const text = await readFile(join(dir, 'executions', name), 'utf8');
+    if (text.includes(`"executionArn":${JSON.stringify(arn)}`)) return name;
+  }
+  throw new Error(`no entry for ${arn}`);
+};
 
 describe.each([false, true])('LocalStateMachines (interpreter in a worker thread: %s)', (thread) => {
   beforeEach(() => {
@@ -227,7 +259,8 @@ describe.each([false, true])('LocalStateMachines (interpreter in a worker thread
       input: machineInput({ k: 1 }),
     });
     await vi.waitFor(async () => {
-      // Only whole entries are ever visible under the .json names (temporary files are renamed over them).
+      // The first save writes the entry in place (later ones rename a temporary file over it): a
+      // read during that write may see it torn, and waitFor then reads again.
       const names = (await readdir(join(dir, 'executions'))).filter((name) => name.endsWith('.json'));
       expect(names).toHaveLength(1);
       const entry = JSON.parse(
@@ -268,8 +301,8 @@ describe.each([false, true])('LocalStateMachines (interpreter in a worker thread
       await finished(first, executionArn);
     }
     await first.close();
-    // Finished executions leave no running marker behind.
-    expect(await readdir(join(dir, 'running'))).toEqual([]);
+    // Finished executions leave nothing running in the log a start-up reads.
+    expect(runningIds(await readFile(join(dir, 'running.log'), 'utf8'))).toEqual([]);
 
     const journal = new FileExecutionJournal(dir);
     const loadOne = vi.spyOn(journal, 'loadExecution');
@@ -283,31 +316,78 @@ describe.each([false, true])('LocalStateMachines (interpreter in a worker thread
     expect(loadOne).toHaveBeenCalledTimes(1);
   });
 
-  it('FileExecutionJournal skips a running marker whose entry was saved finished (a kill between the steps)', async () => {
+  it('FileExecutionJournal skips a running mark whose entry was saved finished (a kill between the steps)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'flowforge-journal-'));
     dirs.push(dir);
     const journal = new FileExecutionJournal(dir);
-    const entry = (status: 'RUNNING' | 'SUCCEEDED', arn: string): PersistedExecution => ({
-      executionArn: arn,
-      name: arn,
-      stateMachineArn: 'sm',
-      versionArn: 'sm:1',
-      input: machineInput(),
-      record: { status, nodes: {} },
-      redriveCount: 0,
-      updatedAt: new Date(0).toISOString(),
-    });
-    await journal.saveExecution(entry('RUNNING', 'a'));
-    await journal.saveExecution(entry('RUNNING', 'b'));
+    await journal.saveExecution(journalEntry('RUNNING', 'a'));
+    await journal.saveExecution(journalEntry('RUNNING', 'b'));
     expect((await journal.loadRunning()).map((e) => e.executionArn).sort()).toEqual(['a', 'b']);
-    const [markerOfB] = await readdir(join(dir, 'running')).then((all) => all.sort());
-    await journal.saveExecution(entry('SUCCEEDED', 'b'));
+    const marks = await readFile(join(dir, 'running.log'), 'utf8');
+    await journal.saveExecution(journalEntry('SUCCEEDED', 'b'));
     expect((await journal.loadRunning()).map((e) => e.executionArn)).toEqual(['a']);
-    // Put the marker of b back, as if the process died before removing it: b is still not running.
-    await writeFile(join(dir, 'running', markerOfB ?? ''), '');
+    // Put the log back as it was before b's end was noted, as if the process died between the
+    // entry and the line, and cut its last line in half: b is still not running.
+    await writeFile(join(dir, 'running.log'), `${marks}-${runningIds(marks)[0]?.slice(0, 9)}`);
     expect((await journal.loadRunning()).map((e) => e.executionArn)).toEqual(['a']);
     expect((await journal.loadExecution('b'))?.record.status).toBe('SUCCEEDED');
     expect(await journal.loadExecution('never')).toBeUndefined();
+    // Each load rewrote the log with the running ids only.
+    expect(runningIds(await readFile(join(dir, 'running.log'), 'utf8'))).toHaveLength(1);
+  });
+
+  it('FileExecutionJournal writes a first save in place and takes a torn one as never saved', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-journal-'));
+    dirs.push(dir);
+    const journal = new FileExecutionJournal(dir);
+    await journal.saveExecution(journalEntry('RUNNING', 'torn'));
+    await journal.saveExecution(journalEntry('RUNNING', 'whole'));
+    // No temporary file was made for either: each first save wrote its entry in place.
+    expect((await readdir(join(dir, 'executions'))).every((name) => name.endsWith('.json'))).toBe(true);
+    // Cut the entry of "torn" in half, as a kill during its first write would.
+    const tornFile = join(dir, 'executions', await entryFileOf(dir, 'torn'));
+    const text = await readFile(tornFile, 'utf8');
+    await writeFile(tornFile, text.slice(0, text.length / 2));
+
+    const restarted = new FileExecutionJournal(dir);
+    expect((await restarted.loadRunning()).map((e) => e.executionArn)).toEqual(['whole']);
+    expect(await restarted.loadExecution('torn')).toBeUndefined();
+    // A new start of the name writes a whole entry over the torn one; a later save replaces it whole.
+    await restarted.saveExecution(journalEntry('RUNNING', 'torn'));
+    await restarted.saveExecution(journalEntry('SUCCEEDED', 'torn'));
+    expect((await restarted.loadExecution('torn'))?.record.status).toBe('SUCCEEDED');
+    expect((await readdir(join(dir, 'executions'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('FileExecutionJournal reads the running markers of an earlier version once, into its log', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-journal-'));
+    dirs.push(dir);
+    const journal = new FileExecutionJournal(dir);
+    await journal.saveExecution(journalEntry('RUNNING', 'old'));
+    // What an earlier version left: a marker file per running execution, and no log.
+    const id = runningIds(await readFile(join(dir, 'running.log'), 'utf8'))[0] ?? '';
+    await rm(join(dir, 'running.log'));
+    await mkdir(join(dir, 'running'));
+    await writeFile(join(dir, 'running', `${id}.json`), '');
+    const upgraded = new FileExecutionJournal(dir);
+    expect((await upgraded.loadRunning()).map((e) => e.executionArn)).toEqual(['old']);
+    await expect(readdir(join(dir, 'running'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(runningIds(await readFile(join(dir, 'running.log'), 'utf8'))).toEqual([id]);
+  });
+
+  it('FileExecutionJournal rewrites its running log once it has grown past its bound', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowforge-journal-'));
+    dirs.push(dir);
+    const journal = new FileExecutionJournal(dir, undefined, { compactAfterLines: 100 });
+    await journal.loadRunning();
+    await journal.saveExecution(journalEntry('RUNNING', 'stays'));
+    for (let i = 0; i * 2 <= 100; i++) {
+      await journal.saveExecution(journalEntry('RUNNING', `run-${i}`));
+      await journal.saveExecution(journalEntry('SUCCEEDED', `run-${i}`));
+    }
+    const lines = (await readFile(join(dir, 'running.log'), 'utf8')).split('\n').filter(Boolean);
+    expect(lines.length).toBeLessThan(10);
+    expect((await new FileExecutionJournal(dir).loadRunning()).map((e) => e.executionArn)).toEqual(['stays']);
   });
 
   it('keeps executions in a shared in-memory journal, and close() leaves running ones INTERRUPTED', async () => {
