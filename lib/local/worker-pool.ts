@@ -129,17 +129,52 @@ const workerEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   return env;
 };
 
-/** The worker's Node flags: the parent's (tsx when the program is TypeScript source), no inspector. */
-const workerExecArgv = (entry: URL, memoryMb: number): string[] => {
-  const inherited = process.execArgv.filter(
-    (arg) => !arg.startsWith('--inspect') && !arg.startsWith('--max-old-space-size'),
-  );
+/**
+ * The worker's Node flags: the parent's (tsx when the program is TypeScript source), without the
+ * inspector, the parent's own limits (the worker gets its own below) and anything that names
+ * another program than the worker's entry.
+ */
+export const workerExecArgv = (
+  entry: URL,
+  memoryMb: number,
+  parentExecArgv: readonly string[] = process.execArgv,
+): string[] => {
+  const inherited = forkableFlags(parentExecArgv);
   const withTsx =
     entry.pathname.endsWith('.ts') && !inherited.some((arg) => arg.includes('tsx'))
       ? [...inherited, '--import', 'tsx']
       : inherited;
   return [...withTsx, `--max-old-space-size=${memoryMb}`, '--max-semi-space-size=8', '--stack-size=2000'];
 };
+
+/** Flags whose next argument (or `=value`) is a program or how to read one: `node -e '…'` and the like. */
+const PROGRAM_FLAGS = new Set(['-e', '--eval', '-p', '--print', '-pe', '--input-type']);
+/** Flags that make node do something else than run the entry: a REPL, a syntax check. */
+const MODE_FLAGS = new Set(['-i', '--interactive', '-c', '--check']);
+/** Flags the worker sets for itself (a second copy of each would pile up in a worker's worker). */
+const OWN_FLAGS = ['--max-old-space-size', '--max-semi-space-size', '--stack-size'];
+
+/**
+ * The parent's flags a forked worker may keep. A parent started as `node -e '<code>'` has the code
+ * in its execArgv; passed on, the worker would run that code instead of its entry — and if the
+ * code uses a pool, fork another worker that does the same, without end (seen with the code
+ * bench's `node --input-type=module -e`, which imports the transform Lambda: thousands of processes).
+ */
+function forkableFlags(execArgv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string;
+    const name = arg.startsWith('--') ? (arg.split('=', 1)[0] as string) : arg;
+    if (PROGRAM_FLAGS.has(name)) {
+      if (!arg.includes('=')) i++;
+      continue;
+    }
+    if (MODE_FLAGS.has(arg) || arg.startsWith('--inspect')) continue;
+    if (OWN_FLAGS.some((flag) => name === flag)) continue;
+    kept.push(arg);
+  }
+  return kept;
+}
 
 /** See the module comment. */
 export class WorkerPool {

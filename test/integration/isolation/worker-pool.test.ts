@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../../lib/local/worker-pool.ts';
+import { WorkerPool, workerExecArgv } from '../../../lib/local/worker-pool.ts';
 import { workerTransformEvaluator } from '../../../lib/local/worker-transform.ts';
 
 const tasks = new URL('../../fixtures/worker-tasks/tasks.ts', import.meta.url);
@@ -93,4 +95,55 @@ describe('transforms in the worker pool', () => {
     await expect(run('input.(')).rejects.toMatchObject({ name: 'TransformError' });
     await expect(run('input.n * 21')).resolves.toBe(42);
   });
+});
+
+/**
+ * A process started as `node -e '<code>'` holds the code in its execArgv. Passed on to a worker,
+ * the worker ran that code instead of its entry, and the code's own pool forked again, without end.
+ */
+describe('WorkerPool in a process started with node -e', () => {
+  it('gives its workers none of the parent program flags, and no second copy of its own limits', () => {
+    const entry = new URL('file:///app/worker.mjs');
+    expect(
+      workerExecArgv(entry, 64, [
+        '--input-type=module',
+        '-e',
+        'import("x")',
+        '--eval=1',
+        '-p',
+        '2',
+        '--import',
+        'tsx',
+        '--max-semi-space-size=8',
+        '--stack-size=2000',
+        '--max-old-space-size=512',
+        '--inspect=0',
+        '-i',
+        '--enable-source-maps',
+      ]),
+    ).toEqual([
+      '--import',
+      'tsx',
+      '--enable-source-maps',
+      '--max-old-space-size=64',
+      '--max-semi-space-size=8',
+      '--stack-size=2000',
+    ]);
+  });
+
+  it('runs a task in its worker and answers, once', async () => {
+    const script = `
+      const { WorkerPool } = await import(${JSON.stringify(new URL('../../../lib/local/worker-pool.ts', import.meta.url).href)});
+      const pool = new WorkerPool({ size: 1 });
+      const answer = await pool.run({ module: new URL(${JSON.stringify(tasks.href)}), export: 'echo' }, 'once', { timeoutMs: 15000 });
+      await pool.close();
+      process.stdout.write(JSON.stringify(answer));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { timeout: 30_000 },
+    );
+    expect(JSON.parse(stdout)).toEqual({ echoed: 'once' });
+  }, 40_000);
 });
