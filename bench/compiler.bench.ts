@@ -296,7 +296,10 @@ async function main(): Promise<void> {
       ];
       runs.forEach((run, v) => {
         best[v] = Math.min(best[v] as number, run.ms);
-        bestOfTaken[v] = Math.min(bestOfTaken[v] as number, run.ms / criticalPath(dag.ids, dag.edges, run.took));
+        bestOfTaken[v] = Math.min(
+          bestOfTaken[v] as number,
+          run.ms / criticalPath(dag.ids, dag.edges, run.took),
+        );
       });
     }
     const fresh = prng(seed * 104729 + 17);
